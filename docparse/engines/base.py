@@ -1,0 +1,131 @@
+"""The engine interface: a batch of pages in, blocks per page out.
+
+Engines know nothing of files or output formats. A page arrives as a ``PageInput`` (the open
+PyMuPDF document, the page index, its size in points and a lazily rendered model-input image)
+and leaves as a ``PageOutput`` (blocks in page points, raw output, stop reason, timings).
+
+Engines that write QwenVL HTML (the ``vlm`` engine, a future ``remote`` engine) return the raw
+HTML and let ``qwenvl_output`` turn it into blocks, so every such engine shares one reader.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Protocol, runtime_checkable
+
+from docparse.document import Block, EngineInfo, PageStatus
+from docparse.geometry import PageSpace
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pymupdf
+    from PIL import Image
+
+
+@dataclass
+class PageInput:
+    """One page handed to an engine.
+
+    ``render()`` returns the page as an RGB PIL image of exactly ``image_size`` pixels, rendered
+    once, straight at that size (see ``docparse.source``). Call it only when needed: the layout
+    engine usually does not.
+    """
+
+    doc: "pymupdf.Document"
+    index: int  # 0-based page index in ``doc``
+    width: float  # points, as displayed (after /Rotate)
+    height: float
+    image_size: tuple[int, int]  # (width_px, height_px) of the model input
+    render: Callable[[], "Image.Image"]
+    has_text_layer: bool = True
+    options: dict = field(default_factory=dict)  # engine-independent hints (ocr language ...)
+
+    @property
+    def page(self) -> "pymupdf.Page":
+        return self.doc[self.index]
+
+    @property
+    def space(self) -> PageSpace:
+        return PageSpace(self.width, self.height, self.image_size[0], self.image_size[1])
+
+
+@dataclass
+class PageOutput:
+    """What an engine made of one page. Boxes are in page points."""
+
+    index: int
+    blocks: list[Block] = field(default_factory=list)
+    status: PageStatus = PageStatus.OK
+    raw: str | None = None
+    stop_reason: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    image_size: tuple[int, int] | None = None
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """Turns batches of pages into blocks.
+
+    ``batch_size`` is how many pages the engine wants at once (1 for the layout engine, more for
+    a GPU model). ``process`` must return one ``PageOutput`` per input, in order; it may raise,
+    in which case the caller retries the pages one by one and marks the failing page ``failed``.
+    """
+
+    name: str
+    batch_size: int
+
+    def info(self) -> EngineInfo: ...
+
+    def process(self, pages: list[PageInput]) -> list[PageOutput]: ...
+
+    def close(self) -> None: ...
+
+
+def qwenvl_output(
+    page: PageInput,
+    raw: str,
+    stop_reason: str | None,
+    source: str,
+    seconds: float = 0.0,
+) -> PageOutput:
+    """Turn one page of raw QwenVL HTML into a ``PageOutput`` (shared by QwenVL-writing engines).
+
+    The reader never raises on model output; what it cannot read becomes a page warning. A page
+    cut short by the token limit or the loop guard is ``partial``.
+    """
+    from docparse.qwenvl.reader import read_qwenvl
+
+    result = read_qwenvl(raw, page.space, page_index=page.index, source=source)
+    status = PageStatus.OK
+    if stop_reason in ("length", "loop"):
+        status = PageStatus.PARTIAL
+    elif not result.blocks:
+        status = PageStatus.EMPTY
+    warnings = list(result.warnings)
+    if stop_reason == "length":
+        warnings.append("generation hit max_new_tokens: the page may be incomplete")
+    elif stop_reason == "loop":
+        warnings.append("generation stopped by the loop guard (repeated output): the page may be incomplete")
+    return PageOutput(
+        index=page.index,
+        blocks=result.blocks,
+        status=status,
+        raw=raw,
+        stop_reason=stop_reason,
+        warnings=warnings,
+        seconds=seconds,
+        image_size=page.image_size,
+    )
+
+
+class Timer:
+    """``with Timer() as t: ...; t.seconds``"""
+
+    def __enter__(self) -> "Timer":
+        self._start = time.perf_counter()
+        self.seconds = 0.0
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.perf_counter() - self._start
