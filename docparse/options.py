@@ -1,0 +1,105 @@
+"""Conversion options: one typed place, with the descriptions the CLI help and API docs use."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from docparse.errors import OptionsError
+from docparse.geometry import DEFAULT_MAX_PIXELS, MIN_PIXELS
+from docparse.source import DEFAULT_DPI
+
+ENGINES = ("auto", "layout", "vlm")
+FORMATS = ("md", "html", "json", "qwenvl")
+OCR_MODES = ("auto", "always", "never")
+
+
+def _opt(default: Any, help: str, **kw: Any) -> Any:
+    return field(default=default, metadata={"help": help, **kw})
+
+
+@dataclass
+class ConvertOptions:
+    engine: str = _opt("auto", "Engine: 'layout' (PDF text layer + layout model + OCR, no weights), "
+                       "'vlm' (Qwen2.5-VL), 'auto' (vlm when a model is configured, else layout).")
+    model: str | None = _opt(None, "Qwen2.5-VL checkpoint folder or Hugging Face model id in the local cache "
+                             "(default: $DOCPARSE_MODEL).")
+    pages: str | None = _opt(None, "Pages to convert, 1-based: '1-3,7', '10-'. Default: all.")
+    password: str | None = _opt(None, "Password of an encrypted PDF.")
+    dpi: float = _opt(DEFAULT_DPI, "Render resolution before fitting to the model's pixel budget "
+                      "(scanned pages use their own image resolution).")
+    min_pixels: int = _opt(MIN_PIXELS, "Smallest model-input image, in pixels.")
+    max_pixels: int = _opt(DEFAULT_MAX_PIXELS, "Largest model-input image, in pixels (28*28 per image token).")
+    ocr: str = _opt("auto", "OCR with Tesseract: 'auto' (pages without a text layer), 'always', 'never'.")
+    ocr_language: str = _opt("eng", "Tesseract language(s), e.g. 'eng' or 'eng+deu'.")
+    passes: bool = _opt(True, "Run the document passes (headers/footers, joined paragraphs, captions, tables).")
+    # vlm engine
+    max_new_tokens: int = _opt(8192, "vlm: most tokens generated per page.")
+    batch_size: int = _opt(1, "vlm: pages per generation batch.")
+    device: str | None = _opt(None, "vlm: 'cuda', 'cpu' ... (default: CUDA when present).")
+    dtype: str | None = _opt(None, "vlm: 'bfloat16', 'float16' or 'float32' (default: bf16 on CUDA, fp32 on CPU).")
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        if self.engine not in ENGINES:
+            raise OptionsError(f"unknown engine {self.engine!r}: choose one of {', '.join(ENGINES)}")
+        if self.ocr not in OCR_MODES:
+            raise OptionsError(f"unknown ocr mode {self.ocr!r}: choose one of {', '.join(OCR_MODES)}")
+        if not (18 <= float(self.dpi) <= 1200):
+            raise OptionsError(f"dpi must be between 18 and 1200, got {self.dpi}")
+        if self.min_pixels < 28 * 28 or self.max_pixels < self.min_pixels:
+            raise OptionsError(
+                f"need 784 <= min_pixels <= max_pixels, got min_pixels={self.min_pixels}, max_pixels={self.max_pixels}"
+            )
+        if self.max_new_tokens < 1 or self.batch_size < 1:
+            raise OptionsError("max_new_tokens and batch_size must be at least 1")
+
+    @property
+    def resolved_model(self) -> str | None:
+        return self.model or os.environ.get("DOCPARSE_MODEL") or None
+
+    @property
+    def resolved_engine(self) -> str:
+        if self.engine == "auto":
+            return "vlm" if self.resolved_model else "layout"
+        return self.engine
+
+    def key(self) -> str:
+        """A short hash of everything that changes the output (resume: same content + same key = skip)."""
+        d = {k: v for k, v in asdict(self).items() if k not in ("password", "device", "batch_size")}
+        d["engine"] = self.resolved_engine
+        d["model"] = self.resolved_model
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+    @classmethod
+    def from_kwargs(cls, **kwargs: Any) -> "ConvertOptions":
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(kwargs) - names)
+        if unknown:
+            raise OptionsError(f"unknown option(s): {', '.join(unknown)}; known: {', '.join(sorted(names))}")
+        return cls(**kwargs)
+
+
+def parse_formats(spec: str | list[str] | tuple[str, ...]) -> list[str]:
+    """'md,html' -> ['md', 'html'] with validation; 'all' -> every format."""
+    items = spec.split(",") if isinstance(spec, str) else list(spec)
+    out: list[str] = []
+    for item in (i.strip().lower() for i in items):
+        if not item:
+            continue
+        if item == "all":
+            return list(FORMATS)
+        if item == "markdown":
+            item = "md"
+        if item not in FORMATS:
+            raise OptionsError(f"unknown format {item!r}: choose from {', '.join(FORMATS)}")
+        if item not in out:
+            out.append(item)
+    if not out:
+        raise OptionsError("no output format given")
+    return out
