@@ -1,0 +1,184 @@
+"""The command line: ``docparse convert``, ``docparse schema``, ``docparse model info``.
+
+Progress and errors go to stderr (rich); results go to files (or stdout for ``schema``).
+Exit codes: 0 everything converted, 1 some file failed, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from docparse import __version__
+from docparse.errors import DocparseError, OptionsError
+from docparse.options import ConvertOptions, parse_formats
+
+app = typer.Typer(
+    name="docparse",
+    help="Convert PDFs and page images into HTML, Markdown, JSON and QwenVL HTML with layout boxes and reading order.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+model_app = typer.Typer(help="Inspect Qwen2.5-VL checkpoints.", no_args_is_help=True)
+app.add_typer(model_app, name="model")
+
+err = Console(stderr=True)
+
+_HELP = {f: ConvertOptions.__dataclass_fields__[f].metadata["help"] for f in ConvertOptions.__dataclass_fields__}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"docparse {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main_callback(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    """docparse: documents to structured content."""
+
+
+@app.command()
+def convert(
+    inputs: List[Path] = typer.Argument(..., help="PDF or image files, or folders (searched recursively)."),
+    out: Path = typer.Option(Path("out"), "--out", "-o", help="Output folder; input folders are mirrored under it."),
+    format: str = typer.Option("md,html,json,qwenvl", "--format", "-f", help="Comma-separated: md, html, json, qwenvl (or all)."),
+    engine: str = typer.Option("auto", "--engine", "-e", help=_HELP["engine"]),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help=_HELP["model"]),
+    pages: Optional[str] = typer.Option(None, "--pages", "-p", help=_HELP["pages"]),
+    dpi: float = typer.Option(ConvertOptions.dpi, "--dpi", help=_HELP["dpi"]),
+    min_pixels: int = typer.Option(ConvertOptions.min_pixels, "--min-pixels", help=_HELP["min_pixels"]),
+    max_pixels: int = typer.Option(ConvertOptions.max_pixels, "--max-pixels", help=_HELP["max_pixels"]),
+    ocr: str = typer.Option("auto", "--ocr", help=_HELP["ocr"]),
+    ocr_language: str = typer.Option("eng", "--ocr-language", help=_HELP["ocr_language"]),
+    no_passes: bool = typer.Option(False, "--no-passes", help="Skip the document passes (raw engine blocks)."),
+    password: Optional[str] = typer.Option(None, "--password", help=_HELP["password"]),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Files converted in parallel (processes)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Convert again even when the outputs are up to date."),
+    save_page_images: bool = typer.Option(False, "--save-page-images", help="Also save each page image at its model input size (pages/), next to qwenvl/: training pairs."),
+    overlay: bool = typer.Option(False, "--overlay", help="Draw the boxes on page images (overlay/ and in the HTML)."),
+    max_new_tokens: int = typer.Option(ConvertOptions.max_new_tokens, "--max-new-tokens", help=_HELP["max_new_tokens"]),
+    batch_size: int = typer.Option(1, "--batch-size", help=_HELP["batch_size"]),
+    device: Optional[str] = typer.Option(None, "--device", help=_HELP["device"]),
+    dtype: Optional[str] = typer.Option(None, "--dtype", help=_HELP["dtype"]),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+) -> None:
+    """Convert PDFs and images. Writes OUT/<name>/<name>.{md,html,json}, qwenvl/, assets/ and OUT/docparse-report.json."""
+    from docparse.batch import BatchRun, BatchSettings, count_pages, discover, exit_code
+
+    try:
+        formats = parse_formats(format)
+        options = ConvertOptions(
+            engine=engine, model=model, pages=pages, password=password, dpi=dpi, min_pixels=min_pixels,
+            max_pixels=max_pixels, ocr=ocr, ocr_language=ocr_language, passes=not no_passes,
+            max_new_tokens=max_new_tokens, batch_size=batch_size, device=device, dtype=dtype,
+        )
+    except OptionsError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2)
+
+    items, problems = discover(inputs, out)
+    settings = BatchSettings(formats=formats, overwrite=overwrite, save_page_images=save_page_images, overlay=overlay)
+    run = BatchRun(out, options, settings, workers=workers)
+
+    def on_file(res) -> None:  # noqa: ANN001
+        if res.status == "failed":
+            err.print(f"[red]failed[/red] {res.input}: {res.error}")
+
+    if quiet:
+        results = run.run(items, problems, on_file=on_file)
+    else:
+        for item in items:
+            item.pages = count_pages(item.source)
+        total = sum(i.pages for i in items) or None
+        with Progress(
+            TextColumn("[bold]converting"), BarColumn(), MofNCompleteColumn(), TextColumn("pages"),
+            TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), console=err, transient=False,
+        ) as progress:
+            task = progress.add_task("pages", total=total)
+
+            def on_file_progress(res) -> None:  # noqa: ANN001
+                on_file(res)
+                if res.status == "skipped":
+                    progress.advance(task, res.pages)
+
+            results = run.run(items, problems, on_page=lambda n: progress.advance(task, n), on_file=on_file_progress)
+        _summary(results, out)
+    raise typer.Exit(exit_code(results))
+
+
+def _summary(results, out: Path) -> None:  # noqa: ANN001
+    table = Table(title=f"docparse {__version__}: {len(results)} file(s) -> {out}", show_lines=False)
+    for col in ("file", "status", "pages", "seconds", "warnings"):
+        table.add_column(col, justify="right" if col in ("pages", "seconds", "warnings") else "left")
+    style = {"ok": "green", "partial": "yellow", "failed": "red", "skipped": "dim"}
+    shown = results if len(results) <= 50 else [r for r in results if r.status != "ok"][:50]
+    for r in shown:
+        table.add_row(
+            Path(r.input).name, f"[{style.get(r.status, '')}]{r.status}[/]", str(r.pages), f"{r.seconds:.2f}",
+            str(len(r.warnings)),
+        )
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    pages = sum(r.pages for r in results if r.status != "skipped")
+    secs = sum(r.seconds for r in results if r.status != "skipped")
+    err.print(table)
+    rate = f", {pages / secs:.2f} pages/s" if secs > 0 and pages else ""
+    err.print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + f"; {pages} pages in {secs:.1f} s{rate}")
+    err.print(f"report: {out / 'docparse-report.json'}")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON schema of the JSON output."""
+    from docparse.schema import document_schema
+
+    sys.stdout.write(json.dumps(document_schema(), indent=2) + "\n")
+
+
+@model_app.command("info")
+def model_info(path: str = typer.Argument(..., help="Checkpoint folder or model id in the local Hugging Face cache.")) -> None:
+    """Check a checkpoint: size, dtype, parameter count, missing or unexpected tensors."""
+    try:
+        from qwen2_5_vl.weights import checkpoint_info
+    except ImportError as exc:
+        err.print(f"[red]error:[/red] the model tools need torch, safetensors and tokenizers ({exc})")
+        raise typer.Exit(2)
+    try:
+        info = checkpoint_info(path)
+    except (OSError, ValueError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1)
+    table = Table(title=f"checkpoint {path}")
+    table.add_column("field")
+    table.add_column("value")
+    for key, value in info.items():
+        if isinstance(value, (list, tuple)):
+            value = ", ".join(map(str, value[:20])) + (f" … (+{len(value) - 20})" if len(value) > 20 else "") if value else "none"
+        table.add_row(str(key), str(value))
+    Console().print(table)
+    problems = info.get("missing") or info.get("unexpected") or info.get("mismatched")
+    raise typer.Exit(1 if problems else 0)
+
+
+def main() -> None:
+    try:
+        app()
+    except DocparseError as exc:  # pragma: no cover - commands handle their own
+        err.print(f"[red]error:[/red] {exc}")
+        sys.exit(2)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
