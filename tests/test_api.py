@@ -1,0 +1,85 @@
+import pytest
+
+import docparse
+from docparse.api import convert, convert_many
+from docparse.document import PageStatus
+from docparse.errors import InputError, OptionsError
+from docparse.options import ConvertOptions, parse_formats
+
+from .fakes import FakeEngine
+
+
+def test_convert_with_engine(simple_pdf):
+    doc = convert(simple_pdf, engine=FakeEngine(), passes=False)
+    assert [p.index for p in doc.pages] == [0, 1, 2]
+    assert [b.text for b in doc.blocks] == ["Hello first page.", "Second page text.", "Third page here."]
+    assert doc.source.page_count == 3 and doc.source.name == "simple"
+    assert doc.status == "ok"
+
+
+def test_page_selection(simple_pdf):
+    doc = convert(simple_pdf, engine=FakeEngine(), pages="3,1", passes=False)
+    assert [p.index for p in doc.pages] == [2, 0]
+
+
+def test_failing_page_does_not_fail_document(simple_pdf):
+    seen = []
+    doc = convert(simple_pdf, engine=FakeEngine(fail_on={1}), passes=False, on_page=lambda p: seen.append(p.index))
+    assert [p.status for p in doc.pages] == [PageStatus.OK, PageStatus.FAILED, PageStatus.OK]
+    assert "boom on page 1" in doc.pages[1].error
+    assert doc.status == "partial"
+    assert seen == [0, 1, 2]
+
+
+def test_failing_batch_is_retried_page_by_page(simple_pdf):
+    eng = FakeEngine(fail_on={1}, batch_size=3)
+    doc = convert(simple_pdf, engine=eng, passes=False)
+    assert eng.calls[0] == [0, 1, 2]  # the batch, then one by one
+    assert eng.calls[1:] == [[0], [1], [2]]
+    assert [p.status.value for p in doc.pages] == ["ok", "failed", "ok"]
+
+
+def test_convert_many_reports_bad_files_and_goes_on(simple_pdf, tmp_path):
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"not a pdf at all")
+    results = list(convert_many([bad, simple_pdf, tmp_path / "missing.pdf"], engine=FakeEngine(), passes=False))
+    assert [r.ok for r in results] == [False, True, False]
+    assert isinstance(results[0].error, InputError) and "not a PDF" in str(results[0].error)
+    assert "no such file" in str(results[2].error)
+
+
+def test_unknown_option_is_specific():
+    with pytest.raises(OptionsError, match="unknown option"):
+        ConvertOptions.from_kwargs(dpix=3)
+    with pytest.raises(OptionsError, match="unknown engine"):
+        ConvertOptions(engine="magic")
+
+
+def test_formats():
+    assert parse_formats("md,html") == ["md", "html"]
+    assert parse_formats("all") == ["md", "html", "json", "qwenvl"]
+    with pytest.raises(OptionsError):
+        parse_formats("docx")
+
+
+def test_auto_engine_follows_model(monkeypatch):
+    monkeypatch.delenv("DOCPARSE_MODEL", raising=False)
+    assert ConvertOptions().resolved_engine == "layout"
+    monkeypatch.setenv("DOCPARSE_MODEL", "/models/qwen")
+    assert ConvertOptions().resolved_engine == "vlm"
+    assert ConvertOptions(engine="layout").resolved_engine == "layout"
+
+
+def test_options_key_changes_with_output_relevant_options():
+    assert ConvertOptions().key() == ConvertOptions(password="x").key()
+    assert ConvertOptions().key() != ConvertOptions(dpi=100).key()
+
+
+def test_import_docparse_does_not_load_torch():
+    import subprocess
+    import sys
+
+    code = "import sys, docparse, docparse.api, docparse.cli; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+    assert docparse.__version__
