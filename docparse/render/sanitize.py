@@ -1,0 +1,147 @@
+"""An allowlist HTML sanitizer for untrusted fragments (table and chart markup from PDFs and models).
+
+The fragment is parsed and *rebuilt*: only allowlisted tags and attributes are written back, every
+text and attribute value is escaped again, and nothing of the input's serialisation survives. So
+whatever the parser made of broken or hostile markup, the output carries no script, no event
+handler, no style and no javascript:/data: link.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+
+#: Tags written back (attributes filtered further below).
+ALLOWED_TAGS = frozenset(
+    {
+        "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "colgroup", "col",
+        "b", "strong", "i", "em", "u", "s", "del", "ins", "sub", "sup", "small", "mark", "span",
+        "br", "p", "div", "ul", "ol", "li", "code", "pre", "a", "img",
+    }
+)  # fmt: skip
+
+#: Tags dropped with everything inside them (their text is not content).
+DROPPED_TAGS = frozenset(
+    {
+        "script", "style", "template", "iframe", "frame", "frameset", "object", "embed", "applet",
+        "noscript", "noembed", "noframes", "svg", "canvas", "audio", "video", "source",
+        "track", "head", "title", "meta", "link", "base", "form", "input", "button", "select",
+        "textarea", "option", "xmp", "plaintext",
+    }
+)  # fmt: skip
+
+VOID_TAGS = frozenset({"br", "img", "col"})
+
+#: Attributes kept, per tag ("*" for every allowed tag).
+ALLOWED_ATTRS: dict[str, frozenset[str]] = {
+    "*": frozenset({"title", "lang", "dir"}),
+    "th": frozenset({"rowspan", "colspan", "scope", "headers", "align"}),
+    "td": frozenset({"rowspan", "colspan", "headers", "align"}),
+    "col": frozenset({"span"}),
+    "colgroup": frozenset({"span"}),
+    "ol": frozenset({"start", "type"}),
+    "a": frozenset({"href"}),
+    "img": frozenset({"src", "alt", "width", "height"}),
+}
+
+_NUMERIC_ATTRS = frozenset({"rowspan", "colspan", "span", "start", "width", "height"})
+_SAFE_SCHEMES = ("http:", "https:", "mailto:")
+_SAFE_DATA_IMAGE = re.compile(r"^data:image/(png|jpeg|jpg|gif|webp);base64,[a-z0-9+/=\s]*$", re.I)
+_CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]+")
+MAX_SPAN = 1000  # a rowspan of 10**9 is a denial of service for table layout
+
+
+def sanitize_html(fragment: str | None) -> str:
+    """The fragment rebuilt from allowlisted tags and attributes only; text is escaped."""
+    if not fragment:
+        return ""
+    soup = BeautifulSoup(fragment, "html.parser")
+    out: list[str] = []
+    for child in soup.contents:
+        _write(child, out)
+    return "".join(out)
+
+
+def safe_url(url: str | None, allow_data_image: bool = False) -> str | None:
+    """``url`` when it is relative, a fragment or http(s)/mailto (optionally a base64 raster
+    ``data:image``); None otherwise. Browsers ignore control characters and spaces inside a
+    scheme ("java\\tscript:"), so they are removed before the check."""
+    if url is None:
+        return None
+    compact = _CONTROL_OR_SPACE.sub("", url)
+    if not compact:
+        return None
+    lower = compact.lower()
+    if allow_data_image and _SAFE_DATA_IMAGE.match(url.strip()):
+        return url.strip()
+    scheme = re.match(r"^([a-z][a-z0-9+.\-]*):", lower)
+    if scheme is None:
+        # Relative path or fragment. A ":" before the first "/" would make a scheme in a browser.
+        return url.strip()
+    if lower.startswith(_SAFE_SCHEMES):
+        return url.strip()
+    return None
+
+
+def _write(node: object, out: list[str]) -> None:
+    if isinstance(node, Comment):
+        return
+    if isinstance(node, NavigableString):
+        # Other NavigableString subclasses (CData, Doctype, ProcessingInstruction, Declaration)
+        # are not content.
+        if type(node) is NavigableString:
+            out.append(escape(str(node), quote=False))
+        return
+    if not isinstance(node, Tag):
+        return
+    name = (node.name or "").lower()
+    if name in DROPPED_TAGS:
+        return
+    if name not in ALLOWED_TAGS:  # unknown wrapper (font, center, html, body ...): keep its content
+        for child in node.contents:
+            _write(child, out)
+        return
+    attrs = _clean_attrs(name, node.attrs)
+    out.append("<" + name + "".join(f' {k}="{escape(v, quote=True)}"' for k, v in attrs))
+    out.append(">")
+    if name in VOID_TAGS:
+        return
+    for child in node.contents:
+        _write(child, out)
+    out.append(f"</{name}>")
+
+
+def _clean_attrs(tag: str, attrs: dict[str, object]) -> list[tuple[str, str]]:
+    allowed = ALLOWED_ATTRS["*"] | ALLOWED_ATTRS.get(tag, frozenset())
+    kept: list[tuple[str, str]] = []
+    for raw_key, raw_value in attrs.items():
+        key = str(raw_key).lower()
+        if key not in allowed:
+            continue
+        value = " ".join(raw_value) if isinstance(raw_value, list) else str(raw_value)
+        if key in _NUMERIC_ATTRS:
+            digits = value.strip()
+            if not digits.isdigit():
+                continue
+            value = str(max(1, min(int(digits), MAX_SPAN)) if key != "start" else int(digits))
+        elif key == "href":
+            url = safe_url(value)
+            if url is None:
+                continue
+            value = url
+        elif key == "src":
+            # No remote images: the page must read offline and must not call home.
+            url = safe_url(value, allow_data_image=True)
+            if url is None or url.startswith("//") or url.lower().startswith(_SAFE_SCHEMES):
+                continue
+            value = url
+        elif key == "align" and value.lower() not in ("left", "right", "center", "justify"):
+            continue
+        elif key == "dir" and value.lower() not in ("ltr", "rtl", "auto"):
+            continue
+        kept.append((key, value))
+    if tag == "a" and any(k == "href" for k, _ in kept):
+        kept.append(("rel", "noopener noreferrer nofollow"))
+    return kept
