@@ -1,0 +1,141 @@
+"""Running headers, footers and page numbers: detected across pages and labelled.
+
+Evidence, strongest first:
+- the engine already labelled the block HEADER / FOOTER / PAGE_NUMBER;
+- the block sits in the top or bottom margin band and its text (digits masked, so "Page 3 of 9"
+  and "Page 4 of 9" match) recurs at about the same height on at least two pages;
+- the block sits in the narrow margin band and reads as a page number ("7", "- 7 -",
+  "Page 3 of 9", "iv"), even on a single page.
+
+Labelled blocks get ``order = None`` and ``meta["furniture"]`` says why.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from docparse.document import Block, Document, Label, Page
+
+from ._common import is_stub
+
+REPEAT_BAND = 0.15  # fraction of the page height at top and bottom where running text may sit
+NUMBER_BAND = 0.10  # narrower band for a lone page number without repetition
+Y_TOLERANCE = 0.025  # fraction of the page height two repeats may differ by
+
+_PAGE_NUMBER = re.compile(
+    r"""^\s*(?:
+        [-–—|]?\s*\d{1,4}\s*[-–—|]?              # 7, - 7 -, |7|
+      | (?:page|p\.|pg\.?|seite|página|pagina)\s*\d{1,4}(?:\s*(?:of|/|de|von|di)\s*\d{1,4})?
+      | \d{1,4}\s*(?:/|of)\s*\d{1,4}            # 3/9, 3 of 9
+      | [ivxlcdm]{1,7}                           # roman numerals
+    )\s*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_ROMAN = re.compile(r"^\s*[ivxlcdm]{1,7}\s*$", re.IGNORECASE)
+_VALID_ROMAN = re.compile(r"^m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
+
+
+def is_page_number(text: str) -> bool:
+    """True when the whole text reads as a page number ("12", "- 3 -", "Page 3 of 9", "iv")."""
+    t = text.strip()
+    if not t or not _PAGE_NUMBER.match(t):
+        return False
+    if _ROMAN.match(t):
+        # "I", "CD", "mix" are words too: only lowercase-ish short numerals count.
+        return t.lower() == t and len(t) <= 5 and bool(_VALID_ROMAN.match(t))
+    return True
+
+
+def _key(text: str) -> str:
+    """Text normalised for repetition: case, spacing and digits ignored."""
+    t = re.sub(r"\d+", "#", text.lower())
+    return re.sub(r"\s+", " ", t).strip()
+
+
+def _band(block: Block, page: Page, fraction: float) -> str | None:
+    """"top" / "bottom" when the block lies wholly inside that margin band, else None."""
+    if page.height <= 0:
+        return None
+    if block.bbox[3] <= page.height * fraction:
+        return "top"
+    if block.bbox[1] >= page.height * (1 - fraction):
+        return "bottom"
+    return None
+
+
+def _mark(block: Block, band: str, reason: str) -> None:
+    if is_page_number(block.text):
+        block.label = Label.PAGE_NUMBER
+    else:
+        block.label = Label.HEADER if band == "top" else Label.FOOTER
+    block.order = None
+    block.meta["furniture"] = reason
+
+
+def furniture(doc: Document) -> Document:
+    """Label running headers, footers and page numbers; take them out of the reading order."""
+    # Engine-labelled furniture: only make sure it is out of the reading order.
+    for page in doc.pages:
+        for b in page.blocks:
+            if b.is_furniture:
+                b.order = None
+
+    # Repetition across pages: group margin blocks by (band, normalised text).
+    groups: dict[tuple[str, str], list[tuple[Page, Block]]] = defaultdict(list)
+    for page in doc.pages:
+        for b in page.blocks:
+            if b.is_furniture or is_stub(b) or not b.text.strip():
+                continue
+            band = _band(b, page, REPEAT_BAND)
+            if band is None:
+                continue
+            # Headings repeat only verbatim ("Chapter 1" / "Chapter 2" are not a running header).
+            key = b.text.strip().lower() if b.label in (Label.TITLE, Label.HEADING) else _key(b.text)
+            groups[(band, key)].append((page, b))
+
+    for (band, _), members in groups.items():
+        pages = {p.index for p, _ in members}
+        if len(pages) < 2:
+            continue
+        # Keep the members that sit at about the same relative height as most of the others.
+        ys = sorted(((b.bbox[1] + b.bbox[3]) / 2) / p.height for p, b in members)
+        ref = ys[len(ys) // 2]
+        close = [(p, b) for p, b in members if abs(((b.bbox[1] + b.bbox[3]) / 2) / p.height - ref) <= Y_TOLERANCE]
+        if len({p.index for p, _ in close}) < 2:
+            continue
+        for page, b in close:
+            _mark(b, band, "repeated")
+
+    # Lone page numbers in the narrow band.
+    numbers: list[tuple[int, str]] = []
+    for page in doc.pages:
+        for b in page.blocks:
+            if b.is_furniture:
+                if b.label == Label.PAGE_NUMBER:
+                    numbers.append((page.index, b.text))
+                continue
+            if is_stub(b) or b.label not in (Label.PARAGRAPH, Label.FOOTER, Label.HEADER, Label.TITLE, Label.HEADING):
+                continue
+            band = _band(b, page, NUMBER_BAND)
+            if band is not None and is_page_number(b.text):
+                _mark(b, band, "page_number")
+                numbers.append((page.index, b.text))
+
+    _check_numbers(doc, numbers)
+    return doc
+
+
+def _check_numbers(doc: Document, numbers: list[tuple[int, str]]) -> None:
+    """Warn when arabic page numbers go backwards: a body number was probably taken."""
+    seq = []
+    for page_index, text in sorted(numbers):
+        m = re.search(r"\d+", text)
+        if m:
+            seq.append((page_index, int(m.group())))
+    for (p0, n0), (p1, n1) in zip(seq, seq[1:]):
+        if p1 > p0 and n1 - n0 <= 0:
+            doc.warnings.append(
+                f"furniture: page numbers do not increase (page {p0}: {n0}, page {p1}: {n1})"
+            )
+            return

@@ -1,0 +1,178 @@
+"""Paragraphs split across a column break or a page break, joined back into one block.
+
+Two PARAGRAPH blocks, consecutive in reading order (figures, tables, captions and footnotes
+between them are skipped), are one paragraph when
+- there is a break between them: the next starts a new page, a new column (it starts higher up
+  the page than the first), or floats stood between them;
+- the first does not end a sentence (no ``. ! ? : ;`` at its end);
+- the next continues it: it starts lowercase, or the first ends with a hyphen, a comma or a
+  word such as "the" / "of" that cannot end a sentence;
+- their fonts agree, when the engine gave ``meta["font_size"]`` / ``meta["bold"]``.
+
+De-hyphenation. "docu-" + "ment" becomes "document", "state-of-the-" + "art" stays
+"state-of-the-art". Without a dictionary download, a joined word counts as real when
+(1) the document itself uses it unhyphenated, or (2) the small list in ``_words.py`` has it, or
+(3) the right-hand fragment is a suffix ("-ment", "-tion") or neither fragment is a word the
+document or the list knows (a syllable break: "infor-mation"). The hyphen is kept when the
+left part is already a compound ("state-of-the-"), when the document writes the hyphenated
+form elsewhere, when the right part starts with a capital or digit ("Anglo-Saxon",
+"COVID-19"), for one-letter prefixes ("e-mail"), and when both halves are words
+("well-known", "co-operation" with "operation" known). The rule errs towards keeping hyphens.
+
+The first block (the head) gets the joined text, ``meta["pages"]``, ``meta["continued_in"]``
+and ``meta["own_text"]`` (its text before the join). Each continuation stays on its page with its
+own box and text, out of the reading order, with ``meta["continued_from"]`` = the head's id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from docparse.document import Block, Document, Label
+
+from ._common import FLOAT_LABELS, doc_body, font_size
+from ._words import COMMON_WORDS, SUFFIXES
+
+HYPHENS = "-\u00ad\u2010"  # hyphen-minus, soft hyphen, hyphen
+_SENTENCE_END = re.compile(r"[.!?:;][\"'”’)\]]*$")
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+_LAST_TOKEN = re.compile(r"([^\W\d_]+(?:-[^\W\d_]+)*)[" + HYPHENS + r"]$")
+_FIRST_WORD = re.compile(r"^([^\W\d_]+)")
+_OPEN_ENDINGS = frozenset(
+    "a an the of and or to in for with by on at from as that which whose is are was were be "
+    "not but than into its their this these those our your such".split()
+)
+
+
+class Vocabulary:
+    """Words the document uses, split into plain words and hyphenated compounds.
+
+    Tokens next to a line-end hyphen ("docu-" at a block's end) and a block's lowercase first
+    word (maybe the tail of a split word) are left out, so fragments do not count as words.
+    """
+
+    def __init__(self, texts: list[str]) -> None:
+        self.words: Counter[str] = Counter()
+        self.compounds: Counter[str] = Counter()
+        for text in texts:
+            for i, m in enumerate(_WORD.finditer(text)):
+                token = m.group()
+                after = text[m.end(): m.end() + 2]
+                if after[:1] in HYPHENS and (len(after) < 2 or after[1].isspace()):
+                    continue  # a line-end fragment
+                if i == 0 and token[:1].islower():
+                    continue
+                if "-" in token:
+                    self.compounds[token.lower()] += 1
+                    for part in token.split("-"):
+                        self.words[part.lower()] += 1
+                else:
+                    self.words[token.lower()] += 1
+
+    def is_word(self, w: str) -> bool:
+        w = w.lower()
+        return w in self.words or w in COMMON_WORDS
+
+
+def keep_hyphen(left_token: str, right: str, vocab: Vocabulary) -> bool:
+    """Whether "left_token-" at a line end + "right" keeps its hyphen (True) or is one word."""
+    if not right or not right[0].isalpha() or right[0].isupper():
+        return True
+    if "-" in left_token:
+        return True  # "state-of-the-" + "art"
+    left = left_token
+    joined = (left + right).lower()
+    if f"{left}-{right}".lower() in vocab.compounds:
+        return True
+    if joined in vocab.words or joined in COMMON_WORDS:
+        return False
+    if len(left) == 1:
+        return True  # "e-mail", "x-ray"
+    if right.lower() in SUFFIXES:
+        return False
+    if vocab.is_word(right):
+        return True  # "well-known", "multi-layer", "co-operation"
+    return False  # "infor-mation": the right half is no word, so the whole is
+
+
+def join_texts(first: str, second: str, vocab: Vocabulary) -> str:
+    """``first`` and ``second`` as one text, undoing a line-end hyphenation when it is one."""
+    a, b = first.rstrip(), second.lstrip()
+    m = _LAST_TOKEN.search(a)
+    if m:
+        w = _FIRST_WORD.match(b)
+        right = w.group(1) if w else ""
+        if keep_hyphen(m.group(1), right, vocab):
+            return a[:-1] + "-" + b
+        return a[:-1] + b
+    if a.endswith(("—", "–")) and not a[:-1].endswith(" "):
+        return a + b
+    return a + " " + b
+
+
+def _ends_sentence(text: str) -> bool:
+    return _SENTENCE_END.search(text.rstrip()) is not None
+
+
+def _continues(first: str, second: str) -> bool:
+    a, b = first.rstrip(), second.lstrip()
+    if not a or not b or _ends_sentence(a):
+        return False
+    if a[-1] in HYPHENS or a[-1] == ",":
+        return True
+    if b[0].islower():
+        return True
+    last = re.findall(r"[^\W\d_]+$", a)
+    return bool(last) and last[0].lower() in _OPEN_ENDINGS
+
+
+def _fonts_agree(a: Block, b: Block) -> bool:
+    sa, sb = font_size(a), font_size(b)
+    if sa is not None and sb is not None and abs(sa - sb) > 1.0:
+        return False
+    ba, bb = a.meta.get("bold"), b.meta.get("bold")
+    return not (isinstance(ba, bool) and isinstance(bb, bool) and ba != bb)
+
+
+def _is_break(tail: Block, nxt: Block, skipped_floats: bool) -> bool:
+    if nxt.page != tail.page or skipped_floats:
+        return True
+    # A new column: the next block starts higher up than the previous one, to its right.
+    return nxt.bbox[1] < tail.bbox[1] and nxt.bbox[0] >= tail.bbox[0] + 0.5 * (tail.bbox[2] - tail.bbox[0])
+
+
+def paragraphs(doc: Document) -> Document:
+    """Join paragraphs split across columns or pages, undoing line-end hyphenation."""
+    blocks = doc_body(doc)
+    vocab = Vocabulary([b.text for b in blocks if b.text])
+    head: Block | None = None  # paragraph being extended
+    tail: Block | None = None  # its last part (for geometry)
+    skipped = False
+    for b in blocks:
+        if b.label in FLOAT_LABELS:
+            skipped = skipped or head is not None
+            continue
+        if (
+            head is not None
+            and tail is not None
+            and b.label == Label.PARAGRAPH
+            and _is_break(tail, b, skipped)
+            and _continues(head.text, b.text)
+            and _fonts_agree(tail, b)
+        ):
+            _join(head, b, vocab)
+            tail, skipped = b, False
+            continue
+        head = tail = b if b.label == Label.PARAGRAPH else None
+        skipped = False
+    return doc
+
+
+def _join(head: Block, part: Block, vocab: Vocabulary) -> None:
+    head.meta.setdefault("own_text", head.text)
+    head.text = join_texts(head.text, part.text, vocab)
+    head.meta["pages"] = sorted({*head.meta.get("pages", [head.page]), part.page})
+    head.meta.setdefault("continued_in", []).append(part.id)
+    part.meta["continued_from"] = head.id
+    part.order = None
