@@ -145,3 +145,12 @@ def _clean_attrs(tag: str, attrs: dict[str, object]) -> list[tuple[str, str]]:
     if tag == "a" and any(k == "href" for k, _ in kept):
         kept.append(("rel", "noopener noreferrer nofollow"))
     return kept
+
+
+def sanitize_table(fragment: str | None) -> str:
+    """``sanitize_html`` for table markup; rows or cells given without a ``<table>`` around
+    them get one, so the output is always one well-formed table (or "")."""
+    clean = sanitize_html(fragment).strip()
+    if clean and "<table" not in clean.lower():
+        clean = f"<table>{clean}</table>"
+    return clean

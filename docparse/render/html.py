@@ -1,0 +1,246 @@
+"""HTML output: one standalone page (inline CSS, no script, no CDN) from ``templates/``.
+
+Python turns each block into a small *view* (plain dicts of strings); the Jinja2 templates, with
+autoescaping on, turn views into markup. Untrusted content reaches the page only two ways: as
+text (escaped by Jinja2) or as table markup rebuilt by the allowlist sanitizer
+(``render.sanitize``), marked safe only after that.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from docparse.document import Block, Document, Label, Page
+from docparse.render.assets import asset_filename
+from docparse.render.overlay import LABEL_COLORS
+from docparse.render.sanitize import safe_url, sanitize_table
+from docparse.render.structure import (
+    AttachedCaption,
+    ListNode,
+    attach_captions,
+    caption_ids,
+    format_bbox,
+    is_ordered,
+    list_items,
+    list_start,
+    list_tree,
+    plan_page,
+)
+
+TEMPLATE = "document.html"
+STYLESHEET = "document.css"
+
+_FIGURE_LABELS = (Label.IMAGE, Label.CHART, Label.TABLE)
+
+
+@functools.lru_cache(maxsize=1)
+def template_environment() -> jinja2.Environment:
+    """The Jinja2 environment over the ``docparse.templates`` package (editable or wheel)."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("docparse.templates", ""),
+        autoescape=True,  # every template here is HTML; CSS is passed in as Markup
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def stylesheet() -> str:
+    env = template_environment()
+    source, _, _ = env.loader.get_source(env, STYLESHEET)  # type: ignore[union-attr]
+    return source
+
+
+def render_html(
+    doc: Document,
+    overlay: bool = False,
+    image_dir: str | None = None,
+    page_images: dict[int, str] | None = None,
+    title: str | None = None,
+) -> str:
+    """The document as one standalone HTML page.
+
+    ``image_dir``: folder (as written in links) of the crops ``<block id>.png``; without it
+    figures show their text only. ``overlay`` with ``page_images`` (page index -> image path):
+    each page shows its image with the block boxes drawn on it (CSS only).
+    """
+    attached = attach_captions(doc)
+    skip = caption_ids(attached)
+    pages = [_page_view(p, attached, skip, image_dir, page_images if overlay else None, overlay) for p in doc.pages]
+    env = template_environment()
+    return env.get_template(TEMPLATE).render(
+        title=title or _default_title(doc),
+        css=Markup(stylesheet()),
+        label_colors=[(label.value, color) for label, color in LABEL_COLORS.items()],
+        overlay=overlay,
+        pages=pages,
+        schema_version=doc.schema_version,
+        engine=doc.engine.name,
+    )
+
+
+def _default_title(doc: Document) -> str:
+    meta_title = doc.source.metadata.get("title") if isinstance(doc.source.metadata, dict) else None
+    return str(meta_title or doc.source.name or "document")
+
+
+# -- views ---------------------------------------------------------------------------------------
+
+
+def _page_view(
+    page: Page,
+    attached: dict[str, list[AttachedCaption]],
+    skip: set[str],
+    image_dir: str | None,
+    page_images: dict[int, str] | None,
+    overlay: bool,
+) -> dict[str, Any]:
+    plan = plan_page(page)
+
+    def views(blocks: list[Block]) -> list[dict[str, Any]]:
+        out = []
+        for block in blocks:
+            if block.label == Label.CAPTION and block.id in skip:
+                continue
+            out.extend(_block_views(block, attached.get(block.id, []), image_dir))
+        return out
+
+    image = safe_url(page_images.get(page.index)) if page_images else None
+    return {
+        "index": page.index,
+        "number": page.index + 1,
+        "width": _dim(page.width),
+        "height": _dim(page.height),
+        "status": page.status.value,
+        "error": page.error,
+        "top": views(plan.top),
+        "body": views(plan.body),
+        "bottom": views(plan.bottom),
+        "overlay": overlay,
+        "image": image,
+        "boxes": _boxes(page) if overlay else [],
+    }
+
+
+def _dim(value: float) -> str:
+    return f"{max(float(value), 0.01):.2f}"
+
+
+def _boxes(page: Page) -> list[dict[str, Any]]:
+    """Block boxes as percentages of the page, for the CSS overlay."""
+    if page.width <= 0 or page.height <= 0:
+        return []
+    boxes = []
+    for block in page.blocks:
+        x0, y0, x1, y1 = block.bbox
+        left, top = _pct(x0, page.width), _pct(y0, page.height)
+        boxes.append(
+            {
+                "id": block.id,
+                "label": block.label.value,
+                "n": "" if block.order is None else str(block.order + 1),
+                "style": (
+                    f"left:{left:.3f}%;top:{top:.3f}%;"
+                    f"width:{max(0.0, _pct(x1, page.width) - left):.3f}%;"
+                    f"height:{max(0.0, _pct(y1, page.height) - top):.3f}%"
+                ),
+            }
+        )
+    return boxes
+
+
+def _pct(value: float, total: float) -> float:
+    return min(max(float(value) / total * 100.0, 0.0), 100.0)
+
+
+def _base(block: Block, kind: str) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "id": block.id,
+        "label": block.label.value,
+        "bbox": format_bbox(block.bbox),
+        "order": block.order,
+        "text": block.text,
+    }
+
+
+def _block_views(block: Block, captions: list[AttachedCaption], image_dir: str | None) -> list[dict[str, Any]]:
+    """The views of one block: one element, or (for blocks that are not figures) the block with
+    its captions as separate elements before / after it."""
+    caption_views = [(c.before, _base(c.block, "caption")) for c in captions]
+    if block.label in _FIGURE_LABELS:
+        view = _figure_view(block, image_dir)
+        view["before"] = [v for before, v in caption_views if before]
+        view["after"] = [v for before, v in caption_views if not before]
+        return [view]
+    before = [v for b, v in caption_views if b]
+    after = [v for b, v in caption_views if not b]
+    return [*before, _single_view(block), *after]
+
+
+def _single_view(block: Block) -> dict[str, Any]:
+    label = block.label
+    if label in (Label.TITLE, Label.HEADING):
+        view = _base(block, "heading")
+        view["level"] = 1 if label == Label.TITLE else min(max(int(block.level or 2), 1), 6)
+        return view
+    if label == Label.LIST:
+        view = _base(block, "list")
+        nodes = list_tree(list_items(block))
+        view.update(_list_group(nodes))
+        return view
+    if label == Label.FORMULA:
+        view = _base(block, "formula")
+        view["latex"] = (block.latex or block.text).strip()
+        return view
+    if label in (Label.CODE, Label.MUSIC):
+        view = _base(block, "code")
+        view["format"] = block.format or ("abc" if label == Label.MUSIC else "")
+        return view
+    if label == Label.CHEMISTRY:
+        view = _base(block, "chemistry")
+        view["format"] = block.format or "smiles"
+        return view
+    if label in (Label.HEADER, Label.FOOTER, Label.PAGE_NUMBER):
+        view = _base(block, "furniture")
+        view["tag"] = "footer" if label == Label.FOOTER else "header"
+        view["class"] = label.value.replace("_", "-")
+        return view
+    if label == Label.FOOTNOTE:
+        return _base(block, "footnote")
+    return _base(block, "text")  # paragraph, orphan caption
+
+
+def _figure_view(block: Block, image_dir: str | None) -> dict[str, Any]:
+    view = _base(block, "figure")
+    view["src"] = None
+    if block.label in (Label.IMAGE, Label.CHART) and image_dir is not None:
+        view["src"] = safe_url(f"{image_dir.rstrip('/')}/{asset_filename(block.id)}")
+    view["table"] = Markup(sanitize_table(block.html)) if block.html else None
+    # Text is shown when nothing else carries it: a table without markup, an image without a crop.
+    view["show_text"] = bool(block.text.strip()) and view["table"] is None and (
+        block.label == Label.TABLE or view["src"] is None
+    )
+    view["alt"] = block.text.strip()[:300] or block.label.value
+    return view
+
+
+def _list_group(nodes: list[ListNode]) -> dict[str, Any]:
+    ordered = is_ordered(nodes)
+    return {
+        "tag": "ol" if ordered else "ul",
+        "start": list_start(nodes) if ordered else 1,
+        "nodes": [
+            {
+                "text": node.item.text,
+                "marker": node.item.marker,
+                "bbox": format_bbox(node.item.bbox) if node.item.bbox else None,
+                "children": _list_group(node.children) if node.children else None,
+            }
+            for node in nodes
+        ],
+    }
