@@ -29,6 +29,8 @@ FURNITURE = Style("helv", 8, 10, (0.3, 0.3, 0.3))
 TABLE_HEAD = Style("tibo", 8.5, 10)
 TABLE_BODY = Style("tiro", 8.5, 10)
 FORMULA = Style("tiit", 10, 12)
+SCAN_BODY = Style("tiro", 11.5, 15)  # the scanned page: larger type, as in a typed memo
+SCAN_HEADING = Style("hebo", 15, 18)
 
 PARA_GAP = 5.0  # space between blocks
 HEAD_GAP = 7.0  # extra space above a heading
@@ -134,8 +136,8 @@ class Flow:
 
 
 # -- placers -----------------------------------------------------------------------------------
-def heading(flow: Flow, text: str, level: int, label: str = "heading") -> Entry:
-    style = TITLE if label == "title" else HEADINGS[level]
+def heading(flow: Flow, text: str, level: int, label: str = "heading", style: Style | None = None) -> Entry:
+    style = style or (TITLE if label == "title" else HEADINGS[level])
     lines = wrap(text, style, flow.frame.width)
     flow.gap(HEAD_GAP)
     h = block_height(len(lines), style)
@@ -176,21 +178,22 @@ def paragraph(flow: Flow, text: str, style: Style = BODY, align: str = "justify"
     return entries
 
 
-def item_list(flow: Flow, items: list[str], ordered: bool, markers: list[str] | None = None) -> Entry:
+def item_list(flow: Flow, items: list[str], ordered: bool, markers: list[str] | None = None,
+              style: Style = BODY) -> Entry:
     """A bulleted or numbered list, kept in one frame; ``markers`` overrides "1." / "•"."""
-    indent = 16.0 if markers else 12.0
+    indent = (16.0 if markers else 12.0) * style.size / BODY.size
     x, width = flow.frame.x0, flow.frame.width
-    wrapped = [wrap(t, BODY, width - indent) for t in items]
-    height = sum(block_height(len(w), BODY) for w in wrapped) + 2.0 * (len(items) - 1)
+    wrapped = [wrap(t, style, width - indent) for t in items]
+    height = sum(block_height(len(w), style) for w in wrapped) + 2.0 * (len(items) - 1)
     flow.need(height)
     out_items = []
     top = flow.y
-    for n, (src, lines) in enumerate(zip(items, wrapped)):
+    for n, lines in enumerate(wrapped):
         marker = markers[n] if markers else (f"{n + 1}." if ordered else "\u2022")
-        mx = x + indent - 3 - text_width(marker, BODY) if ordered else x + 3
+        mx = x + indent - 3 - text_width(marker, style) if ordered else x + 3
         # the marker is written before the item's words so the text layer reads "• item"
-        flow.tw.append((mx, flow.y + ascent(BODY)), marker, font=_font(BODY), fontsize=BODY.size)
-        placed = draw_lines(flow.tw, lines, BODY, x + indent, flow.y, width - indent, "justify")
+        flow.tw.append((mx, flow.y + ascent(style)), marker, font=_font(style), fontsize=style.size)
+        placed = draw_lines(flow.tw, lines, style, x + indent, flow.y, width - indent, "justify")
         out_items.append({"text": join_lines(lines), "bbox": [round(v, 2) for v in (x, *placed.bbox[1:])],
                           "level": 0, "marker": marker})
         flow.y = placed.bbox[3] + 2.0
@@ -314,17 +317,20 @@ def draw_table(page: pymupdf.Page, tw: pymupdf.TextWriter, x: float, top: float,
     xs = [x]
     for w in widths:
         xs.append(xs[-1] + w)
+    shape = page.new_shape()  # one shape for all rules: one content stream, a small file
     for row, pos in zip(rows, grid_positions(rows)):
         for cell, (r, c) in zip(row, pos):
             cx0, cx1 = xs[c], xs[c + cell.get("colspan", 1)]
             cy0, cy1 = top + r * row_h, top + (r + cell.get("rowspan", 1)) * row_h
-            page.draw_rect(pymupdf.Rect(cx0, cy0, cx1, cy1), color=(0, 0, 0), width=0.5)
+            shape.draw_rect(pymupdf.Rect(cx0, cy0, cx1, cy1))
             style = TABLE_HEAD if cell.get("header") else TABLE_BODY
             align = cell.get("align", "center")
             w = text_width(cell["text"], style)
             tx = cx0 + (cx1 - cx0 - w) / 2 if align == "center" else cx0 + 3
             baseline = (cy0 + cy1) / 2 + style.size * 0.33
             tw.append((tx, baseline), cell["text"], font=_font(style), fontsize=style.size)
+    shape.finish(color=(0, 0, 0), width=0.5)
+    shape.commit()
     return (xs[0], top, xs[-1], top + len(rows) * row_h)
 
 

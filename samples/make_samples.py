@@ -99,7 +99,7 @@ def place_body(flow: fl.Flow, blocks: list[dict[str, Any]]) -> None:
 
 
 # -- the documents -----------------------------------------------------------------------------
-def build_article(doc: pymupdf.Document) -> fl.Flow:
+def build_article(doc: pymupdf.Document) -> list[fl.Entry]:
     src = load_source("article")
     w, h = LETTER
     for _ in range(2):
@@ -130,10 +130,74 @@ def build_article(doc: pymupdf.Document) -> fl.Flow:
                     meta={"marker": note["marker"]})
         y = placed.bbox[3] + 2
     furniture(flow, src["header"], src["footer"])
-    return flow
+    flow.finish()
+    return flow.entries
 
 
-BUILDERS: dict[str, Callable[[pymupdf.Document], fl.Flow]] = {"article": build_article}
+def build_scanned(doc: pymupdf.Document) -> list[fl.Entry]:
+    """Typeset a text page, render it, and keep only the picture: a page with no text layer."""
+    src = load_source("scanned")
+    w, h = LETTER
+    text_doc = pymupdf.open()
+    text_doc.new_page(width=w, height=h)
+    flow = fl.Flow(text_doc, [fl.Frame(0, 90, 90, w - 90, h - 90)])
+    for b in src["blocks"]:
+        if b["type"] == "heading":
+            fl.heading(flow, b["text"], b["level"], style=fl.SCAN_HEADING)
+        elif b["type"] == "paragraph":
+            fl.paragraph(flow, b["text"], style=fl.SCAN_BODY)
+        else:
+            fl.item_list(flow, b["items"], b["ordered"], style=fl.SCAN_BODY)
+    flow.finish()
+    pix = text_doc[0].get_pixmap(dpi=src["dpi"], colorspace=pymupdf.csGRAY)
+    page = doc.new_page(width=w, height=h)
+    page.insert_image(page.rect, pixmap=pix)
+    return flow.entries
+
+
+def build_table(doc: pymupdf.Document, repeat_header: bool) -> list[fl.Entry]:
+    """A heading, an intro paragraph and a long ruled table that continues on page 2."""
+    src = load_source("table_two_pages")
+    w, h = LETTER
+    for _ in range(2):
+        doc.new_page(width=w, height=h)
+    x0, x1 = 72.0, w - 72.0
+    flow = fl.Flow(doc, [fl.Frame(0, x0, TOP, x1, BOTTOM), fl.Frame(1, x0, TOP, x1, BOTTOM)])
+    fl.heading(flow, src["heading"], 1)
+    fl.paragraph(flow, src["intro"])
+    header = [{"text": c, "header": True} for c in src["columns"]]
+    rows = [[{"text": c} for c in r] for r in src["rows"]]
+    row_h = 14.0
+    fl.caption(flow, src["caption"], None)
+    cap = flow.entries[-1]
+    flow.y += 4
+    previous: fl.Entry | None = None
+    while rows:
+        with_header = previous is None or repeat_header
+        fit = int(flow.left() // row_h) - (1 if with_header else 0)
+        part, rows = rows[:fit], rows[fit:]
+        entry = fl.table(flow, ([header] if with_header else []) + part, src["widths"], row_h)
+        entry.meta["header_row"] = with_header
+        if previous is None:
+            cap.caption_for = entry.key
+        else:
+            entry.meta["continues"] = previous.key
+        previous = entry
+        if rows:
+            flow.next_frame()
+    furniture(flow, src["header"], None)
+    flow.finish()
+    return flow.entries
+
+
+BUILDERS: dict[str, Callable[[pymupdf.Document], list[fl.Entry]]] = {
+    "article": build_article,
+    "scanned": build_scanned,
+    "table_two_pages": lambda doc: build_table(doc, repeat_header=True),
+    "table_two_pages_norepeat": lambda doc: build_table(doc, repeat_header=False),
+}
+#: Which source each sample is made from (the variants share one).
+SOURCES = {"table_two_pages_norepeat": "table_two_pages"}
 
 
 # -- truth -------------------------------------------------------------------------------------
@@ -182,11 +246,10 @@ def finish(doc: pymupdf.Document, metadata: dict[str, str]) -> bytes:
 def make(name: str) -> tuple[bytes, str]:
     """Build one sample: (pdf bytes, truth JSON text)."""
     doc = pymupdf.open()
-    flow = BUILDERS[name](doc)
-    flow.finish()
-    meta = load_source(name).get("metadata", {})
+    entries = BUILDERS[name](doc)
+    meta = load_source(SOURCES.get(name, name)).get("metadata", {})
     pdf = finish(doc, meta)
-    truth = truth_document(name, doc, flow.entries, {"scanned": False})
+    truth = truth_document(name, doc, entries, {"text_layer": name != "scanned"})
     return pdf, json.dumps(truth.to_dict(), indent=1, ensure_ascii=False) + "\n"
 
 
