@@ -101,12 +101,15 @@ def _page_view(
 ) -> dict[str, Any]:
     plan = plan_page(page)
 
-    def views(blocks: list[Block]) -> list[dict[str, Any]]:
+    def views(blocks: list[Block], furniture_tag: str = "footer") -> list[dict[str, Any]]:
         out = []
         for block in blocks:
             if block.label == Label.CAPTION and block.id in skip:
                 continue
             out.extend(_block_views(block, attached.get(block.id, []), image_dir))
+        for view in out:
+            if view["kind"] == "furniture":
+                view["tag"] = furniture_tag  # <header> on top of the page, <footer> below
         return out
 
     image = safe_url(page_images.get(page.index)) if page_images else None
@@ -117,7 +120,7 @@ def _page_view(
         "height": _dim(page.height),
         "status": page.status.value,
         "error": page.error,
-        "top": views(plan.top),
+        "top": views(plan.top, "header"),
         "body": views(plan.body),
         "bottom": views(plan.bottom),
         "overlay": overlay,
@@ -207,7 +210,7 @@ def _single_view(block: Block) -> dict[str, Any]:
         return view
     if label in (Label.HEADER, Label.FOOTER, Label.PAGE_NUMBER):
         view = _base(block, "furniture")
-        view["tag"] = "footer" if label == Label.FOOTER else "header"
+        view["tag"] = "footer"  # set per position by _page_view
         view["class"] = label.value.replace("_", "-")
         return view
     if label == Label.FOOTNOTE:
