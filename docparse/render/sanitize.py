@@ -104,6 +104,8 @@ def _write(node: object, out: list[str]) -> None:
             _write(child, out)
         return
     attrs = _clean_attrs(name, node.attrs)
+    if name == "img" and not any(k == "src" for k, _ in attrs):
+        return  # its only source was unsafe: nothing left to show
     out.append("<" + name + "".join(f' {k}="{escape(v, quote=True)}"' for k, v in attrs))
     out.append(">")
     if name in VOID_TAGS:
