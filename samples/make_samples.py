@@ -18,10 +18,10 @@ from typing import Any, Callable
 import pymupdf
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))  # typeset.py and flow.py sit next to this script
+sys.path.insert(0, str(HERE))  # sample_typeset.py and sample_flow.py sit next to this script
 
-import flow as fl  # noqa: E402
-from typeset import Style, block_height, draw_lines, wrap  # noqa: E402
+import sample_flow as fl  # noqa: E402
+from sample_typeset import Style, block_height, draw_lines, wrap  # noqa: E402
 
 from docparse.document import Block, Document, EngineInfo, Label, ListItem, Page, SourceInfo, block_id  # noqa: E402
 

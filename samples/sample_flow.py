@@ -15,7 +15,7 @@ from typing import Any
 
 import pymupdf
 
-from typeset import Line, Style, ascent, block_height, draw_lines, join_lines, plain, text_width, wrap
+from sample_typeset import MARK, Line, Style, ascent, block_height, draw_lines, join_lines, plain, text_width, wrap
 
 # -- styles shared by the samples ------------------------------------------------------------
 BODY = Style("tiro", 9.5, 11.6)
@@ -169,6 +169,9 @@ def paragraph(flow: Flow, text: str, style: Style = BODY, align: str = "justify"
         hyph = [w for ln in part if ln.hyphenated for w in ln.words[-1:]]
         if hyph:
             m["hyphenated_line_ends"] = hyph
+        marks = [w.split(MARK, 1)[1] for ln in part for w in ln.words if MARK in w]
+        if marks:
+            m["footnote_marks"] = marks  # printed as superscripts, left out of ``text``
         if entries:
             m["continues"] = entries[-1].key
         entries.append(flow.record(label, placed.bbox, text=join_lines(part), meta=m))
@@ -206,7 +209,7 @@ def item_list(flow: Flow, items: list[str], ordered: bool, markers: list[str] | 
 
 
 def _font(style: Style) -> pymupdf.Font:
-    from typeset import font
+    from sample_typeset import font
 
     return font(style.font)
 
