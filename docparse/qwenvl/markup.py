@@ -18,11 +18,14 @@ from docparse.qwenvl.tags import BLOCK_TAGS, IGNORED_TAGS, KNOWN_TAGS
 PixelBox = tuple[float, float, float, float]
 
 _FENCE_LINE = re.compile(r"```[^\n]*\n?")
+_CLOSING_FENCE = re.compile(r"(?:^|\n)[ \t]*```[ \t]*(?:\n|$)")
 _CLOSERS = re.compile(r"</\s*(?:html|body)\s*>", re.I)
 _OPENERS = re.compile(r"<\s*(?:html|body)[\s>]", re.I)
 # A "<" that does not open a known tag, a closing tag, a comment or a declaration is text.
+# Unknown names count as tags only in unmistakable shapes: <name>, </name>, <name attr="...
 _STRAY_LT = re.compile(
-    r"<(?!/?\s*(?:%s)(?=[\s/>])|!)" % "|".join(sorted((re.escape(t) for t in KNOWN_TAGS), key=len, reverse=True)),
+    r"<(?!/?\s*(?:%s)(?=[\s/>])|!|/?[A-Za-z][\w-]*\s*>|[A-Za-z][\w-]*\s+[\w-]+\s*=\s*[\"'])"
+    % "|".join(sorted((re.escape(t) for t in KNOWN_TAGS), key=len, reverse=True)),
     re.I,
 )
 _TAG_NAME = re.compile(r"([A-Za-z][\w-]*)(\s|$)")
@@ -50,7 +53,8 @@ def prepare(raw: str) -> Prepared:
     text = raw if isinstance(raw, str) else ""
     text = text.replace("\x00", "")
     fence = text.find("```")
-    if fence >= 0 and "<" not in text[:fence]:  # a fence before any markup opens the HTML
+    fenced = fence >= 0 and "<" not in text[:fence]  # a fence before any markup opens the HTML
+    if fenced:
         m = _FENCE_LINE.match(text, fence)
         text = text[m.end() if m else fence + 3 :]
     closers = list(_CLOSERS.finditer(text))
@@ -58,9 +62,12 @@ def prepare(raw: str) -> Prepared:
     if complete:
         text = text[: closers[-1].end()]  # drop the closing fence and any prose after it
     else:
-        stripped = text.rstrip()
-        if stripped.endswith("```"):
-            text = stripped[:-3]
+        close = _CLOSING_FENCE.search(text) if fenced else None
+        if close is not None:
+            text = text[: close.start()]
+            complete = True  # the model closed its fence: nothing was cut off
+        elif text.rstrip().endswith("```"):
+            text = text.rstrip()[:-3]
     out = Prepared(html=text)
     if not complete:
         last = text.rfind("<")
