@@ -54,17 +54,22 @@ def draw_overlay(image: "Image.Image", page: Page, space: PageSpace) -> "Image.I
     ky = base.height / space.height_px if space.height_px else 1.0
     line = max(1, round(min(base.size) / 400))
     font = _font(max(10, round(min(base.size) / 60)))
+    tags: list[tuple[tuple[float, float], str, tuple[int, int, int]]] = []
     for block in page.blocks:
         x0, y0, x1, y1 = space.to_pixels(block.bbox, rounded=False)
         box = (x0 * kx, y0 * ky, max(x0 * kx, x1 * kx), max(y0 * ky, y1 * ky))
         r, g, b = label_color(block.label)
         draw.rectangle(box, fill=(r, g, b, 40), outline=(r, g, b, 255), width=line)
         if block.order is not None:
-            tag = str(block.order + 1)
-            left, top, right, bottom = draw.textbbox((box[0], box[1]), tag, font=font)
-            draw.rectangle((left - 1, top - 1, right + 1, bottom + 1), fill=(r, g, b, 230))
-            draw.text((box[0], box[1]), tag, fill=(255, 255, 255, 255), font=font)
-    return Image.alpha_composite(base, layer).convert("RGB")
+            tags.append(((box[0], box[1]), str(block.order + 1), (r, g, b)))
+    out = Image.alpha_composite(base, layer).convert("RGB")
+    # Order numbers last, opaque, so they stay readable over overlapping boxes.
+    text_draw = ImageDraw.Draw(out)
+    for xy, tag, color in tags:
+        left, top, right, bottom = text_draw.textbbox(xy, tag, font=font)
+        text_draw.rectangle((left - 1, top - 1, right + 1, bottom + 1), fill=color)
+        text_draw.text(xy, tag, fill=(255, 255, 255), font=font)
+    return out
 
 
 def _font(size: int):
