@@ -83,3 +83,18 @@ def test_engine_link_is_kept_and_orphan_caption_warns() -> None:
     assert doc.pages[0].blocks[2].caption_for == "p0-b0"
     assert doc.pages[1].blocks[0].caption_for is None
     assert any("p1-b0" in w for w in doc.warnings)
+
+
+def test_example_caption_goes_to_code_or_monospaced_text_never_a_table() -> None:
+    pages = [[
+        (Label.TABLE, FULL, (72, 200), "a", {"html": "<table><tr><td>a</td></tr></table>"}),
+        (Label.CAPTION, FULL, (300, 312), "Example 2-1   Query the view"),
+        (Label.PARAGRAPH, FULL, (316, 400), "SELECT * FROM T", {"meta": {"mono": True}}),
+        (Label.CAPTION, FULL, (500, 512), "Example 2-2   Not linked"),
+        (Label.PARAGRAPH, FULL, (516, 600), "Plain prose.", {"meta": {"mono": False}}),
+    ]]
+    doc = captions(doc_of(pages))
+    b = doc.pages[0].blocks
+    assert b[1].caption_for == b[2].id
+    assert b[3].caption_for is None
+    assert "captions" not in b[0].meta

@@ -76,3 +76,17 @@ def test_list_continued_on_next_page_is_joined_unless_it_restarts() -> None:
     assert head.meta["pages"] == [0, 1]
     assert doc.pages[1].blocks[0].meta["continued_from"] == head.id
     assert "continued_from" not in doc.pages[2].blocks[0].meta
+
+
+def test_indented_new_sentence_or_code_under_an_item_stays_separate() -> None:
+    pages = [[
+        (Label.PARAGRAPH, LEFT, (100, 114), "• The first point ends here."),
+        (Label.PARAGRAPH, (66, 296), (120, 160), "The monitoring of it is a paragraph of its own."),
+        (Label.PARAGRAPH, LEFT, (170, 184), "• Run this"),
+        (Label.PARAGRAPH, (66, 296), (188, 200), "select * from t", {"meta": {"mono": True}}),
+    ]]
+    doc = doc_of(pages)
+    doc.pages[0].blocks[2].meta["mono"] = False
+    doc = lists(doc)
+    labels = [b.label for b in doc.pages[0].blocks]
+    assert labels == [Label.LIST, Label.PARAGRAPH, Label.LIST, Label.PARAGRAPH]

@@ -2,9 +2,11 @@
 
 The link is by position (vertical gap on the same page, same column), refined by the caption's
 prefix: "Table 2" goes to a table, "Figure 3" / "Fig. 3" to an image or chart, "Eq. 4" to a
-formula, "Listing 1" / "Algorithm 1" to code. Tables usually carry their caption above, figures
-below; that breaks ties. Every target takes one caption first (closest pairs first); a caption
-left over (a caption in two blocks, a sub-figure note) then goes to its nearest target.
+formula, "Listing 1" / "Example 2-1" to code (or to a monospaced paragraph, ``meta["mono"]``,
+when the engine did not label the code). Tables usually carry their caption above, figures
+below; that breaks ties. Every target takes one caption first (closest pairs first); an
+unnumbered caption left over (a caption in two blocks, a sub-figure note) then goes to its
+nearest target.
 
 A PARAGRAPH that starts with such a prefix and touches a target that has no caption is promoted
 to CAPTION (layout models miss some). Sets ``caption.caption_for`` and appends the caption id to
@@ -30,7 +32,7 @@ _PREFIXES: list[tuple[re.Pattern[str], frozenset[Label]]] = [
         frozenset({Label.IMAGE, Label.CHART}),
     ),
     (re.compile(r"^\s*(equation|eq\.|formula)\s*\(?\d", re.I), frozenset({Label.FORMULA})),
-    (re.compile(r"^\s*(listing|algorithm|code)\s*\d", re.I), frozenset({Label.CODE})),
+    (re.compile(r"^\s*(listing|algorithm|code|example)\s*\d", re.I), frozenset({Label.CODE})),
 ]
 
 _CAPTION_SEPARATOR = re.compile(r"^\s*\S+\s*[\dIVX]+(?:[.\-]\d+)*[a-z]?\s*[:.|\-–—]", re.I)
@@ -47,7 +49,9 @@ def caption_kind(text: str) -> frozenset[Label] | None:
 def _cost(caption: Block, target: Block) -> float | None:
     """Distance in points (lower is closer), or None when the pair cannot go together."""
     kind = caption_kind(caption.text)
-    if kind is not None and target.label not in kind:
+    if target.label == Label.PARAGRAPH and kind != {Label.CODE}:
+        return None  # monospaced paragraphs are targets for "Listing n" / "Example n" only
+    if kind is not None and target.label not in kind and target.label != Label.PARAGRAPH:
         return None
     gap = v_gap(caption.bbox, target.bbox)
     cost = gap
@@ -70,7 +74,8 @@ def captions(doc: Document) -> Document:
 
 def _page_captions(doc: Document, page: Page) -> None:
     blocks = body(page)
-    targets = [b for b in blocks if b.label in TARGET_LABELS]
+    # Code the engine did not label as such still shows as monospaced text (meta["mono"]).
+    targets = [b for b in blocks if b.label in TARGET_LABELS or _is_mono_text(b)]
     ids = {b.id for b in targets}
     _promote(blocks, targets)
 
@@ -93,6 +98,8 @@ def _page_captions(doc: Document, page: Page) -> None:
         for _, cid, tid, c, t in pairs:
             if cid in linked or (not second_round and tid in taken):
                 continue
+            if second_round and caption_kind(c.text) is not None:
+                continue  # a numbered caption ("Figure 4") never shares a target
             c.caption_for = t.id
             linked.add(cid)
             taken.add(tid)
@@ -106,6 +113,10 @@ def _page_captions(doc: Document, page: Page) -> None:
         target.meta.setdefault("captions", [])
         if c.id not in target.meta["captions"]:
             target.meta["captions"].append(c.id)
+
+
+def _is_mono_text(b: Block) -> bool:
+    return b.label == Label.PARAGRAPH and b.meta.get("mono") is True
 
 
 def _promote(blocks: list[Block], targets: list[Block]) -> None:

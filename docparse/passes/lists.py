@@ -26,6 +26,7 @@ from docparse.document import Block, Document, Label, ListItem, Page
 
 from ._common import body, union, v_gap, x_overlap
 
+_SENTENCE_END = re.compile(r"[.!?:;][\"'”’)\]]*$")
 INDENT_TOLERANCE = 6.0  # points: left edges this close are the same level
 MAX_GAP = 36.0  # points between two items of one list
 
@@ -62,6 +63,20 @@ def _items_of(block: Block) -> list[ListItem]:
     if len(items) == 1:
         items[0].bbox = block.bbox
     return items
+
+
+def _continues_item(item: Block, b: Block) -> bool:
+    """A wrapped item's next lines: the item has not ended a sentence, or they start lowercase.
+
+    An indented paragraph that starts a new sentence (or code under an item) stays separate.
+    """
+    text = b.text.lstrip()
+    if not text:
+        return False
+    ma, mb = item.meta.get("mono"), b.meta.get("mono")
+    if isinstance(ma, bool) and isinstance(mb, bool) and ma != mb:
+        return False  # code under a list item
+    return text[0].islower() or not _SENTENCE_END.search(item.text.rstrip())
 
 
 def _list_like(block: Block) -> bool:
@@ -109,6 +124,7 @@ def _page_lists(page: Page) -> None:
             and b.label == Label.PARAGRAPH
             and b.bbox[1] >= last.bbox[1]
             and b.bbox[0] > last.bbox[0] + INDENT_TOLERANCE / 2
+            and _continues_item(last, b)
         ):
             current.append(b)  # a wrapped item continued in its own block
             continue
