@@ -125,7 +125,7 @@ def test_ordered_list_start() -> None:
 def test_figure_with_image_and_caption(soup: BeautifulSoup) -> None:
     figure = soup.find(id="p0-b10")
     assert figure.name == "figure"
-    assert figure.img["src"] == "assets/p0-b10.png"
+    assert figure.img["src"] == "assets/p0-b10.png" and figure.img["alt"] == "Figure 1: a plot"
     caption = figure.find("figcaption")
     assert caption["id"] == "p0-b11" and caption.text == "Figure 1: a plot"
     assert len(soup.find_all(id="p0-b11")) == 1  # drawn once, inside the figure

@@ -177,6 +177,9 @@ def _block_views(block: Block, captions: list[AttachedCaption], image_dir: str |
     caption_views = [(c.before, _base(c.block, "caption")) for c in captions]
     if block.label in _FIGURE_LABELS:
         view = _figure_view(block, image_dir)
+        caption_text = " ".join(c.block.text.strip() for c in captions if c.block.text.strip())
+        if caption_text:
+            view["alt"] = caption_text[:300]
         view["before"] = [v for before, v in caption_views if before]
         view["after"] = [v for before, v in caption_views if not before]
         return [view]

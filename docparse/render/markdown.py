@@ -131,7 +131,7 @@ def _one_line(text: str) -> str:
 
 
 def _heading(level: int, text: str) -> str:
-    body = escape_line(_one_line(text))
+    body = escape_inline(_one_line(text))  # a heading's text is inline: no line-start escapes
     if not body:
         return ""
     body = re.sub(r"(#+)$", lambda m: "\\#" * len(m.group(1)), body)  # a trailing #s is a closing sequence
@@ -139,7 +139,7 @@ def _heading(level: int, text: str) -> str:
 
 
 def _caption(block: Block) -> str:
-    text = escape_line(_one_line(block.text))
+    text = escape_inline(_one_line(block.text))  # inside *…*, so nothing is at a line start
     return f"*{text}*" if text else ""
 
 
@@ -216,6 +216,8 @@ def _figure(block: Block, image_dir: str | None, alt: str) -> str:
         parts.append(f"![{label}]({url})")
     if block.label == Label.CHART and block.html:
         parts.append(_table(block))  # the chart's data, when the engine read it as a table
+    elif image_dir is None and block.text.strip():
+        parts.append(escape_text(block.text))  # no picture to link: keep the words (as the HTML does)
     return "\n\n".join(p for p in parts if p)
 
 
