@@ -359,3 +359,19 @@ def test_deep_nesting_does_not_raise() -> None:
     _check_invariants(result, FUZZ_SPACE)
     raw_list = "<ol>" * 2000 + "<li>x</li>" + "</ol>" * 2000
     _check_invariants(read_qwenvl(raw_list, FUZZ_SPACE), FUZZ_SPACE)
+
+
+# -- prompts ------------------------------------------------------------------------------------------
+def test_prompts() -> None:
+    from docparse.errors import OptionsError
+    from docparse.qwenvl.prompts import DEFAULT_PROMPT, PROMPTS, get_prompt, messages
+
+    cookbook = get_prompt(DEFAULT_PROMPT)
+    assert cookbook.user == "QwenVL HTML " and cookbook.system == "You are a helpful assistant"
+    assert get_prompt("qwenvl-html-caption").user == "QwenVL HTML with image caption"
+    assert "QwenVL Document Parser HTML" in get_prompt("qwenvl-html-parser").system
+    msgs = messages(cookbook, "page.png")
+    assert msgs[1]["content"][0] == {"type": "text", "text": "QwenVL HTML "}  # text before the image
+    assert msgs[1]["content"][1]["image"] == "page.png" and len(PROMPTS) == 3
+    with pytest.raises(OptionsError, match="known: qwenvl-html"):
+        get_prompt("markdown")
