@@ -212,3 +212,11 @@ def test_no_overlay_without_flag(soup: BeautifulSoup) -> None:
 def test_document_convenience_matches() -> None:
     doc = sample_document()
     assert doc.to_html(image_dir="assets") == render_html(doc, image_dir="assets")
+
+
+def test_non_finite_boxes_do_not_break_the_page() -> None:
+    block = Block("p0-b0", Label.PARAGRAPH, (float("nan"), 1, float("inf"), 2), "x", order=0)
+    doc = Document(SourceInfo(), EngineInfo("t"), [Page(0, 100, 100, [block])])
+    s = BeautifulSoup(render_html(doc, overlay=True), "html.parser")
+    assert s.find(id="p0-b0")["data-bbox"] == "0 1 0 2"
+    assert BOX_STYLE_RE.match(s.find("div", class_="box")["style"])

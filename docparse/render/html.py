@@ -9,6 +9,7 @@ text (escaped by Jinja2) or as table markup rebuilt by the allowlist sanitizer
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
 import jinja2
@@ -157,7 +158,8 @@ def _boxes(page: Page) -> list[dict[str, Any]]:
 
 
 def _pct(value: float, total: float) -> float:
-    return min(max(float(value) / total * 100.0, 0.0), 100.0)
+    pct = float(value) / total * 100.0
+    return min(max(pct, 0.0), 100.0) if math.isfinite(pct) else 0.0
 
 
 def _base(block: Block, kind: str) -> dict[str, Any]:

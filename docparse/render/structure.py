@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -25,7 +26,10 @@ def format_bbox(bbox: tuple[float, float, float, float]) -> str:
 
 
 def _num(value: float) -> str:
-    text = f"{round(float(value), 2):.2f}".rstrip("0").rstrip(".")
+    value = float(value)
+    if not math.isfinite(value):  # a broken engine box must not break the page
+        value = 0.0
+    text = f"{round(value, 2):.2f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
 
