@@ -1,0 +1,282 @@
+"""Quality benchmark: docparse's layout engine vs pymupdf4llm (layout and legacy modes), one run.
+
+Reads the ground truth under ../shared/corpus (OmniDocBench pages as image-only PDFs, docling
+JSON, MinerU Markdown, docling-eval CVAT) and samples/*.truth.json, converts every PDF with each
+system, scores it (docparse.evaluation) and prints a per-source and overall table, written to
+benchmarks/QUALITY.md with the command that made it.
+
+    .venv/bin/python benchmarks/quality.py                      # everything
+    .venv/bin/python benchmarks/quality.py --sources docling --limit 2 --details
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import shlex
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from docparse.evaluation.evaluate import Summary, score_page  # noqa: E402
+from docparse.evaluation.groundtruth import (  # noqa: E402
+    read_docling_json,
+    read_markdown,
+    read_omnidocbench,
+    read_samples_truth,
+)
+from docparse.evaluation.groundtruth_cvat import read_cvat  # noqa: E402
+from docparse.evaluation.predictions import (  # noqa: E402
+    from_document,
+    from_pymupdf4llm_chunks,
+    whole_document,
+)
+from docparse.evaluation.types import GTDocument, PageItems  # noqa: E402
+
+CORPUS = REPO / ".." / "shared" / "corpus"
+SOURCES = ("omnidocbench", "docling", "mineru", "cvat", "samples")
+SYSTEMS = ("docparse", "pymupdf4llm-layout", "pymupdf4llm-legacy")
+
+
+# -- ground truth ---------------------------------------------------------------------------------
+def load_ground_truth(source: str, corpus: Path) -> list[GTDocument]:
+    if source == "omnidocbench":
+        base = corpus / "omnidocbench"
+        return read_omnidocbench(base / "OmniDocBench_demo.json", base / "derived_pdf", base / "images")
+    if source == "docling":
+        docs = []
+        for js in sorted((corpus / "docling").glob("*.json")):
+            if js.name.endswith(".pages.meta.json"):
+                continue
+            stem = js.name.removesuffix(".json").removesuffix(".tesseract.full_page")
+            pdf = js.parent / f"{stem}.pdf"
+            if pdf.exists():
+                docs.append(read_docling_json(js, pdf))
+        return docs
+    if source == "mineru":
+        docs = []
+        for md in sorted((corpus / "mineru").glob("cleaned_*.md")):
+            pdf = md.parent / (md.stem.removeprefix("cleaned_") + ".pdf")
+            if pdf.exists():
+                docs.append(read_markdown(md, pdf, "mineru", pdf.stem.split("_")[0]))
+        return docs
+    if source == "cvat":
+        base = corpus / "docling-eval" / "cvat_pdfs_dataset_e2e"
+        docs = []
+        for xml in sorted(base.glob("case_*_annotations.xml")):
+            docs.extend(read_cvat(xml, base / xml.name.removesuffix("_annotations.xml")))
+        return docs
+    if source == "samples":
+        return [read_samples_truth(p) for p in sorted((REPO / "samples").glob("*.truth.json"))]
+    raise SystemExit(f"unknown source: {source} (choose from {', '.join(SOURCES)})")
+
+
+# -- systems --------------------------------------------------------------------------------------
+def _pymupdf4llm(layout: bool) -> Callable[[str], list[PageItems]]:
+    def run(pdf: str) -> list[PageItems]:
+        import pymupdf4llm
+
+        pymupdf4llm.use_layout(layout)
+        with contextlib.redirect_stdout(sys.stderr):  # it prints parser messages on stdout
+            chunks = pymupdf4llm.to_markdown(pdf, page_chunks=True)
+        return from_pymupdf4llm_chunks(chunks)
+
+    return run
+
+
+def _docparse(pdf: str) -> list[PageItems]:
+    from docparse.api import convert
+
+    return from_document(convert(pdf, engine="layout"))
+
+
+def get_system(name: str) -> Callable[[str], list[PageItems]] | str:
+    """The converter, or why it cannot run here."""
+    if name == "docparse":
+        try:
+            import docparse.api  # noqa: F401
+        except Exception as exc:  # the API is young: report, do not crash the benchmark
+            return f"docparse.api not importable: {exc}"
+        return _docparse
+    if name == "pymupdf4llm-layout":
+        return _pymupdf4llm(True)
+    if name == "pymupdf4llm-legacy":
+        return _pymupdf4llm(False)
+    raise SystemExit(f"unknown system: {name} (choose from {', '.join(SYSTEMS)})")
+
+
+def evaluate_document(gt: GTDocument, pred_pages: list[PageItems]) -> Summary:
+    summary = Summary(files=1)
+    by_index = {p.page: p for p in pred_pages}
+    for gt_page in gt.pages:
+        if gt_page.page is None:
+            pred = whole_document(pred_pages)
+        else:
+            pred = by_index.get(gt_page.page, PageItems(page=gt_page.page))
+        summary.add(score_page(gt_page, pred))
+    return summary
+
+
+# -- table ----------------------------------------------------------------------------------------
+def _f(v: float | None, digits: int = 3) -> str:
+    return "–" if v is None else f"{v:.{digits}f}"
+
+
+def _pr(p: float | None, r: float | None) -> str:
+    return "–" if p is None and r is None else f"{_f(p, 2)} / {_f(r, 2)}"
+
+
+HEADER = (
+    "| Source | System | Files | Pages | Text edit ↓ | Order edit ↓ | TEDS ↑ | TEDS-S ↑ | Tables "
+    "| Layout P / R ↑ | Heading P / R ↑ | Level P / R ↑ | s / page |"
+)
+
+
+def row(source: str, system: str, s: Summary) -> str:
+    lay = s.layout_total()
+    spp = s.seconds / s.pages if s.pages else None
+    return (
+        f"| {source} | {system} | {s.files} | {s.pages}{' (' + str(s.failed) + ' failed)' if s.failed else ''} "
+        f"| {_f(s.text_edit())} | {_f(s.order_edit())} | {_f(s.teds())} | {_f(s.teds_s())} "
+        f"| {len(s.tables)} | {_pr(lay.precision, lay.recall) if lay else '–'} "
+        f"| {_pr(s.headings.precision, s.headings.recall)} "
+        f"| {_pr(s.levels.precision, s.levels.recall) if s.has_levels else '–'} | {_f(spp, 2)} |"
+    )
+
+
+def layout_table(results: dict[tuple[str, str], Summary], systems: list[str]) -> list[str]:
+    """Per-label layout P/R over all sources with boxes."""
+    lines = ["| Label | " + " | ".join(systems) + " |", "|---|" + "---|" * len(systems)]
+    totals = {}
+    for system in systems:
+        total = Summary()
+        for (src, sys_name), s in results.items():
+            if sys_name == system:
+                total.merge(s)
+        totals[system] = total
+    labels = sorted({lab for t in totals.values() for lab in t.layout})
+    for label in labels:
+        cells = []
+        for system in systems:
+            c = totals[system].layout.get(label)
+            cells.append(
+                "–" if c is None else f"{_pr(c.precision, c.recall)} ({c.tp}/{c.n_pred}/{c.n_gt})"
+            )
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return lines
+
+
+# -- main -----------------------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sources", default=",".join(SOURCES), help="comma list of " + ", ".join(SOURCES))
+    ap.add_argument("--systems", default=",".join(SYSTEMS), help="comma list of " + ", ".join(SYSTEMS))
+    ap.add_argument("--limit", type=int, default=0, help="at most this many files per source (0: all)")
+    ap.add_argument("--corpus", type=Path, default=CORPUS, help="the shared corpus folder")
+    ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "QUALITY.md",
+                    help="results file ('-' to write none)")
+    ap.add_argument("--details", action="store_true", help="print one line per file and system")
+    args = ap.parse_args(argv)
+
+    sources = [s for s in args.sources.split(",") if s]
+    systems = [s for s in args.systems.split(",") if s]
+    runners = {name: get_system(name) for name in systems}
+    notes = [f"{n}: {r}" for n, r in runners.items() if isinstance(r, str)]
+    results: dict[tuple[str, str], Summary] = {}
+    details: list[str] = []
+    for source in sources:
+        if source != "samples" and not args.corpus.is_dir():
+            notes.append(f"{source}: corpus folder {args.corpus} absent, skipped")
+            continue
+        docs = load_ground_truth(source, args.corpus)
+        if args.limit:
+            docs = docs[: args.limit]
+        for system, runner in runners.items():
+            if isinstance(runner, str):
+                continue
+            total = results.setdefault((source, system), Summary())
+            for gt in docs:
+                t0 = time.perf_counter()
+                try:
+                    pred_pages = runner(gt.pdf)
+                except Exception:
+                    print(f"[{system}] {gt.name}: failed\n{traceback.format_exc()}", file=sys.stderr)
+                    pred_pages = []
+                    total.failed += len(gt.pages)
+                seconds = time.perf_counter() - t0
+                s = evaluate_document(gt, pred_pages)
+                s.seconds = seconds
+                total.merge(s)
+                line = f"{source:13s} {system:19s} {gt.name[:40]:40s} " + row("", "", s)
+                details.append(line)
+                if args.details:
+                    print(line, file=sys.stderr)
+
+    overall = {}
+    for system in systems:
+        total = Summary()
+        for (src, sys_name), s in results.items():
+            if sys_name == system:
+                total.merge(s)
+        if total.files:
+            overall[system] = total
+    lines = [HEADER, "|" + "---|" * 13]
+    for (source, system), s in results.items():
+        lines.append(row(source, system, s))
+    for system, s in overall.items():
+        lines.append(row("**overall**", system, s))
+    table = "\n".join(lines)
+    print(table)
+    for n in notes:
+        print("note:", n)
+
+    if str(args.out) != "-":
+        command = "python benchmarks/quality.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
+        write_report(args.out, command.strip(), table, layout_table(results, list(overall)), notes)
+    return 0
+
+
+def write_report(path: Path, command: str, table: str, layout: list[str], notes: list[str]) -> None:
+    import pymupdf4llm
+
+    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    text = f"""# Quality: docparse vs pymupdf4llm
+
+Made by `{command}` on {now} (pymupdf4llm {pymupdf4llm.__version__}, 2 CPU cores).
+Metrics (docparse/evaluation, after OmniDocBench's end-to-end evaluation): text = normalized
+edit distance per page over body text (headers, footers, page numbers, captions, footnotes and
+display formulas matched then set aside; text kept to \\w and CJK), mean over pages; order =
+edit distance of matched blocks' order; TEDS / TEDS-S over the GT tables (unmatched = 0);
+layout = boxes of the same class at IoU >= 0.5 (micro over pages); headings = heading texts
+matched one-to-one; level = the matched heading also has the same level (Markdown depth,
+title = 1). "–": not measurable for that source (no boxes, no levels, no tables).
+
+{table}
+
+## Layout per label (all sources with boxes; P / R (matched / predicted / ground truth))
+
+{chr(10).join(layout)}
+
+## Ground truth and its limits
+
+- omnidocbench: 18 human-annotated page images (OmniDocBench demo) wrapped as image-only PDFs
+  (page size = image size): every system goes through OCR. No heading levels.
+- docling: docling's own regression output (silver); ocr_test* ground truth is Tesseract output.
+- mineru: OpenDataLab PDF-bench Markdown per document (one "page" = the whole document, no
+  boxes); headers/footers mostly left out, so emitting them costs text edits.
+- cvat: docling-eval human boxes and reading order; the text is the PDF's own text layer inside
+  each box (these pages test segmentation and order, not OCR).
+- samples: the project's generated PDFs with their source as truth (samples/*.truth.json).
+{chr(10).join('- note: ' + n for n in notes)}
+"""
+    path.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

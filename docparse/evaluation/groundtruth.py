@@ -1,0 +1,300 @@
+"""Ground-truth readers: each source's format -> GTDocument (pages of Items, boxes in PDF points).
+
+- OmniDocBench page JSON (human; image pixels, mapped onto the derived image-only PDFs),
+- docling JSON (DoclingDocument; the maintainers' regression output, silver),
+- Markdown per document (MinerU PDF-bench, docling .md): no boxes, one page for the document,
+- docparse ``samples/*.truth.json`` (the project's own generated documents),
+- docling-eval CVAT XML lives in ``groundtruth_cvat.py`` (it needs the PDF text layer).
+
+Blocks the text score sets aside (OmniDocBench's ignore list: captions, footnotes, headers,
+footers, page numbers, equation captions; display formulas are scored apart) get
+``ignore=True``: they still take part in matching, so emitting them costs nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from docparse.evaluation.markdown import markdown_to_items
+from docparse.evaluation.types import BBox, GTDocument, Item, PageItems
+
+# OmniDocBench category -> (item kind, layout label, ignored by the text score)
+OMNIDOCBENCH = {
+    "title": ("heading", "heading", False),
+    "text_block": ("text", "text", False),
+    "reference": ("text", "text", False),
+    "code_txt": ("text", "code", False),
+    "figure": ("figure", "picture", True),
+    "table": ("table", "table", False),
+    "equation_isolated": ("formula", "formula", True),
+    "figure_caption": ("text", "caption", True),
+    "table_caption": ("text", "caption", True),
+    "code_txt_caption": ("text", "caption", True),
+    "equation_caption": ("text", "caption", True),
+    "figure_footnote": ("text", "footnote", True),
+    "table_footnote": ("text", "footnote", True),
+    "page_footnote": ("text", "footnote", True),
+    "header": ("text", "header", True),
+    "footer": ("text", "footer", True),
+    "page_number": ("text", "page_number", True),
+    "abandon": ("text", None, True),
+}
+
+# DoclingDocument label -> (item kind, layout label, ignored by the text score)
+DOCLING = {
+    "title": ("heading", "heading", False),
+    "section_header": ("heading", "heading", False),
+    "text": ("text", "text", False),
+    "paragraph": ("text", "text", False),
+    "list_item": ("text", "text", False),
+    "reference": ("text", "text", False),
+    "code": ("text", "code", False),
+    "checkbox_selected": ("text", "text", False),
+    "checkbox_unselected": ("text", "text", False),
+    "caption": ("text", "caption", True),
+    "footnote": ("text", "footnote", True),
+    "page_header": ("text", "header", True),
+    "page_footer": ("text", "footer", True),
+    "formula": ("formula", "formula", True),
+    "table": ("table", "table", False),
+    "document_index": ("table", "table", False),
+    "picture": ("figure", "picture", True),
+    "chart": ("figure", "picture", True),
+}
+
+
+def _int_or_none(v: Any) -> int | None:
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _pdf_page_sizes(pdf: Path) -> list[tuple[float, float]]:
+    import pymupdf
+
+    with pymupdf.open(pdf) as doc:
+        return [(p.rect.width, p.rect.height) for p in doc]
+
+
+def _union(a: BBox | None, b: BBox | None) -> BBox | None:
+    if a is None or b is None:
+        return a or b
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+# -- OmniDocBench --------------------------------------------------------------------------------
+def read_omnidocbench(json_path: Path, pdf_dir: Path, image_dir: Path) -> list[GTDocument]:
+    """One GTDocument per page entry whose derived PDF exists (``<image stem>.pdf``)."""
+    from PIL import Image
+
+    docs = []
+    for entry in json.loads(Path(json_path).read_text(encoding="utf-8")):
+        image_name = entry["page_info"]["image_path"]
+        pdf = Path(pdf_dir) / (Path(image_name).stem + ".pdf")
+        if not pdf.exists():
+            continue
+        width, height = _pdf_page_sizes(pdf)[0]
+        # the polys are in true image pixels (page_info's width/height are swapped on some pages)
+        with Image.open(Path(image_dir) / image_name) as im:
+            sx, sy = width / im.size[0], height / im.size[1]
+        page = PageItems(page=0, width=width, height=height, has_boxes=True, has_levels=False)
+        page.items, page.layout_boxes = _omnidocbench_items(entry, sx, sy)
+        docs.append(GTDocument("omnidocbench", Path(image_name).stem, str(pdf), [page]))
+    return docs
+
+
+def _omnidocbench_items(
+    entry: dict[str, Any], sx: float, sy: float
+) -> tuple[list[Item], list[tuple[str, BBox]]]:
+    by_id: dict[Any, Item] = {}
+    for det in entry["layout_dets"]:
+        kind, label, ignore = OMNIDOCBENCH.get(det["category_type"], ("text", None, True))
+        poly = [float(v) for v in det["poly"]]
+        bbox = (poly[0] * sx, poly[1] * sy, poly[4] * sx, poly[5] * sy)
+        text = det.get("text") or ""
+        if kind == "formula":
+            text = det.get("latex") or text
+        html = det.get("html") if kind == "table" else None
+        if kind == "table" and not text and html:
+            from docparse.evaluation.markdown import table_text
+
+            text = table_text(html)
+        ignore = ignore or str(det.get("ignore")).lower() == "true"
+        order = None if ignore or kind not in ("text", "heading") else _int_or_none(det.get("order"))
+        by_id[det["anno_id"]] = Item(kind, text=text, html=html, bbox=bbox, label=label,
+                                     order=order, ignore=ignore)
+    items = list(by_id.values())
+    # "truncated": one paragraph split by the layout; OmniDocBench joins them before scoring
+    layout_boxes = [(it.label, it.bbox) for it in items if it.label and it.bbox is not None]
+    for rel in (entry.get("extra") or {}).get("relation", []):
+        if rel.get("relation_type", rel.get("relation")) != "truncated":
+            continue
+        a, b = by_id.get(rel["source_anno_id"]), by_id.get(rel["target_anno_id"])
+        if a is None or b is None or a is b or a not in items or b not in items:
+            continue
+        first, second = sorted((a, b), key=lambda it: (it.order is None, it.order or 0))
+        first.text = f"{first.text} {second.text}".strip()
+        first.bbox = _union(first.bbox, second.bbox)
+        items.remove(second)
+    items.sort(key=lambda it: (it.order is None, it.order or 0))
+    return items, layout_boxes  # layout P/R keeps the annotated boxes, not the joined ones
+
+
+# -- docling JSON --------------------------------------------------------------------------------
+def read_docling_json(json_path: Path, pdf: Path) -> GTDocument:
+    """A DoclingDocument -> pages; reading order = the body tree's order."""
+    d = json.loads(Path(json_path).read_text(encoding="utf-8"))
+    sizes = _pdf_page_sizes(pdf)
+    pages = [
+        PageItems(page=k, width=w, height=h, has_boxes=True) for k, (w, h) in enumerate(sizes)
+    ]
+    counter = [0]
+
+    def resolve(ref: str) -> dict[str, Any]:
+        _, coll, idx = ref.split("/")
+        return d[coll][int(idx)]
+
+    def visit(node: dict[str, Any]) -> None:
+        label = node.get("label", "")
+        spec = DOCLING.get(label)
+        if spec is not None:
+            _docling_items(d, node, spec, pages, counter)
+        if label in ("picture", "chart", "table", "document_index"):
+            children = [c for c in node.get("captions", []) + node.get("footnotes", [])]
+        else:
+            children = node.get("children", [])
+        for child in children:
+            visit(resolve(child["$ref"]))
+
+    for child in d["body"]["children"]:
+        visit(resolve(child["$ref"]))
+    return GTDocument("docling", Path(json_path).stem, str(pdf), pages)
+
+
+def _docling_items(
+    d: dict[str, Any],
+    node: dict[str, Any],
+    spec: tuple[str, str, bool],
+    pages: list[PageItems],
+    counter: list[int],
+) -> None:
+    kind, label, ignore = spec
+    furniture = node.get("content_layer") == "furniture"
+    ignore = ignore or furniture
+    level = None
+    if kind == "heading":
+        level = 1 if node["label"] == "title" else int(node.get("level") or 1) + 1
+    html = _docling_table_html(node["data"]) if kind == "table" and node.get("data") else None
+    text = node.get("text") or ""
+    if kind == "table" and html:
+        from docparse.evaluation.markdown import table_text
+
+        text = table_text(html)
+    for prov in node.get("prov", []):
+        k = int(prov["page_no"]) - 1
+        if not 0 <= k < len(pages):
+            continue
+        size = d["pages"][str(prov["page_no"])]["size"]
+        page = pages[k]
+        sx, sy = page.width / size["width"], page.height / size["height"]
+        b = prov["bbox"]
+        if b.get("coord_origin", "TOPLEFT") == "BOTTOMLEFT":
+            top, bottom = size["height"] - b["t"], size["height"] - b["b"]
+        else:
+            top, bottom = b["t"], b["b"]
+        bbox = (b["l"] * sx, min(top, bottom) * sy, b["r"] * sx, max(top, bottom) * sy)
+        piece = text
+        span = prov.get("charspan")
+        if len(node["prov"]) > 1 and span and kind in ("text", "heading"):
+            piece = text[span[0] : span[1]]
+        order = None
+        if not ignore and kind in ("text", "heading"):
+            order = counter[0]
+            counter[0] += 1
+        page.items.append(Item(kind, text=piece, level=level, html=html, bbox=bbox,
+                               label=label, order=order, ignore=ignore))
+
+
+def _docling_table_html(data: dict[str, Any]) -> str:
+    """docling table cells (offsets and spans) -> HTML with rowspan/colspan."""
+    import html as _html
+
+    rows: dict[int, list[dict[str, Any]]] = {}
+    for cell in data.get("table_cells", []):
+        rows.setdefault(int(cell["start_row_offset_idx"]), []).append(cell)
+    out = ["<table>"]
+    for r in range(int(data.get("num_rows", 0))):
+        cells = sorted(rows.get(r, []), key=lambda c: c["start_col_offset_idx"])
+        tds = []
+        for c in cells:
+            tag = "th" if c.get("column_header") else "td"
+            attrs = ""
+            if int(c.get("row_span", 1)) > 1:
+                attrs += f' rowspan="{int(c["row_span"])}"'
+            if int(c.get("col_span", 1)) > 1:
+                attrs += f' colspan="{int(c["col_span"])}"'
+            tds.append(f"<{tag}{attrs}>{_html.escape(c.get('text', ''))}</{tag}>")
+        out.append("<tr>" + "".join(tds) + "</tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
+# -- Markdown per document -----------------------------------------------------------------------
+def read_markdown(md_path: Path, pdf: Path, source: str, name: str | None = None) -> GTDocument:
+    """Markdown ground truth for a whole document (no boxes): one page with ``page=None``."""
+    items = markdown_to_items(Path(md_path).read_text(encoding="utf-8"))
+    rank = 0
+    for it in items:
+        if it.kind in ("text", "heading"):
+            it.order = rank
+            rank += 1
+        elif it.kind == "formula":
+            it.ignore = True
+    page = PageItems(page=None, items=items, has_boxes=False)
+    return GTDocument(source, name or Path(pdf).stem, str(pdf), [page])
+
+
+# -- docparse samples ----------------------------------------------------------------------------
+def read_samples_truth(truth_path: Path) -> GTDocument:
+    """``samples/NAME.truth.json`` (written by the samples generator) -> GTDocument.
+
+    Accepted shape: ``{"pdf": "NAME.pdf", "pages": [{"index", "width", "height", "blocks":
+    [{"label", "bbox", "text", "level", "html", "order"}]}]}``; labels are docparse Labels.
+    """
+    from docparse.evaluation.predictions import DOCPARSE_LAYOUT
+
+    truth_path = Path(truth_path)
+    d = json.loads(truth_path.read_text(encoding="utf-8"))
+    pdf = truth_path.parent / d.get("pdf", truth_path.name.replace(".truth.json", ".pdf"))
+    pages = []
+    for k, p in enumerate(d.get("pages", [])):
+        page = PageItems(page=int(p.get("index", k)), width=float(p.get("width", 0)),
+                         height=float(p.get("height", 0)), has_boxes=True)
+        rank = 0
+        for b in p.get("blocks", []):
+            label = str(b.get("label", "paragraph"))
+            bbox = tuple(float(v) for v in b["bbox"]) if b.get("bbox") else None
+            ignore = label in ("header", "footer", "page_number", "caption", "footnote", "formula")
+            if label in ("title", "heading"):
+                kind, level = "heading", 1 if label == "title" else int(b.get("level") or 1)
+            elif label == "table":
+                kind, level = "table", None
+            elif label == "formula":
+                kind, level = "formula", None
+            elif label in ("image", "chart"):
+                kind, level = "figure", None
+            else:
+                kind, level = "text", None
+            order = None
+            if not ignore and kind in ("text", "heading"):
+                order = rank
+                rank += 1
+            text = b.get("text") or (b.get("latex") if kind == "formula" else "") or ""
+            page.items.append(Item(kind, text=text, level=level, html=b.get("html"), bbox=bbox,
+                                   label=DOCPARSE_LAYOUT.get(label, "text"), order=order,
+                                   ignore=ignore))
+        pages.append(page)
+    return GTDocument("samples", truth_path.name.replace(".truth.json", ""), str(pdf), pages)
