@@ -98,3 +98,13 @@ def test_example_caption_goes_to_code_or_monospaced_text_never_a_table() -> None
     assert b[1].caption_for == b[2].id
     assert b[3].caption_for is None
     assert "captions" not in b[0].meta
+
+
+def test_engine_link_of_the_wrong_kind_is_redone() -> None:
+    pages = [[
+        (Label.TABLE, FULL, (72, 200), "a", {"html": "<table><tr><td>a</td></tr></table>"}),
+        (Label.CAPTION, FULL, (210, 222), "Figure 3: A plot.", {"caption_for": "p0-b0"}),
+        (Label.IMAGE, FULL, (300, 500), ""),
+    ]]
+    doc = captions(doc_of(pages))
+    assert doc.pages[0].blocks[1].caption_for == "p0-b2"

@@ -62,3 +62,14 @@ def test_duplicate_markers_warn() -> None:
     ]]
     doc = footnotes(doc_of(pages))
     assert any("two footnotes" in w for w in doc.warnings)
+
+
+def test_engine_footnote_in_one_column_gets_marker_and_ref() -> None:
+    pages = [[
+        (Label.PARAGRAPH, LEFT, (72, 600), "Insurance covers accidents1) and more."),
+        (Label.FOOTNOTE, LEFT, (610, 640), "1) 손해보험의 표준약관 규정"),
+        (Label.PARAGRAPH, (316, 558), (72, 760), "The right column runs lower than the footnote."),
+    ]]
+    doc = footnotes(doc_of(pages))
+    fn = doc.pages[0].blocks[1]
+    assert fn.label == Label.FOOTNOTE and fn.meta["marker"] == "1" and fn.meta["ref"] == "p0-b0"

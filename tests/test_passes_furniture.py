@@ -74,3 +74,15 @@ def test_decreasing_page_numbers_warn() -> None:
     pages = [[(Label.PARAGRAPH, (300, 306), (770, 780), n)] for n in ["5", "4"]]
     doc = furniture(doc_of(pages))
     assert any("do not increase" in w for w in doc.warnings)
+
+
+def test_page_number_line_beside_changing_chapter_title() -> None:
+    pages = [
+        [(Label.PARAGRAPH, (54, 300), (100, 400), "Body text."),
+         (Label.PARAGRAPH, (54, 330), (755, 764), f"{n}\nChapter {c}")]
+        for n, c in [(11, "2. Roles and duties"), (77, "4. Implementing access control")]
+    ]
+    doc = furniture(doc_of(pages))
+    assert [p.blocks[1].label for p in doc.pages] == [Label.FOOTER, Label.FOOTER]
+    assert doc.pages[0].blocks[1].meta["furniture"] == "page_number_line"
+    assert doc.warnings == []

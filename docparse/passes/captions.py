@@ -28,7 +28,7 @@ PROMOTE_GAP = 18.0  # points: a prefixed paragraph this close to an uncaptioned 
 _PREFIXES: list[tuple[re.Pattern[str], frozenset[Label]]] = [
     (re.compile(r"^\s*(table|tab\.|tabelle|tableau|tabla)\s*[\dIVX]", re.I), frozenset({Label.TABLE})),
     (
-        re.compile(r"^\s*(figure|fig\.|abbildung|abb\.|chart|graph|image|photo|plate|illustration|exhibit)\s*[\dIVX]", re.I),
+        re.compile(r"^\s*(figure|fig\.|abbildung|abb\.|chart|graph|image|photo|plate|illustration|exhibit|scheme|diagram|map)\s*[\dIVX]", re.I),
         frozenset({Label.IMAGE, Label.CHART}),
     ),
     (re.compile(r"^\s*(equation|eq\.|formula)\s*\(?\d", re.I), frozenset({Label.FORMULA})),
@@ -80,9 +80,14 @@ def _page_captions(doc: Document, page: Page) -> None:
     _promote(blocks, targets)
 
     caps = [b for b in blocks if b.label == Label.CAPTION]
-    # An engine's own link (QwenVL "image caption") wins when it points at a real target.
-    todo = [c for c in caps if c.caption_for not in ids]
-    taken = {c.caption_for for c in caps if c.caption_for in ids}
+    by_id = {t.id: t for t in targets}
+    # An engine's own link (QwenVL "image caption") wins when it points at a target of the
+    # kind the caption names ("Example 2-1" is never a table's caption).
+    for c in caps:
+        if c.caption_for is not None and (c.caption_for not in ids or _cost(c, by_id[c.caption_for]) is None):
+            c.caption_for = None
+    todo = [c for c in caps if c.caption_for is None]
+    taken = {c.caption_for for c in caps if c.caption_for is not None}
     limit = MAX_GAP * page.height if page.height > 0 else float("inf")
 
     pairs = []
@@ -109,7 +114,7 @@ def _page_captions(doc: Document, page: Page) -> None:
         if c.caption_for is None:
             doc.warnings.append(f"captions: {c.id} on page {page.index} has no figure or table near it")
             continue
-        target = next(t for t in targets if t.id == c.caption_for)
+        target = by_id[c.caption_for]
         target.meta.setdefault("captions", [])
         if c.id not in target.meta["captions"]:
             target.meta["captions"].append(c.id)

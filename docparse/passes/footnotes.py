@@ -87,12 +87,11 @@ def _page_footnotes(doc: Document, page: Page) -> None:
     sizes = [s for b in blocks if b.label == Label.PARAGRAPH for s in [font_size(b)] if s]
     body_size = median(sizes)
 
-    # Candidates from the bottom up: stop at the first block that is not a footnote, so a
-    # footnote always lies below every other body block of the page.
-    candidates: list[Block] = []
+    # The engine's footnotes (anywhere on the page), then candidates from the bottom up: stop at
+    # the first block that is not a footnote, so a new footnote lies below all body text.
+    candidates: list[Block] = [b for b in blocks if b.label == Label.FOOTNOTE]
     for b in sorted(blocks, key=lambda b: b.bbox[1], reverse=True):
         if b.label == Label.FOOTNOTE:
-            candidates.append(b)
             continue
         if b.label not in (Label.PARAGRAPH, Label.LIST) or b.bbox[1] < page.height * LOWER_PART:
             break

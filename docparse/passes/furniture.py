@@ -5,7 +5,8 @@ Evidence, strongest first:
 - the block sits in the top or bottom margin band and its text (digits masked, so "Page 3 of 9"
   and "Page 4 of 9" match) recurs at about the same height on at least two pages;
 - the block sits in the narrow margin band and reads as a page number ("7", "- 7 -",
-  "Page 3 of 9", "iv"), even on a single page.
+  "Page 3 of 9", "iv"), even on a single page, or has a page number as its first or last line
+  ("11\nChapter 2. Roles": a footer whose chapter name changes too often to repeat).
 
 Labelled blocks get ``order = None`` and ``meta["furniture"]`` says why.
 """
@@ -118,9 +119,18 @@ def furniture(doc: Document) -> Document:
             if is_stub(b) or b.label not in (Label.PARAGRAPH, Label.FOOTER, Label.HEADER, Label.TITLE, Label.HEADING):
                 continue
             band = _band(b, page, NUMBER_BAND)
-            if band is not None and is_page_number(b.text):
+            if band is None:
+                continue
+            if is_page_number(b.text):
                 _mark(b, band, "page_number")
                 numbers.append((page.index, b.text))
+                continue
+            # "11\nChapter 2. Roles": a page number on its own line beside a running title
+            # that changes too often to repeat (chapter names).
+            lines = [ln for ln in b.text.splitlines() if ln.strip()]
+            if 1 < len(lines) <= 3 and (is_page_number(lines[0]) or is_page_number(lines[-1])):
+                _mark(b, band, "page_number_line")
+                numbers.append((page.index, lines[0] if is_page_number(lines[0]) else lines[-1]))
 
     _check_numbers(doc, numbers)
     return doc
