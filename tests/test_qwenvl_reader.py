@@ -112,7 +112,8 @@ def test_real_examples_details() -> None:
     assert author.bbox == (1124, 406, 1360, 456)
     assert paper.blocks[0].label == Label.TITLE and paper.blocks[0].level is None
 
-    caption = read_qwenvl(_example("blog_docparsing6_qwenvl_html_with_image_caption.html"), PageSpace(1260, 1400, 1260, 1400))
+    raw = _example("blog_docparsing6_qwenvl_html_with_image_caption.html")
+    caption = read_qwenvl(raw, PageSpace(1260, 1400, 1260, 1400))
     image, cap = caption.blocks[0], caption.blocks[1]
     assert cap.caption_for == image.id and cap.text.startswith("This is an image of a magazine cover")
     assert image.text == "" and cap.bbox == image.bbox
@@ -179,7 +180,10 @@ def test_envelopes_are_optional() -> None:
 
 
 def test_ids_order_source_and_page() -> None:
-    raw = '<p data-bbox="1 1 9 9">a</p><p data-label="page_number" data-bbox="1 90 9 99">7</p><p data-bbox="1 10 9 19">b</p>'
+    raw = (
+        '<p data-bbox="1 1 9 9">a</p><p data-label="page_number" data-bbox="1 90 9 99">7</p>'
+        '<p data-bbox="1 10 9 19">b</p>'
+    )
     result = read_qwenvl(raw, PageSpace(100, 100, 100, 100), page_index=3, source="remote")
     assert [b.id for b in result.blocks] == ["p3-b0", "p3-b1", "p3-b2"]
     assert [b.order for b in result.blocks] == [0, None, 1]
@@ -240,7 +244,8 @@ def test_boxes_swapped_outside_missing_garbled() -> None:
 def test_unknown_elements_become_paragraphs_with_a_warning() -> None:
     space = PageSpace(100, 100, 100, 100)
     result = read_qwenvl(
-        '<div class="text" data-bbox="1 1 9 9">qwen3 style</div><section><p data-bbox="1 10 9 19">in a section</p></section>'
+        '<div class="text" data-bbox="1 1 9 9">qwen3 style</div>'
+        '<section><p data-bbox="1 10 9 19">in a section</p></section>'
         '<blockquote data-bbox="1 20 9 29">quoted</blockquote><foo data-bbox="1 30 9 39">custom</foo> loose'
         '<p data-label="nonsense" data-bbox="1 40 9 49">odd hint</p>',
         space,
@@ -255,7 +260,8 @@ def test_unknown_elements_become_paragraphs_with_a_warning() -> None:
 
 
 def test_latex_less_than_is_text_not_a_tag() -> None:
-    result = read_qwenvl('<p data-bbox="1 1 9 9">if $x<y$ and $a <b$ then</p><p data-bbox="1 10 9 19">next</p>', PageSpace(100, 100, 100, 100))
+    raw = '<p data-bbox="1 1 9 9">if $x<y$ and $a <b$ then</p><p data-bbox="1 10 9 19">next</p>'
+    result = read_qwenvl(raw, PageSpace(100, 100, 100, 100))
     assert [b.text for b in result.blocks] == ["if $x<y$ and $a <b$ then", "next"]
 
 
@@ -375,3 +381,15 @@ def test_prompts() -> None:
     assert msgs[1]["content"][1]["image"] == "page.png" and len(PROMPTS) == 3
     with pytest.raises(OptionsError, match="known: qwenvl-html"):
         get_prompt("markdown")
+
+
+def test_engine_helper_uses_the_reader() -> None:
+    from docparse.document import PageStatus
+    from docparse.engines.base import PageInput, qwenvl_output
+
+    page = PageInput(doc=None, index=2, width=504, height=770, image_size=(1008, 1540), render=lambda: None)
+    out = qwenvl_output(page, _fixture("truncated.html"), stop_reason="length", source="vlm")
+    assert out.status == PageStatus.PARTIAL and out.index == 2
+    assert [b.id for b in out.blocks] == ["p2-b0", "p2-b1", "p2-b2"]
+    assert out.blocks[0].bbox == (50, 25, 250, 45)  # pixels / 2
+    assert any("cut off" in w for w in out.warnings)

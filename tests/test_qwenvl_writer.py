@@ -103,7 +103,7 @@ def test_title_and_h1_hints() -> None:
 def test_lists_tables_without_html_and_empty_blocks() -> None:
     blocks = [
         _b(0, Label.LIST, text="alpha\nbeta"),  # no items: one per line
-        _b(1, Label.LIST, items=[ListItem("• a", marker="•"), ListItem("• b", marker="•")], text="• a\n• b"),
+        _b(1, Label.LIST, items=[ListItem("• a", marker="•"), ListItem("• b", marker="•")]),
         _b(2, Label.TABLE, text="a\tb\nc\td"),  # no html: built from the text
         _b(3, Label.PARAGRAPH, text="   "),  # empty: not written
     ]
@@ -165,11 +165,26 @@ def test_render_qwenvl_pages() -> None:
 
 
 # -- the round-trip property --------------------------------------------------------------------------
-_CHARS = st.characters(categories=("L", "N", "P", "S", "Zs"), exclude_characters="$\\")
-_WORDS = st.text(_CHARS, min_size=1, max_size=30).map(lambda s: " ".join(s.split())).filter(bool)
-_LINE = st.text(st.characters(categories=("L", "N", "P", "S", "Zs"), exclude_characters="\x85\u2028\u2029"), max_size=20).map(str.rstrip)
-_VERBATIM = st.lists(_LINE, min_size=1, max_size=4).map("\n".join).filter(lambda s: s.strip() and s.split("\n")[0].strip() and s.split("\n")[-1].strip())
-_LATEX = st.text(st.sampled_from(list("abcxyz0123456789+-=^_{}()<>&\\ ")) , min_size=1, max_size=25).map(lambda s: " ".join(s.split())).filter(lambda s: s and "\\[" not in s and "\\]" not in s)
+_CATEGORIES = ("L", "N", "P", "S", "Zs")
+_WORDS = (
+    st.text(st.characters(categories=_CATEGORIES, exclude_characters="$\\"), min_size=1, max_size=30)
+    .map(lambda s: " ".join(s.split()))
+    .filter(bool)
+)  # whitespace-collapsed, as the reader gives text back
+
+
+def _verbatim_ok(text: str) -> bool:
+    lines = text.split("\n")
+    return bool(lines[0].strip() and lines[-1].strip())
+
+
+_LINE = st.text(st.characters(categories=_CATEGORIES, exclude_characters="\x85\u2028\u2029"), max_size=20)
+_VERBATIM = st.lists(_LINE.map(str.rstrip), min_size=1, max_size=4).map("\n".join).filter(_verbatim_ok)
+_LATEX = (
+    st.text(st.sampled_from(list("abcxyz0123456789+-=^_{}()<>&\\ ")), min_size=1, max_size=25)
+    .map(lambda s: " ".join(s.split()))
+    .filter(lambda s: s and "\\[" not in s and "\\]" not in s)
+)
 
 
 @st.composite
@@ -186,24 +201,28 @@ def _box(draw, space: PageSpace) -> tuple[float, float, float, float]:
     return (xs[0], ys[0], xs[1], ys[1])
 
 
+_CELL = st.tuples(_WORDS, st.booleans(), st.integers(1, 3), st.integers(1, 3))  # text, th?, rowspan, colspan
+
+
 @st.composite
 def _table_html(draw) -> str:
-    rows = draw(st.lists(st.lists(st.tuples(_WORDS, st.booleans(), st.integers(1, 3), st.integers(1, 3)), min_size=1, max_size=3), min_size=1, max_size=3))
-    head = draw(st.booleans())
-    html = "".join(
-        "<tr>" + "".join(
-            f'<{"th" if th else "td"} rowspan="{r}" colspan="{c}">{t.replace("&", "&amp;").replace("<", "&lt;")}</{"th" if th else "td"}>'
-            for t, th, r, c in row
-        ) + "</tr>"
-        for row in rows
-    )  # fmt: skip
-    return sanitize_table_html(f"<table>{'<thead>' + html + '</thead>' if head else html}</table>")  # type: ignore[return-value]
+    rows = draw(st.lists(st.lists(_CELL, min_size=1, max_size=3), min_size=1, max_size=3))
+    html = ""
+    for row in rows:
+        html += "<tr>"
+        for text, th, rowspan, colspan in row:
+            tag = "th" if th else "td"
+            text = text.replace("&", "&amp;").replace("<", "&lt;")
+            html += f'<{tag} rowspan="{rowspan}" colspan="{colspan}">{text}</{tag}>'
+        html += "</tr>"
+    if draw(st.booleans()):
+        html = f"<thead>{html}</thead>"
+    return sanitize_table_html(f"<table>{html}</table>")  # type: ignore[return-value]
 
 
 def _table_text(html: str) -> str:
-    from bs4 import BeautifulSoup
-
-    return "\n".join("\t".join(c.get_text() for c in tr.find_all(["td", "th"])) for tr in BeautifulSoup(html, "html.parser").find_all("tr"))
+    rows = BeautifulSoup(html, "html.parser").find_all("tr")
+    return "\n".join("\t".join(c.get_text() for c in tr.find_all(["td", "th"])) for tr in rows)
 
 
 @st.composite
@@ -220,7 +239,8 @@ def _page(draw) -> tuple[PageSpace, list[Block], bool]:
     body: list[Block] = []
 
     def add(label: Label, text: str = "", **kw) -> Block:
-        block = Block(id=block_id(0, len(body)), label=label, bbox=kw.pop("bbox", None) or draw(_box(space)), text=text, order=len(body), **kw)
+        bbox = kw.pop("bbox", None) or draw(_box(space))
+        block = Block(id=block_id(0, len(body)), label=label, bbox=bbox, text=text, order=len(body), **kw)
         body.append(block)
         return block
 
@@ -266,7 +286,8 @@ def _page(draw) -> tuple[PageSpace, list[Block], bool]:
     furniture = []
     if hints:
         for label in draw(st.lists(st.sampled_from([Label.HEADER, Label.FOOTER, Label.PAGE_NUMBER]), max_size=3)):
-            furniture.append(Block(id=block_id(0, len(body) + len(furniture)), label=label, bbox=draw(_box(space)), text=draw(_WORDS)))
+            index = len(body) + len(furniture)
+            furniture.append(Block(id=block_id(0, index), label=label, bbox=draw(_box(space)), text=draw(_WORDS)))
     return space, body + furniture, hints
 
 

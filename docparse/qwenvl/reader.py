@@ -39,6 +39,11 @@ from docparse.qwenvl.tables import read_table
 
 _DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]", re.S)
 _MAX_DEPTH = 100
+_FALLBACK = {
+    "children": "its children's boxes were used",
+    "pending": "the box of the empty element before it was used",
+    "none": "the whole page was used",
+}
 
 
 @dataclass
@@ -202,7 +207,8 @@ class _Reader:
         garbled = raw is not None and parse_box(raw) is None
         if own is not None:
             return _Box(own, "own")
-        kids = [b for b in (parse_box(attr_str(t, "data-bbox")) for t in tag.find_all(attrs={"data-bbox": True})) if b]
+        inner = (parse_box(attr_str(t, "data-bbox")) for t in tag.find_all(attrs={"data-bbox": True}))
+        kids = [b for b in inner if b]
         if kids:
             return _Box(union_box(kids), "children", garbled)
         if pending is not None:
@@ -215,11 +221,9 @@ class _Reader:
         if box.how == "none" and not has_content:
             return False
         if box.garbled:
-            self.warn(f"<{name}> has an unreadable data-bbox: " + ("its children's boxes were used" if box.how == "children" else "the whole page was used" if box.how == "none" else "the box before it was used"))
-        elif box.how == "children" and not quiet_children:
-            self.warn(f"<{name}> has no data-bbox: its children's boxes were used")
-        elif box.how == "none":
-            self.warn(f"<{name}> has no data-bbox: the whole page was used")
+            self.warn(f"<{name}> has an unreadable data-bbox: {_FALLBACK[box.how]}")
+        elif box.how == "none" or (box.how == "children" and not quiet_children):
+            self.warn(f"<{name}> has no data-bbox: {_FALLBACK[box.how]}")
         return box.px
 
     # -- block kinds ------------------------------------------------------------------------

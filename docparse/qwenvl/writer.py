@@ -38,12 +38,12 @@ def _text(value: str) -> str:
 
 def _inside(inner: tuple[float, ...], outer: tuple[float, ...]) -> bool:
     t = _NEST_TOLERANCE_PT
-    return inner[0] >= outer[0] - t and inner[1] >= outer[1] - t and inner[2] <= outer[2] + t and inner[3] <= outer[3] + t
+    return all(inner[k] >= outer[k] - t for k in (0, 1)) and all(inner[k] <= outer[k] + t for k in (2, 3))
 
 
 class _Writer:
     def __init__(self, blocks: list[Block], space: PageSpace, label_hints: bool) -> None:
-        body = sorted((b for b in blocks if b.order is not None), key=lambda b: b.order)  # type: ignore[arg-type, return-value]
+        body = sorted((b for b in blocks if b.order is not None), key=lambda b: b.order or 0)
         rest = [b for b in blocks if b.order is None]
         self.blocks = body + rest
         self.space = space
@@ -121,11 +121,10 @@ class _Writer:
         hint = ""
         if level == 1:
             top = self._px(b.bbox)[1]
-            natural = Label.TITLE if T.is_title_position(self.seen_heading, top, self.space.height_px) else Label.HEADING
+            as_title = T.is_title_position(self.seen_heading, top, self.space.height_px)
+            natural = Label.TITLE if as_title else Label.HEADING
             if natural != b.label:
                 hint = self._hint(b.label)
-        elif b.label == Label.TITLE:  # pragma: no cover - level is 1 for titles
-            hint = self._hint(b.label)
         self.seen_heading = True
         return f"<h{level}{self._bbox(b.bbox)}{hint}>{_text(b.text)}</h{level}>"
 
