@@ -83,3 +83,24 @@ def test_heading_between_is_not_skipped_and_fonts_must_agree() -> None:
     ]]
     doc = paragraphs(doc_of(pages))
     assert all("continued_from" not in b.meta for p in doc.pages for b in p.blocks)
+
+
+def test_caseless_script_and_caption_like_paragraph_between() -> None:
+    pages = [[
+        (Label.PARAGRAPH, LEFT, (72, 700), "현행 감염병 분류체계를 개"),
+        (Label.PARAGRAPH, RIGHT, (72, 300), "정된 법에서 변경되었다."),
+        (Label.PARAGRAPH, RIGHT, (310, 700), "We rationalize the selectivity and"),
+    ], [
+        (Label.PARAGRAPH, LEFT, (72, 90), "Scheme 2. Influence of the substituent"),
+        (Label.PARAGRAPH, LEFT, (100, 300), "the effect of the silyl group."),
+    ]]
+    doc = paragraphs(doc_of(pages))
+    b = doc.pages[0].blocks
+    assert b[0].text == "현행 감염병 분류체계를 개 정된 법에서 변경되었다."
+    assert b[2].text == "We rationalize the selectivity and the effect of the silyl group."
+    assert "continued_from" not in doc.pages[1].blocks[0].meta
+
+
+def test_cjk_joins_without_space() -> None:
+    assert join_texts("这是一个", "句子。", EMPTY) == "这是一个句子。"
+    assert join_texts("한국어", "문장", EMPTY) == "한국어 문장"

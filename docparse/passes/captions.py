@@ -38,6 +38,11 @@ _PREFIXES: list[tuple[re.Pattern[str], frozenset[Label]]] = [
 _CAPTION_SEPARATOR = re.compile(r"^\s*\S+\s*[\dIVX]+(?:[.\-]\d+)*[a-z]?\s*[:.|\-–—]", re.I)
 
 
+def is_caption_text(text: str) -> bool:
+    """True for "Figure 2: ..." / "Table 1. ..." (a caption), false for "Figure 2 shows ..."."""
+    return caption_kind(text) is not None and _CAPTION_SEPARATOR.match(text) is not None
+
+
 def caption_kind(text: str) -> frozenset[Label] | None:
     """The target labels a caption's prefix asks for ("Table 1" -> {TABLE}), or None."""
     for pattern, labels in _PREFIXES:
@@ -131,8 +136,7 @@ def _promote(blocks: list[Block], targets: list[Block]) -> None:
         if b.label != Label.PARAGRAPH:
             continue
         kind = caption_kind(b.text)
-        # "Figure 2 shows ..." is body text citing a figure; a caption has "Figure 2:" / "2."
-        if kind is None or not _CAPTION_SEPARATOR.match(b.text):
+        if kind is None or not is_caption_text(b.text):
             continue
         for t in targets:
             near_caption = any(

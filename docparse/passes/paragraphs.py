@@ -2,11 +2,12 @@
 
 Two PARAGRAPH blocks, consecutive in reading order (figures, tables, captions and footnotes
 between them are skipped), are one paragraph when
-- there is a break between them: the next starts a new page, a new column (it starts higher up
-  the page than the first), or floats stood between them;
+- there is a break between them: the next starts a new page, a new column (it starts above the
+  first one's bottom, to its right), or floats stood between them;
 - the first does not end a sentence (no ``. ! ? : ;`` at its end);
-- the next continues it: it starts lowercase, or the first ends with a hyphen, a comma or a
-  word such as "the" / "of" that cannot end a sentence;
+- the next continues it: it starts lowercase (or in a script without case), or the first ends
+  with a hyphen, a comma or a word such as "the" / "of" that cannot end a sentence;
+- paragraphs that read as captions ("Scheme 2. ...", unlabelled by the engine) count as floats;
 - their fonts agree, when the engine gave ``meta["font_size"]`` / ``meta["bold"]``.
 
 De-hyphenation. "docu-" + "ment" becomes "document", "state-of-the-" + "art" stays
@@ -32,12 +33,14 @@ from collections import Counter
 from docparse.document import Block, Document, Label
 
 from ._common import FLOAT_LABELS, doc_body, font_size
+from .captions import caption_kind, is_caption_text
 from ._words import COMMON_WORDS, SUFFIXES
 
 HYPHENS = "-\u00ad\u2010"  # hyphen-minus, soft hyphen, hyphen
 _SENTENCE_END = re.compile(r"[.!?:;][\"'”’)\]]*$")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _LAST_TOKEN = re.compile(r"([^\W\d_]+(?:-[^\W\d_]+)*)[" + HYPHENS + r"]$")
+_CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _FIRST_WORD = re.compile(r"^([^\W\d_]+)")
 _OPEN_ENDINGS = frozenset(
     "a an the of and or to in for with by on at from as that which whose is are was were be "
@@ -108,6 +111,8 @@ def join_texts(first: str, second: str, vocab: Vocabulary) -> str:
         return a[:-1] + b
     if a.endswith(("—", "–")) and not a[:-1].endswith(" "):
         return a + b
+    if _CJK.match(a[-1]) and _CJK.match(b[0]):
+        return a + b  # Chinese and Japanese put no space between words
     return a + " " + b
 
 
@@ -123,8 +128,15 @@ def _continues(first: str, second: str) -> bool:
         return True
     if b[0].islower():
         return True
+    if b[0].isalpha() and not b[0].isupper():
+        return True  # a script without case (Hangul, CJK, Arabic): no capital marks a new sentence
     last = re.findall(r"[^\W\d_]+$", a)
     return bool(last) and last[0].lower() in _OPEN_ENDINGS
+
+
+def _looks_like_caption(b: Block) -> bool:
+    """A paragraph the engine did not label as a caption but that reads as one ("Scheme 2. ...")."""
+    return b.label == Label.PARAGRAPH and caption_kind(b.text) is not None and is_caption_text(b.text)
 
 
 def _fonts_agree(a: Block, b: Block) -> bool:
@@ -138,8 +150,8 @@ def _fonts_agree(a: Block, b: Block) -> bool:
 def _is_break(tail: Block, nxt: Block, skipped_floats: bool) -> bool:
     if nxt.page != tail.page or skipped_floats:
         return True
-    # A new column: the next block starts higher up than the previous one, to its right.
-    return nxt.bbox[1] < tail.bbox[1] and nxt.bbox[0] >= tail.bbox[0] + 0.5 * (tail.bbox[2] - tail.bbox[0])
+    # A new column: the next block starts above the previous one's bottom, to its right.
+    return nxt.bbox[1] < tail.bbox[3] and nxt.bbox[0] >= tail.bbox[0] + 0.5 * (tail.bbox[2] - tail.bbox[0])
 
 
 def paragraphs(doc: Document) -> Document:
@@ -150,7 +162,7 @@ def paragraphs(doc: Document) -> Document:
     tail: Block | None = None  # its last part (for geometry)
     skipped = False
     for b in blocks:
-        if b.label in FLOAT_LABELS:
+        if b.label in FLOAT_LABELS or _looks_like_caption(b):
             skipped = skipped or head is not None
             continue
         if (
