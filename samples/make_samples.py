@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # sample_typeset.py and sample_flow.py sit next to this script
 
 import sample_flow as fl  # noqa: E402
-from sample_typeset import Style, block_height, draw_lines, wrap  # noqa: E402
+from sample_typeset import block_height, draw_lines, wrap  # noqa: E402
 
 from docparse.document import Block, Document, EngineInfo, Label, ListItem, Page, SourceInfo, block_id  # noqa: E402
 

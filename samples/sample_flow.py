@@ -15,7 +15,8 @@ from typing import Any
 
 import pymupdf
 
-from sample_typeset import MARK, Line, Style, ascent, block_height, draw_lines, join_lines, plain, text_width, wrap
+from sample_typeset import (MARK, Line, Style, ascent, block_height, draw_lines, font, join_lines, plain,
+                            text_width, wrap)
 
 # -- styles shared by the samples ------------------------------------------------------------
 BODY = Style("tiro", 9.5, 11.6)
@@ -156,7 +157,8 @@ def paragraph(flow: Flow, text: str, style: Style = BODY, align: str = "justify"
     lines = wrap(text, style, flow.frame.width)
     entries: list[Entry] = []
     while lines:
-        fit = 0 if flow.left() < block_height(1, style) else int((flow.left() - block_height(1, style)) // style.leading) + 1
+        room = flow.left() - block_height(1, style)  # below the first line
+        fit = 0 if room < 0 else int(room // style.leading) + 1
         if len(lines) - fit == 1 and fit > 2:  # no widow line at the head of the next frame
             fit -= 1
         if fit < min(2, len(lines)):  # no orphan line at the foot of a frame
@@ -209,8 +211,6 @@ def item_list(flow: Flow, items: list[str], ordered: bool, markers: list[str] | 
 
 
 def _font(style: Style) -> pymupdf.Font:
-    from sample_typeset import font
-
     return font(style.font)
 
 
@@ -231,13 +231,12 @@ def code(flow: Flow, lines: list[str]) -> Entry:
     flow.need(h)
     x0, x1 = flow.frame.x0, flow.frame.x1
     flow.page.draw_rect(pymupdf.Rect(x0, flow.y, x1, flow.y + h), color=None, fill=(0.93, 0.93, 0.93))
-    placed = draw_lines(flow.tw, [Line(ln.split(" "), last=True) for ln in lines], CODE, x0 + pad,
-                        flow.y + pad, x1 - x0 - 2 * pad, "left")
+    draw_lines(flow.tw, [Line(ln.split(" "), last=True) for ln in lines], CODE, x0 + pad, flow.y + pad,
+               x1 - x0 - 2 * pad, "left")
     entry = flow.record("code", (x0, flow.y, x1, flow.y + h), text="\n".join(lines),
                         meta={"format": "monospace"})
     flow.y += h
     flow.gap(PARA_GAP)
-    del placed
     return entry
 
 
