@@ -175,12 +175,13 @@ class _Reader:
         classes, variant = T.class_tokens(tag.get("class"))
         rule = T.rule_for(name, classes)
         if rule is None:
+            shown = " ".join(sorted(classes))[:60]  # model text in a warning: keep it short
             if name in T.CONTAINER_TAGS and (name != "div" or self._holds_blocks(tag)):
                 if name == "div" and classes:
-                    self.warn(f'unknown class "{" ".join(sorted(classes))}": read its children')
+                    self.warn(f'unknown class "{shown}": read its children')
                 self._walk(tag, depth + 1)
                 return
-            what = f'<{name} class="{" ".join(sorted(classes))}">' if classes else f"<{name}>"
+            what = f'<{name[:30]} class="{shown}">' if classes else f"<{name[:30]}>"
             self.warn(f"unknown element {what} read as a paragraph")
             rule = T.Rule(Label.PARAGRAPH, T.TEXT)
         pending, self._pending = self._pending, None
