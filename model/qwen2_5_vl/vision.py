@@ -4,11 +4,16 @@ pixel_values (N, 1176) -> patch embed -> window permutation -> blocks (window at
 attention at ``fullatt_block_indexes``) with 2D rotary -> PatchMerger (2x2 -> 1) -> inverse
 permutation -> (N/4, out_hidden).
 
-Attention runs as one ``scaled_dot_product_attention`` call over all patches with a block-diagonal
-boolean mask built from ``cu_seqlens`` (no Python loop over windows).
+Attention is block-diagonal over the segments of ``cu_seqlens`` (windows, or whole images for the
+full-attention blocks). ``Segments`` packs the patches into a (num_segments, heads, max_len, head_dim)
+batch with a key-padding mask, so one ``scaled_dot_product_attention`` call computes every segment
+(no Python loop) at cost O(N * max_len) instead of the O(N^2) of a dense (N, N) block-diagonal mask;
+``block_diagonal_mask`` builds that dense mask for tests and small inputs.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -20,7 +25,7 @@ from .text import RMSNorm
 
 __all__ = [
     "PatchEmbed", "VisionAttention", "VisionMLP", "VisionBlock", "PatchMerger", "VisionTransformer",
-    "get_window_index", "get_cu_seqlens", "block_diagonal_mask",
+    "get_window_index", "get_cu_seqlens", "block_diagonal_mask", "Segments",
 ]
 
 
@@ -71,6 +76,45 @@ def block_diagonal_mask(cu_seqlens: Tensor, n: int) -> Tensor:
     return seg[:, None] == seg[None, :]
 
 
+@dataclass
+class Segments:
+    """Packing of N rows into (num_segments, max_len) slots, built from cu_seqlens."""
+
+    seg: Tensor  # (N,) segment of each row
+    off: Tensor  # (N,) offset of each row inside its segment
+    num: int
+    max_len: int
+    key_mask: Tensor | None  # (S, 1, 1, max_len) bool, True = real key; None when nothing is padded
+
+    @classmethod
+    def from_cu_seqlens(cls, cu_seqlens: Tensor, device: torch.device | str | None = None) -> "Segments":
+        cu = cu_seqlens.to("cpu", torch.long)
+        lengths = cu[1:] - cu[:-1]
+        lengths = lengths[lengths > 0]
+        cu = F.pad(lengths.cumsum(0), (1, 0))
+        n, num, max_len = int(cu[-1]), len(lengths), int(lengths.max()) if len(lengths) else 0
+        seg = torch.repeat_interleave(torch.arange(num), lengths)
+        off = torch.arange(n) - cu[:-1][seg]
+        key_mask = None
+        if bool((lengths != max_len).any()):
+            key_mask = (torch.arange(max_len)[None, :] < lengths[:, None]).view(num, 1, 1, max_len).to(device)
+        return cls(seg.to(device), off.to(device), num, max_len, key_mask)
+
+    def pack(self, x: Tensor) -> Tensor:
+        """(N, H, D) -> (S, H, max_len, D), zeros in the padding slots."""
+        if self.num == 1:
+            return x.transpose(0, 1).unsqueeze(0)
+        buf = x.new_zeros(self.num, self.max_len, *x.shape[1:])
+        buf[self.seg, self.off] = x
+        return buf.transpose(1, 2)
+
+    def unpack(self, y: Tensor) -> Tensor:
+        """(S, H, max_len, D) -> (N, H, D)."""
+        if self.num == 1:
+            return y.squeeze(0).transpose(0, 1)
+        return y.transpose(1, 2)[self.seg, self.off]
+
+
 # ---------------------------------------------------------------------------------------------------
 # Modules
 # ---------------------------------------------------------------------------------------------------
@@ -102,15 +146,23 @@ class VisionAttention(nn.Module):
         self.qkv = nn.Linear(config.hidden_size, 3 * config.hidden_size, bias=True)
         self.proj = nn.Linear(config.hidden_size, config.hidden_size, bias=True)
 
-    def forward(self, x: Tensor, cos: Tensor, sin: Tensor, mask: Tensor) -> Tensor:
-        """x (N, C), cos/sin (N, head_dim) float32, mask (N, N) bool -> (N, C)."""
+    def forward(self, x: Tensor, cos: Tensor, sin: Tensor, segments: Segments | Tensor) -> Tensor:
+        """x (N, C), cos/sin (N, head_dim) float32 -> (N, C).
+
+        ``segments``: the block-diagonal structure, packed (``Segments``) or a dense (N, N) bool mask.
+        """
         n = x.shape[0]
         q, k, v = self.qkv(x).view(n, 3, self.num_heads, self.head_dim).unbind(1)  # each (N, H, D)
         cos, sin = cos.unsqueeze(1), sin.unsqueeze(1)  # (N, 1, D)
         q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)
-        q, k, v = (t.transpose(0, 1).unsqueeze(0) for t in (q, k, v))  # (1, H, N, D)
-        out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)  # (1, H, N, D)
-        return self.proj(out.squeeze(0).transpose(0, 1).reshape(n, -1))
+        if isinstance(segments, Segments):
+            q, k, v = segments.pack(q), segments.pack(k), segments.pack(v)  # (S, H, L, D)
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=segments.key_mask)
+            out = segments.unpack(out)  # (N, H, D)
+        else:
+            q, k, v = (t.transpose(0, 1).unsqueeze(0) for t in (q, k, v))  # (1, H, N, D)
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=segments).squeeze(0).transpose(0, 1)
+        return self.proj(out.reshape(n, -1))
 
 
 class VisionMLP(nn.Module):
@@ -134,8 +186,8 @@ class VisionBlock(nn.Module):
         self.attn = VisionAttention(config)
         self.mlp = VisionMLP(config)
 
-    def forward(self, x: Tensor, cos: Tensor, sin: Tensor, mask: Tensor) -> Tensor:
-        x = x + self.attn(self.norm1(x), cos, sin, mask)
+    def forward(self, x: Tensor, cos: Tensor, sin: Tensor, segments: Segments | Tensor) -> Tensor:
+        x = x + self.attn(self.norm1(x), cos, sin, segments)
         return x + self.mlp(self.norm2(x))
 
 
@@ -185,8 +237,8 @@ class VisionTransformer(nn.Module):
         window_index, cu_window = get_window_index(grid_cpu, cfg.window_size, cfg.spatial_merge_size,
                                                    cfg.patch_size)
         window_index = window_index.to(device)
-        window_mask = block_diagonal_mask(cu_window.to(device), n)  # (N, N)
-        full_mask = block_diagonal_mask(get_cu_seqlens(grid_cpu).to(device), n)
+        windows = Segments.from_cu_seqlens(cu_window, device)  # ~64-patch windows
+        images = Segments.from_cu_seqlens(get_cu_seqlens(grid_cpu), device)  # whole images
 
         def to_windows(t: Tensor) -> Tensor:  # permute whole merge units (N, ...) into window order
             return t.reshape(n // unit, unit, -1)[window_index].reshape(n, -1)
@@ -197,6 +249,6 @@ class VisionTransformer(nn.Module):
         cos, sin = to_windows(cos), to_windows(sin)
         full = set(cfg.fullatt_block_indexes)
         for i, block in enumerate(self.blocks):
-            h = block(h, cos, sin, full_mask if i in full else window_mask)
+            h = block(h, cos, sin, images if i in full else windows)
         merged = self.merger(h)  # (N/unit, out) in window order
         return merged[torch.argsort(window_index)]

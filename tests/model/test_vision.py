@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from qwen2_5_vl.config import Qwen2_5_VLConfig
 from qwen2_5_vl.vision import (
     PatchEmbed,
+    Segments,
     VisionAttention,
     VisionTransformer,
     block_diagonal_mask,
@@ -74,20 +75,36 @@ def test_block_diagonal_mask():
         block_diagonal_mask(torch.tensor([0, 2, 5]), 6)
 
 
-def test_masked_attention_equals_a_loop_over_segments():
+@pytest.mark.parametrize("bounds", [[0, 8, 11, 20], [0, 20], [0, 5, 10, 15, 20], [0, 8, 8, 11, 20]])
+def test_segment_attention_equals_dense_mask_and_a_loop(bounds):
     torch.manual_seed(0)
     attn = VisionAttention(VC).eval()
     n = 20
-    cu = torch.tensor([0, 8, 11, 20], dtype=torch.int32)
+    cu = torch.tensor(bounds, dtype=torch.int32)
     x = torch.randn(n, VC.hidden_size)
-    cos, sin = torch.ones(n, VC.head_dim), torch.zeros(n, VC.head_dim)
+    pos = torch.randn(n, VC.head_dim)
+    cos, sin = pos.cos(), pos.sin()
     with torch.no_grad():
-        got = attn(x, cos, sin, block_diagonal_mask(cu, n))
+        packed = attn(x, cos, sin, Segments.from_cu_seqlens(cu))
+        dense = attn(x, cos, sin, block_diagonal_mask(cu, n))
         parts = []
-        for a, b in zip(cu[:-1].tolist(), cu[1:].tolist()):
-            seg = torch.ones(b - a, b - a, dtype=torch.bool)
-            parts.append(attn(x[a:b], cos[a:b], sin[a:b], seg))
-    assert torch.allclose(got, torch.cat(parts), atol=1e-6)
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            if b > a:
+                parts.append(attn(x[a:b], cos[a:b], sin[a:b], torch.ones(b - a, b - a, dtype=torch.bool)))
+    assert torch.allclose(packed, dense, atol=1e-5)
+    assert torch.allclose(packed, torch.cat(parts), atol=1e-5)
+
+
+def test_segments_pack_unpack_roundtrip():
+    segs = Segments.from_cu_seqlens(torch.tensor([0, 3, 3, 7, 8]))
+    assert (segs.num, segs.max_len) == (3, 4)
+    assert segs.key_mask.view(3, 4).tolist() == [[1, 1, 1, 0], [1, 1, 1, 1], [1, 0, 0, 0]]
+    x = torch.randn(8, 2, 5)
+    packed = segs.pack(x)
+    assert packed.shape == (3, 2, 4, 5) and torch.equal(packed[0, :, 3], torch.zeros(2, 5))
+    assert torch.equal(segs.unpack(packed), x)
+    whole = Segments.from_cu_seqlens(torch.tensor([0, 8]))
+    assert whole.key_mask is None and torch.equal(whole.unpack(whole.pack(x)), x)
 
 
 def test_patch_embed_linear_equals_conv3d():
