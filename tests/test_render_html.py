@@ -220,3 +220,16 @@ def test_non_finite_boxes_do_not_break_the_page() -> None:
     s = BeautifulSoup(render_html(doc, overlay=True), "html.parser")
     assert s.find(id="p0-b0")["data-bbox"] == "0 1 0 2"
     assert BOX_STYLE_RE.match(s.find("div", class_="box")["style"])
+
+
+def test_very_deep_list_is_bounded() -> None:
+    from docparse.document import ListItem
+    from docparse.render.structure import MAX_LIST_DEPTH
+
+    items = [ListItem(f"i{n}", level=n) for n in range(3000)]
+    doc = Document(SourceInfo(), EngineInfo("t"), [Page(0, 100, 100, [Block("p0-b0", Label.LIST, (0, 0, 1, 1), items=items, order=0)])])
+    s = BeautifulSoup(render_html(doc), "html.parser")
+    assert len(s.find(id="p0-b0").find_all("li")) == 3000
+    depth = max(len(li.find_parents("ul")) for li in s.find_all("li"))
+    assert depth == MAX_LIST_DEPTH + 1
+    assert doc.to_markdown().count("\n") == 3000

@@ -115,3 +115,10 @@ TOKENS = list("<>/=\"' \tabcdijlnoprstvx:&#;()!-") + [
 @given(st.lists(st.sampled_from(TOKENS), max_size=40).map("".join))
 def test_random_markup_never_yields_active_content(fragment: str) -> None:
     assert_clean(sanitize_html(fragment))
+
+
+def test_deep_nesting_keeps_text_without_recursion_error() -> None:
+    deep = "<div>" * 5000 + "x<script>bad()</script>" + "</div>" * 5000
+    out = sanitize_table(f"<table><tr><td>{deep}</td></tr></table>")
+    assert out.startswith("<table><tr><td>") and "x" in out
+    assert "bad()" not in out and "<script" not in out

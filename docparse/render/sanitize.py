@@ -51,6 +51,7 @@ _SAFE_SCHEMES = ("http:", "https:", "mailto:")
 _SAFE_DATA_IMAGE = re.compile(r"^data:image/(png|jpeg|jpg|gif|webp);base64,[a-z0-9+/=\s]*$", re.I)
 _CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]+")
 MAX_SPAN = 1000  # a rowspan of 10**9 is a denial of service for table layout
+MAX_DEPTH = 64  # deeper markup is not a table; below this depth only its text is kept
 
 
 def sanitize_html(fragment: str | None) -> str:
@@ -60,7 +61,7 @@ def sanitize_html(fragment: str | None) -> str:
     soup = BeautifulSoup(fragment, "html.parser")
     out: list[str] = []
     for child in soup.contents:
-        _write(child, out)
+        _write(child, out, 0)
     return "".join(out)
 
 
@@ -85,7 +86,7 @@ def safe_url(url: str | None, allow_data_image: bool = False) -> str | None:
     return None
 
 
-def _write(node: object, out: list[str]) -> None:
+def _write(node: object, out: list[str], depth: int) -> None:
     if isinstance(node, Comment):
         return
     if isinstance(node, NavigableString):
@@ -99,9 +100,12 @@ def _write(node: object, out: list[str]) -> None:
     name = (node.name or "").lower()
     if name in DROPPED_TAGS:
         return
+    if depth >= MAX_DEPTH:  # hostile nesting must not exhaust the stack: text only from here
+        out.append(escape(_visible_text(node), quote=False))
+        return
     if name not in ALLOWED_TAGS:  # unknown wrapper (font, center, html, body ...): keep its content
         for child in node.contents:
-            _write(child, out)
+            _write(child, out, depth + 1)
         return
     attrs = _clean_attrs(name, node.attrs)
     if name == "img" and not any(k == "src" for k, _ in attrs):
@@ -111,8 +115,20 @@ def _write(node: object, out: list[str]) -> None:
     if name in VOID_TAGS:
         return
     for child in node.contents:
-        _write(child, out)
+        _write(child, out, depth + 1)
     out.append(f"</{name}>")
+
+
+def _visible_text(node: Tag) -> str:
+    """The text of a subtree without the text of dropped tags (iterative: any depth)."""
+    parts: list[str] = []
+    for text in node.find_all(string=True):
+        if type(text) is not NavigableString:
+            continue
+        if any((p.name or "").lower() in DROPPED_TAGS for p in text.parents):
+            continue
+        parts.append(str(text))
+    return "".join(parts)
 
 
 def _clean_attrs(tag: str, attrs: dict[str, object]) -> list[tuple[str, str]]:

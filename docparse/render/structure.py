@@ -17,6 +17,7 @@ from docparse.document import Block, Document, Label, ListItem, Page
 CAPTIONED_LABELS = frozenset({Label.IMAGE, Label.CHART, Label.TABLE, Label.FORMULA, Label.CODE,
                               Label.MUSIC, Label.CHEMISTRY})  # fmt: skip
 
+MAX_LIST_DEPTH = 16  # deeper items are drawn at this depth (bounded recursion in templates)
 _NUMBER_MARKER = re.compile(r"^\(?(\d{1,9})[.)]?\)?$")
 
 
@@ -121,7 +122,7 @@ def list_tree(items: list[ListItem]) -> list[ListNode]:
     stack: list[tuple[int, ListNode]] = []  # (level, node) along the current path
     for item in items:
         node = ListNode(item)
-        level = max(0, int(item.level or 0))
+        level = min(max(0, int(item.level or 0)), MAX_LIST_DEPTH)
         while stack and stack[-1][0] >= level:
             stack.pop()
         if stack:
