@@ -10,8 +10,9 @@ from __future__ import annotations
 from docparse.document import Document, Page
 from docparse.geometry import DEFAULT_MAX_PIXELS, PageSpace, model_input_size
 from docparse.qwenvl.writer import write_qwenvl
+from docparse.source import DEFAULT_DPI
 
-FALLBACK_DPI = 144.0
+FALLBACK_DPI = float(DEFAULT_DPI)  # the pipeline's own default, so boxes match a later render
 
 
 def page_pixel_size(page: Page) -> tuple[tuple[int, int], bool]:
