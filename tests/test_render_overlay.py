@@ -56,3 +56,15 @@ def test_image_of_another_size_is_scaled() -> None:
     out = draw_overlay(image, page, PageSpace(100, 200, 200, 400))
     assert out.getpixel((50, 150)) == label_color(Label.IMAGE)  # left edge at half scale
     assert out.getpixel((25, 50)) == (255, 255, 255)
+
+
+def test_non_finite_and_outside_boxes_are_harmless() -> None:
+    image = Image.new("RGB", (200, 400), "white")
+    page = page_with([
+        Block("a", Label.PARAGRAPH, (float("nan"), 0, 10, 10), order=0),
+        Block("b", Label.PARAGRAPH, (-50, -50, 500, 900), order=1),
+        Block("c", Label.PARAGRAPH, (60, 20, 10, 5), order=2),  # corners swapped
+    ])
+    out = draw_overlay(image, page, PageSpace(100, 200, 200, 400))
+    assert out.size == (200, 400)
+    assert out.getpixel((199, 399)) == label_color(Label.PARAGRAPH)  # clamped to the image edge

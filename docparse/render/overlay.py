@@ -4,6 +4,7 @@ so both views colour a label the same way."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from docparse.document import Label, Page
@@ -56,8 +57,12 @@ def draw_overlay(image: "Image.Image", page: Page, space: PageSpace) -> "Image.I
     font = _font(max(10, round(min(base.size) / 60)))
     tags: list[tuple[tuple[float, float], str, tuple[int, int, int]]] = []
     for block in page.blocks:
+        if not all(math.isfinite(float(v)) for v in block.bbox):
+            continue  # a broken engine box: nothing to draw
         x0, y0, x1, y1 = space.to_pixels(block.bbox, rounded=False)
-        box = (x0 * kx, y0 * ky, max(x0 * kx, x1 * kx), max(y0 * ky, y1 * ky))
+        # Last pixel row/column at most, so a full-page box still shows its outline.
+        right, bottom = base.width - 1, base.height - 1
+        box = (min(x0 * kx, right), min(y0 * ky, bottom), min(x1 * kx, right), min(y1 * ky, bottom))
         r, g, b = label_color(block.label)
         draw.rectangle(box, fill=(r, g, b, 40), outline=(r, g, b, 255), width=line)
         if block.order is not None:
