@@ -1,0 +1,140 @@
+"""The embedded layout engine: no model weights to download.
+
+Per page: text rows from PyMuPDF's text layer (or Tesseract OCR through PyMuPDF when the page has
+no text layer), regions from PyMuPDF's bundled layout-analysis model (``pymupdf.layout``, ONNX)
+or, without it, from heuristics; tables from ``find_tables`` or the model's table structure;
+then blocks in reading order (see ``layout_blocks``).
+
+Pages are handled one at a time on the caller's open document; nothing is kept between pages,
+so memory does not grow with the page count.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docparse.document import EngineInfo, PageStatus
+from docparse.engines.base import PageInput, PageOutput, Timer
+from docparse.engines.layout_blocks import build_blocks
+from docparse.engines.layout_ocr import language_installed, ocr_textpage, tesseract_available
+from docparse.engines.layout_regions import (
+    heuristic_regions,
+    load_layout_model,
+    model_regions,
+    refine,
+    run_layout_model,
+)
+from docparse.engines.layout_text import extract_lines
+from docparse.errors import OptionsError
+
+OCR_MODES = ("auto", "always", "never")
+
+
+class LayoutEngine:
+    """Blocks from a page's text layer, PyMuPDF's layout model and (when needed) Tesseract."""
+
+    name = "layout"
+    batch_size = 1
+
+    def __init__(self, ocr: str = "auto", ocr_language: str = "eng", use_layout_model: bool = True) -> None:
+        if ocr not in OCR_MODES:
+            raise OptionsError(f"ocr must be one of {', '.join(OCR_MODES)}, got {ocr!r}")
+        self.ocr = ocr
+        self.ocr_language = ocr_language or "eng"
+        self.use_layout_model = use_layout_model
+        self._model_error: str | None = None
+        if use_layout_model:
+            try:
+                load_layout_model()
+            except Exception as exc:  # an optional accelerator of quality: fall back to heuristics
+                self._model_error = f"layout model unavailable ({exc}); using heuristics"
+
+    def info(self) -> EngineInfo:
+        model = "pymupdf.layout" if self.use_layout_model and self._model_error is None else None
+        return EngineInfo(
+            name=self.name,
+            model=model,
+            settings={
+                "ocr": self.ocr,
+                "ocr_language": self.ocr_language,
+                "use_layout_model": self.use_layout_model,
+                "tesseract": tesseract_available(),
+            },
+        )
+
+    def process(self, pages: list[PageInput]) -> list[PageOutput]:
+        return [self.process_page(p) for p in pages]
+
+    def close(self) -> None:
+        """Nothing to release: the layout model is shared process-wide by PyMuPDF."""
+
+    # -- one page ---------------------------------------------------------------------------------
+    def process_page(self, inp: PageInput) -> PageOutput:
+        with Timer() as timer:
+            out = self._convert(inp)
+        out.seconds = timer.seconds
+        return out
+
+    def _convert(self, inp: PageInput) -> PageOutput:
+        page = inp.page  # keep this object alive: an OCR text page only weakly refers to it
+        warnings: list[str] = []
+        if self._model_error and self.use_layout_model:
+            warnings.append(self._model_error)
+        language = str(inp.options.get("ocr_language") or self.ocr_language)
+
+        lines = extract_lines(page) if self.ocr != "always" else []
+        textpage = None
+        need_ocr = self.ocr == "always" or (self.ocr == "auto" and (not inp.has_text_layer or not lines))
+        if need_ocr:
+            textpage, why = self._ocr(page, language)
+            if textpage is not None:
+                lines = extract_lines(page, textpage)
+            elif why:
+                warnings.append(why)
+                if self.ocr == "always":  # no OCR possible: the text layer is the best we have
+                    lines = extract_lines(page)
+        words = page.get_text("words", textpage=textpage) if textpage is not None else page.get_text("words")
+
+        if textpage is None and self.use_layout_model and self._model_error is None and lines:
+            try:
+                raw = run_layout_model(page)
+                regions, model_warnings = model_regions(page, lines, words, raw)
+                warnings.extend(model_warnings)
+            except Exception as exc:  # the model must never fail the page: heuristics instead
+                warnings.append(f"layout model failed on this page ({type(exc).__name__}: {exc}); using heuristics")
+                regions = heuristic_regions(page, lines, words)
+        else:
+            regions = heuristic_regions(page, lines, words, find_tables=textpage is None)
+        regions = refine(regions, float(page.cropbox.height))
+
+        matrix = page.rotation_matrix
+        rotated = page.rotation % 360 != 0
+
+        def to_display(b: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+            if not rotated:
+                return b
+            import pymupdf
+
+            r = pymupdf.Rect(b) * matrix
+            return (r.x0, r.y0, r.x1, r.y1)
+
+        extra = {"ocr": True} if textpage is not None else None
+        blocks = build_blocks(regions, inp.index, to_display, extra)
+        status = PageStatus.OK if any(b.text or b.label.value == "image" for b in blocks) else PageStatus.EMPTY
+        if not lines and status is PageStatus.OK and need_ocr and textpage is None:
+            status = PageStatus.EMPTY  # a scan we could not read: only its picture is known
+        return PageOutput(index=inp.index, blocks=blocks, status=status, warnings=warnings)
+
+    def _ocr(self, page: Any, language: str) -> tuple[Any, str | None]:
+        """(OCR text page, None) or (None, why not)."""
+        if not tesseract_available():
+            return None, (
+                "no text layer and Tesseract is not installed: install tesseract-ocr and "
+                f"tesseract-ocr-{language.split('+')[0]} to read scanned pages"
+            )
+        if not language_installed(language):
+            return None, f"Tesseract language data for {language!r} is not installed; page not OCRed"
+        try:
+            return ocr_textpage(page, language), None
+        except Exception as exc:  # Tesseract errors must not fail the document
+            return None, f"OCR failed on this page ({type(exc).__name__}: {exc})"

@@ -1,0 +1,149 @@
+"""From labelled regions to ``Block`` objects: reading order, lists, heading levels, captions.
+
+Regions arrive in the page's unrotated coordinates; ``to_display`` maps every box to page points
+as displayed (after /Rotate), the space ``Block.bbox`` is defined in.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from docparse.document import FURNITURE_LABELS, Block, Label, ListItem, block_id
+from docparse.engines.layout_labels import heading_levels, indent_levels, split_marker
+from docparse.engines.layout_order import page_is_rtl, reading_order
+from docparse.engines.layout_regions import Region
+from docparse.engines.layout_tables import table_html, Cell
+from docparse.engines.layout_text import Line, font_meta, join_text, union, verbatim_text
+
+BBox = tuple[float, float, float, float]
+SOURCE = "layout"
+_CAPTION_TARGETS = (Label.IMAGE, Label.TABLE, Label.CHART, Label.FORMULA)
+
+
+def build_blocks(
+    regions: list[Region],
+    page_index: int,
+    to_display: Callable[[BBox], BBox] = lambda b: b,
+    extra_meta: dict | None = None,
+) -> list[Block]:
+    """Blocks of one page: body blocks in reading order (order 0..n-1), then furniture."""
+    body = [r for r in regions if r.label not in FURNITURE_LABELS]
+    furniture = sorted((r for r in regions if r.label in FURNITURE_LABELS), key=lambda r: (r.bbox[1], r.bbox[0]))
+    rtl = page_is_rtl([ln.text for r in body for ln in r.lines])
+    ordered = [body[i] for i in reading_order([r.bbox for r in body], rtl=rtl)]
+
+    groups: list[list[Region]] = []  # consecutive list regions make one list block
+    for region in ordered:
+        if region.label is Label.LIST and groups and groups[-1][0].label is Label.LIST:
+            groups[-1].append(region)
+        else:
+            groups.append([region])
+
+    blocks: list[Block] = []
+    for group in groups:
+        blocks.append(_block(group, page_index, len(blocks), to_display, extra_meta))
+    for i, block in enumerate(blocks):
+        block.order = i
+    for region in furniture:
+        blocks.append(_block([region], page_index, len(blocks), to_display, extra_meta))
+
+    _set_heading_levels(blocks)
+    _link_captions(blocks)
+    return blocks
+
+
+def _block(
+    group: list[Region],
+    page_index: int,
+    index: int,
+    to_display: Callable[[BBox], BBox],
+    extra_meta: dict | None,
+) -> Block:
+    region = group[0]
+    lines = [ln for r in group for ln in r.lines]
+    bbox = union(r.bbox for r in group)
+    block = Block(
+        id=block_id(page_index, index),
+        label=region.label,
+        bbox=_clean(to_display(bbox)),
+        page=page_index,
+        source=SOURCE,
+    )
+    meta = font_meta(lines)
+    if region.source_class:
+        meta["layout_class"] = region.source_class
+    if extra_meta:
+        meta.update(extra_meta)
+    block.meta = meta
+    if region.label is Label.LIST:
+        block.items = _list_items(group, to_display)
+        block.text = "\n".join(it.text for it in block.items)
+    elif region.label is Label.CODE:
+        block.text = verbatim_text(lines)
+        block.format = "monospace"
+    elif region.label is Label.TABLE:
+        if region.table is not None and region.table.cells:
+            block.html = region.table.html
+            block.text = region.table.text
+        else:  # no grid found: one row per text line keeps the words
+            rows = [Cell(i, 0, text=ln.text.strip()) for i, ln in enumerate(lines)]
+            block.html = table_html(rows, len(rows), 1, header_rows=0) if rows else "<table></table>"
+            block.text = join_text(lines)
+    else:
+        block.text = join_text(lines)
+    return block
+
+
+def _list_items(group: list[Region], to_display: Callable[[BBox], BBox]) -> list[ListItem]:
+    """Items of a list: a new item starts at each line with a marker (or each region)."""
+    chunks: list[list[Line]] = []
+    for region in group:
+        start_new = True
+        for ln in region.lines:
+            marker, _ = split_marker(ln.text)
+            if start_new or marker is not None:
+                chunks.append([ln])
+                start_new = False
+            else:
+                chunks[-1].append(ln)
+    chunks = [c for c in chunks if c]
+    levels = indent_levels([c[0].bbox[0] for c in chunks]) if not any(ln.rtl for c in chunks for ln in c) else [0] * len(chunks)
+    items = []
+    for chunk, level in zip(chunks, levels):
+        marker, first = split_marker(chunk[0].text)
+        rest = [ln.text.strip() for ln in chunk[1:] if ln.text.strip()]
+        text = "\n".join([first] + rest).strip()
+        box = _clean(to_display(union(ln.bbox for ln in chunk)))
+        items.append(ListItem(text=text, bbox=box, level=level, marker=marker))
+    return items
+
+
+def _set_heading_levels(blocks: list[Block]) -> None:
+    headings = [b for b in blocks if b.label is Label.HEADING]
+    styles = [(b.text, float(b.meta.get("font_size", 0.0)), bool(b.meta.get("bold", False))) for b in headings]
+    for block, level in zip(headings, heading_levels(styles)):
+        block.level = level
+    for block in blocks:
+        if block.label is Label.TITLE:
+            block.level = 1
+
+
+def _link_captions(blocks: list[Block]) -> None:
+    """Point each caption at the nearest figure/table above or below it that overlaps in x."""
+    targets = [b for b in blocks if b.label in _CAPTION_TARGETS]
+    for cap in (b for b in blocks if b.label is Label.CAPTION):
+        best, best_d = None, float("inf")
+        for t in targets:
+            overlap = min(cap.bbox[2], t.bbox[2]) - max(cap.bbox[0], t.bbox[0])
+            if overlap <= 0:
+                continue
+            d = max(cap.bbox[1] - t.bbox[3], t.bbox[1] - cap.bbox[3], 0.0)
+            if d < best_d:
+                best, best_d = t, d
+        if best is not None and best_d < 60:
+            cap.caption_for = best.id
+
+
+def _clean(b: BBox) -> BBox:
+    x0, y0, x1, y1 = (float(v) for v in b)
+    return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))

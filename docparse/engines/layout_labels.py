@@ -1,0 +1,105 @@
+"""Labels for layout regions: the layout model's classes, heading levels, list-item markers.
+
+Heading levels: ``TITLE`` is level 1. A ``HEADING`` numbered like "2.3.1" gets 1 + the number's
+depth (so "2" -> 2, "2.3" -> 3); an unnumbered one gets 1 + its rank among the page's heading
+styles (larger font first, bold before regular at the same size). Levels are capped at 6.
+Document passes may refine levels across pages using ``Block.meta["font_size"]``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from docparse.document import Label
+
+#: pymupdf.layout classes -> docparse labels.
+MODEL_CLASSES: dict[str, Label] = {
+    "text": Label.PARAGRAPH,
+    "title": Label.TITLE,
+    "section-header": Label.HEADING,
+    "list-item": Label.LIST,
+    "table": Label.TABLE,
+    "picture": Label.IMAGE,
+    "formula": Label.FORMULA,
+    "caption": Label.CAPTION,
+    "footnote": Label.FOOTNOTE,
+    "page-header": Label.HEADER,
+    "page-footer": Label.FOOTER,
+}
+
+_NUMBERED = re.compile(r"^\s*(?:(?:chapter|section|part|appendix)\s+)?((?:\d+|[A-Z])(?:\.\d+)*)\.?\s+\S", re.I)
+_PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?[-–—]?\s*(\d{1,4}|[ivxlcdm]{1,6})\s*[-–—]?\s*(?:(?:of|/)\s*\d{1,4})?\s*$", re.I)
+
+# A list-item marker: bullets, "1." "1)" "(1)" "a." "a)" "(a)" "iv." and "1.2." style numbers.
+_BULLETS = "•·◦▪▫■□●○◆◇►▶➢➤✓✔-–—*+"
+_MARKER = re.compile(
+    r"^\s*("
+    r"[" + re.escape(_BULLETS) + r"\uf0b7\uf0a7\uf076\uf0d8\uf0fc]"
+    r"|\(?\d{1,3}(?:\.\d{1,3})*[.)]"
+    r"|\(\d{1,3}\)"
+    r"|\(?[a-zA-Z][.)]"
+    r"|\(?(?:i{1,3}|iv|vi{0,3}|ix|x)[.)]"
+    r")(?=\s|$)"
+)
+
+
+def model_label(class_name: str) -> Label | None:
+    """The label of a layout-model class, or None when the class is unknown."""
+    return MODEL_CLASSES.get(class_name)
+
+
+def numbering_depth(text: str) -> int | None:
+    """Depth of a heading number: "2" -> 1, "2.3" -> 2, "A.1" -> 2; None when unnumbered."""
+    m = _NUMBERED.match(text)
+    if not m:
+        return None
+    number = m.group(1)
+    if len(number) == 1 and number.isalpha() and not text.lower().startswith("appendix"):
+        # a bare capital ("A Study of ...") is a word, not a number
+        return None
+    return number.count(".") + 1
+
+
+def heading_levels(headings: list[tuple[str, float, bool]]) -> list[int]:
+    """Levels (2..6) for (text, font_size, bold) headings of one page."""
+    styles = sorted({(round(size), bold) for _, size, bold in headings}, key=lambda s: (-s[0], not s[1]))
+    rank = {style: i for i, style in enumerate(styles)}
+    levels = []
+    for text, size, bold in headings:
+        depth = numbering_depth(text)
+        if depth is None:
+            depth = rank[(round(size), bold)] + 1
+        levels.append(max(2, min(6, depth + 1)))
+    return levels
+
+
+def is_page_number(text: str) -> bool:
+    """"12", "- 12 -", "Page 3", "3 of 10", "iv"."""
+    return bool(_PAGE_NUMBER.match(text.strip())) and len(text.strip()) <= 16
+
+
+def split_marker(text: str) -> tuple[str | None, str]:
+    """("1.", "rest") for "1. rest"; (None, text) when the text starts with no list marker."""
+    m = _MARKER.match(text)
+    if not m:
+        return None, text.strip()
+    return m.group(1), text[m.end() :].strip()
+
+
+def starts_with_marker(text: str) -> bool:
+    return split_marker(text)[0] is not None
+
+
+def indent_levels(x0s: list[float], step: float = 9.0) -> list[int]:
+    """Nesting level of each list item from its left edge: distinct indents ranked left to right."""
+    if not x0s:
+        return []
+    indents: list[float] = []
+    for x in sorted(x0s):
+        if not indents or x - indents[-1] > step:
+            indents.append(x)
+    levels = []
+    for x in x0s:
+        level = max(i for i, v in enumerate(indents) if x >= v - 0.01) if x >= indents[0] else 0
+        levels.append(level)
+    return levels

@@ -1,0 +1,45 @@
+"""Tesseract OCR through PyMuPDF, for pages without a text layer.
+
+PyMuPDF's OCR text page holds only a weak reference to its page: the caller must keep the page
+object alive while it reads the text page (``ReferenceError`` otherwise).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+from typing import Any
+
+OCR_DPI = 300
+
+
+@functools.lru_cache(maxsize=1)
+def tessdata() -> str | None:
+    """The Tesseract language-data folder, or None when Tesseract is not installed."""
+    if not shutil.which("tesseract"):
+        return None
+    try:
+        import pymupdf
+
+        found = pymupdf.get_tessdata()
+    except Exception:  # pymupdf raises when it cannot locate tessdata
+        return None
+    return found if found and os.path.isdir(found) else None
+
+
+def tesseract_available() -> bool:
+    return tessdata() is not None
+
+
+def language_installed(language: str) -> bool:
+    """True when every "+"-joined language of ``language`` has its traineddata file."""
+    folder = tessdata()
+    if folder is None:
+        return False
+    return all(os.path.exists(os.path.join(folder, f"{lang}.traineddata")) for lang in language.split("+"))
+
+
+def ocr_textpage(page: Any, language: str = "eng", dpi: int = OCR_DPI) -> Any:
+    """An OCR text page of the whole page (keep ``page`` alive while using it)."""
+    return page.get_textpage_ocr(dpi=dpi, full=True, language=language, tessdata=tessdata())

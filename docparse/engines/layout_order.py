@@ -1,0 +1,68 @@
+"""Reading order of a page's body regions: columns first, full-width elements break columns.
+
+A recursive cut on the region boxes:
+1. if a vertical gutter (an x range no box crosses) splits the set, read the columns one after
+   the other (left to right; right to left on right-to-left pages);
+2. otherwise cut the set at horizontal gaps into slabs, and glue consecutive slabs back into
+   groups while the group still has a common gutter. A full-width title or table ends a group,
+   so a two-column part above it is read column by column before the part below it;
+3. a set that cannot be cut is read top to bottom, then by x.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+BBox = tuple[float, float, float, float]
+
+MIN_GUTTER = 4.0  # points: narrower gaps are word or cell spacing, not a column gutter
+
+
+def reading_order(boxes: Sequence[BBox], rtl: bool = False) -> list[int]:
+    """Indices of ``boxes`` in reading order."""
+    return _order(list(range(len(boxes))), list(boxes), rtl)
+
+
+def _order(idx: list[int], boxes: list[BBox], rtl: bool) -> list[int]:
+    if len(idx) <= 1:
+        return idx
+    columns = _split(idx, boxes, axis=0)
+    if len(columns) > 1:
+        if rtl:
+            columns.reverse()
+        return [i for col in columns for i in _order(col, boxes, rtl)]
+    slabs = _split(idx, boxes, axis=1)
+    if len(slabs) == 1:
+        return sorted(idx, key=lambda i: (boxes[i][1], -boxes[i][2] if rtl else boxes[i][0]))
+    groups: list[list[int]] = []
+    for slab in slabs:
+        if groups and len(_split(groups[-1] + slab, boxes, axis=0)) > 1:
+            groups[-1] = groups[-1] + slab
+        else:
+            groups.append(slab)
+    if len(groups) == 1:  # cannot happen (step 1 would have split); keep slabs to be safe
+        groups = slabs
+    return [i for g in groups for i in _order(g, boxes, rtl)]
+
+
+def _split(idx: list[int], boxes: list[BBox], axis: int) -> list[list[int]]:
+    """Groups of ``idx`` separated by gaps along ``axis`` (0: x, gutters; 1: y, horizontal gaps)."""
+    lo, hi = axis, axis + 2
+    gap = MIN_GUTTER if axis == 0 else 0.5
+    ordered = sorted(idx, key=lambda i: boxes[i][lo])
+    groups: list[list[int]] = []
+    reach = float("-inf")
+    for i in ordered:
+        if groups and boxes[i][lo] < reach + gap:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+        reach = max(reach, boxes[i][hi]) if len(groups[-1]) > 1 else boxes[i][hi]
+    return groups
+
+
+def page_is_rtl(texts: Sequence[str]) -> bool:
+    """A page reads right to left when most of its letters are Hebrew/Arabic."""
+    from docparse.engines.layout_text import is_rtl
+
+    return is_rtl(" ".join(texts))

@@ -1,0 +1,227 @@
+"""Regions of a page: boxes with a label and their text lines, before blocks are made.
+
+Two ways to find them, both in the page's unrotated coordinates (where PyMuPDF's text layer and
+layout model work):
+- ``model_regions``: PyMuPDF's bundled layout-analysis model (``pymupdf.layout``), called per
+  page on the already open document (``page.get_layout(return_raw=True)``);
+- ``heuristic_regions``: lines clustered into paragraphs and labelled from font size, weight,
+  position and markers; tables from ``page.find_tables()``, pictures from the image list.
+Lines the model left out become heuristic regions too, so no text is lost.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from docparse.document import Label
+from docparse.engines.layout_labels import is_page_number, model_label, starts_with_marker
+from docparse.engines.layout_tables import Table, find_table, model_table
+from docparse.engines.layout_text import Line, lines_in, union
+
+BBox = tuple[float, float, float, float]
+
+_CAPTION = re.compile(r"^\s*(fig\.?|figure|table|tab\.|chart|scheme|plate|图|表)\s*[0-9ivxlcIVXLC]", re.I)
+_MODEL_LOCK = threading.Lock()  # the layout model keeps process-global state
+MARGIN = 0.075  # top/bottom share of the page where running headers and footers live
+
+
+@dataclass
+class Region:
+    bbox: BBox
+    label: Label
+    lines: list[Line] = field(default_factory=list)
+    table: Table | None = None
+    source_class: str | None = None  # the layout model's class, when the model made it
+
+
+# -- the layout model -----------------------------------------------------------------------------
+
+
+def load_layout_model() -> None:
+    """Import (and so activate) PyMuPDF's layout model; raises ImportError when unavailable."""
+    import pymupdf.layout  # noqa: F401  (activates page.get_layout)
+
+
+def run_layout_model(page: Any) -> list[dict]:
+    """Raw layout regions of one page: dicts with class_name, group_bbox, table_cells, bboxes."""
+    load_layout_model()
+    with _MODEL_LOCK:
+        page.get_layout(return_raw=True)
+        raw = page.layout_information or []
+        page.layout_information = None  # do not keep model output alive on the page
+    return list(raw)
+
+
+def model_regions(page: Any, lines: list[Line], words: list[tuple], raw: list[dict]) -> tuple[list[Region], list[str]]:
+    """Regions from the model's boxes, plus heuristic regions for lines no box holds."""
+    warnings: list[str] = []
+    regions: list[Region] = []
+    for item in raw:
+        bbox = tuple(float(v) for v in item["group_bbox"][:4])
+        if bbox[2] - bbox[0] <= 1 or bbox[3] - bbox[1] <= 1:
+            continue
+        name = str(item.get("class_name", ""))
+        label = model_label(name)
+        if label is None:
+            warnings.append(f"unknown layout class {name!r} read as paragraph")
+            label = Label.PARAGRAPH
+        region = Region(bbox=bbox, label=label, source_class=name)  # type: ignore[arg-type]
+        if label is Label.TABLE:
+            tables = find_table(page, bbox, words)  # type: ignore[arg-type]
+            region.table = tables[0] if len(tables) == 1 else model_table(item, words)
+        regions.append(region)
+    _assign_lines(regions, lines)
+    kept = [r for r in regions if r.lines or r.label in (Label.TABLE, Label.IMAGE, Label.FORMULA)]
+    taken = {id(ln) for r in kept for ln in r.lines}
+    orphans = [ln for ln in lines if id(ln) not in taken]
+    if orphans:
+        kept.extend(text_regions(orphans, page_height=_height(page)))
+    return kept, warnings
+
+
+def _assign_lines(regions: list[Region], lines: list[Line]) -> None:
+    """Give each line to the smallest region that holds its centre (tables keep their own text)."""
+    by_area = sorted(regions, key=lambda r: (r.bbox[2] - r.bbox[0]) * (r.bbox[3] - r.bbox[1]))
+    for ln in lines:
+        for region in by_area:
+            if lines_in([ln], region.bbox):
+                region.lines.append(ln)
+                break
+    for region in regions:
+        region.lines.sort(key=lambda ln: (ln.bbox[1], ln.bbox[0]))
+
+
+# -- heuristics -----------------------------------------------------------------------------------
+
+
+def heuristic_regions(page: Any, lines: list[Line], words: list[tuple], find_tables: bool = True) -> list[Region]:
+    """Regions without the layout model: tables, pictures, then clustered text."""
+    regions: list[Region] = []
+    if find_tables:
+        for table in find_table(page, None, words):
+            regions.append(Region(bbox=table.bbox, label=Label.TABLE, table=table))
+    for box in image_boxes(page):
+        if not any(_inside(box, r.bbox) for r in regions):
+            regions.append(Region(bbox=box, label=Label.IMAGE))
+    tables = [r for r in regions if r.label is Label.TABLE]
+    free = [ln for ln in lines if not any(lines_in([ln], t.bbox) for t in tables)]
+    for t in tables:
+        t.lines = lines_in(lines, t.bbox)
+    regions.extend(text_regions(free, page_height=_height(page)))
+    return regions
+
+
+def image_boxes(page: Any, min_size: float = 12.0) -> list[BBox]:
+    """Boxes of the page's images (unrotated coordinates), tiny ones left out."""
+    boxes: list[BBox] = []
+    try:
+        infos = page.get_image_info()
+    except Exception:
+        return boxes
+    for info in infos:
+        b = tuple(float(v) for v in info["bbox"])
+        if b[2] - b[0] >= min_size and b[3] - b[1] >= min_size and b not in boxes:
+            boxes.append(b)  # type: ignore[arg-type]
+    return boxes
+
+
+def text_regions(lines: list[Line], page_height: float) -> list[Region]:
+    """Lines clustered into paragraphs, each labelled by style and position."""
+    clusters = cluster_lines(lines)
+    body = body_size(lines)
+    regions = [Region(bbox=union(ln.bbox for ln in c), label=Label.PARAGRAPH, lines=c) for c in clusters]
+    for region in regions:
+        region.label = guess_label(region, body, page_height)
+    return regions
+
+
+def cluster_lines(lines: list[Line]) -> list[list[Line]]:
+    """Paragraphs: lines stacked closely, overlapping horizontally, in the same style."""
+    clusters: list[list[Line]] = []
+    for ln in sorted(lines, key=lambda ln: (ln.bbox[1], ln.bbox[0])):
+        height = max(ln.bbox[3] - ln.bbox[1], 1.0)
+        for cluster in reversed(clusters[-8:]):
+            last = cluster[-1]
+            gap = ln.bbox[1] - last.bbox[3]
+            overlap = min(ln.bbox[2], last.bbox[2]) - max(ln.bbox[0], last.bbox[0])
+            same_style = abs(ln.size - last.size) <= 0.15 * max(ln.size, 1.0) and ln.mono == last.mono
+            if -0.5 * height < gap < 0.8 * height and overlap > 0 and same_style:
+                if starts_with_marker(ln.text) and not ln.mono:
+                    break  # a new list item starts a new region
+                cluster.append(ln)
+                break
+        else:
+            clusters.append([ln])
+    return clusters
+
+
+def body_size(lines: list[Line]) -> float:
+    """The font size most characters of the page use."""
+    weights: dict[float, int] = {}
+    for ln in lines:
+        weights[round(ln.size, 1)] = weights.get(round(ln.size, 1), 0) + ln.chars
+    if not weights:
+        return 10.0
+    return max(weights.items(), key=lambda kv: kv[1])[0]
+
+
+def guess_label(region: Region, body: float, page_height: float) -> Label:
+    lines = region.lines
+    text = " ".join(ln.text.strip() for ln in lines)
+    size = statistics.median(ln.size for ln in lines) if lines else body
+    y0, y1 = region.bbox[1], region.bbox[3]
+    short = len(lines) <= 2 and len(text) < 120
+    if short and (y1 < MARGIN * page_height or y0 > (1 - MARGIN) * page_height):
+        if is_page_number(text):
+            return Label.PAGE_NUMBER
+        return Label.HEADER if y1 < MARGIN * page_height else Label.FOOTER
+    if all(ln.mono for ln in lines):
+        return Label.CODE
+    if starts_with_marker(text):
+        return Label.LIST
+    if _CAPTION.match(text):
+        return Label.CAPTION
+    if size >= 1.6 * body and len(lines) <= 3 and y0 < 0.35 * page_height:
+        return Label.TITLE
+    if len(lines) <= 3 and len(text) < 150 and (size >= 1.12 * body or (all(ln.bold for ln in lines) and len(text) < 90)):
+        if not text.rstrip().endswith((".", ",", ";")) or size >= 1.12 * body:
+            return Label.HEADING
+    if size <= 0.85 * body and y0 > 0.75 * page_height:
+        return Label.FOOTNOTE
+    return Label.PARAGRAPH
+
+
+# -- model regions, refined -----------------------------------------------------------------------
+
+
+def refine(regions: list[Region], page_height: float) -> list[Region]:
+    """Fix what the model's classes cannot say: code, page numbers, list items run together."""
+    out: list[Region] = []
+    for region in regions:
+        text = " ".join(ln.text.strip() for ln in region.lines)
+        if region.label in (Label.PARAGRAPH, Label.LIST) and region.lines and all(ln.mono for ln in region.lines):
+            region.label = Label.CODE
+        if region.label in (Label.HEADER, Label.FOOTER) and is_page_number(text):
+            region.label = Label.PAGE_NUMBER
+        if region.label is Label.PARAGRAPH and region.lines and starts_with_marker(region.lines[0].text):
+            region.label = Label.LIST
+        out.append(region)
+    return out
+
+
+def _inside(inner: BBox, outer: BBox, slack: float = 2.0) -> bool:
+    return (
+        inner[0] >= outer[0] - slack
+        and inner[1] >= outer[1] - slack
+        and inner[2] <= outer[2] + slack
+        and inner[3] <= outer[3] + slack
+    )
+
+
+def _height(page: Any) -> float:
+    """Height of the unrotated page (the space text and model boxes live in)."""
+    return float(page.cropbox.height)

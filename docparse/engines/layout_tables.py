@@ -1,0 +1,227 @@
+"""Tables: a grid of cells (with row/column spans) from PyMuPDF, rendered as safe HTML.
+
+Two sources of cells:
+- ``page.find_tables()`` for ruled tables: merged cells come back as one box covering several
+  grid positions, so spans are computed from where each box starts and ends on the grid;
+- the layout model's table structure (``table_cells`` with row/col start and end), used when
+  ``find_tables`` finds nothing in the model's table region.
+
+Cell text is taken from the page's words inside each cell box, not from the model (whose text
+has broken spacing). The HTML is built here from escaped text only: no attributes except
+rowspan/colspan, so nothing from the PDF can inject markup.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+BBox = tuple[float, float, float, float]
+
+
+@dataclass
+class Cell:
+    row: int
+    col: int
+    rowspan: int = 1
+    colspan: int = 1
+    text: str = ""
+    bbox: BBox | None = None
+
+
+@dataclass
+class Table:
+    bbox: BBox
+    cells: list[Cell]
+    n_rows: int
+    n_cols: int
+    header_rows: int = 1
+
+    @property
+    def html(self) -> str:
+        return table_html(self.cells, self.n_rows, self.n_cols, self.header_rows)
+
+    @property
+    def text(self) -> str:
+        """Rows as lines, cells separated by " | " (a plain-text fallback for any consumer)."""
+        rows: dict[int, list[Cell]] = {}
+        for c in self.cells:
+            rows.setdefault(c.row, []).append(c)
+        lines = []
+        for r in sorted(rows):
+            lines.append(" | ".join(c.text for c in sorted(rows[r], key=lambda c: c.col)))
+        return "\n".join(lines)
+
+
+def table_html(cells: list[Cell], n_rows: int, n_cols: int, header_rows: int = 1) -> str:
+    """``<table>`` markup for a grid; positions no cell covers become empty ``<td>``."""
+    start = {(c.row, c.col): c for c in cells}
+    covered: set[tuple[int, int]] = set()
+    for c in cells:
+        for r in range(c.row, c.row + c.rowspan):
+            for k in range(c.col, c.col + c.colspan):
+                if (r, k) != (c.row, c.col):
+                    covered.add((r, k))
+    out = ["<table>"]
+    for r in range(n_rows):
+        tag = "th" if r < header_rows and n_rows > 1 else "td"
+        row = ["<tr>"]
+        for k in range(n_cols):
+            if (r, k) in covered:
+                continue
+            cell = start.get((r, k))
+            if cell is None:
+                row.append(f"<{tag}></{tag}>")
+                continue
+            attrs = ""
+            if cell.rowspan > 1:
+                attrs += f' rowspan="{cell.rowspan}"'
+            if cell.colspan > 1:
+                attrs += f' colspan="{cell.colspan}"'
+            text = html.escape(cell.text).replace("\n", "<br>")
+            row.append(f"<{tag}{attrs}>{text}</{tag}>")
+        row.append("</tr>")
+        out.append("".join(row))
+    out.append("</table>")
+    return "".join(out)
+
+
+# -- grids from cell boxes ------------------------------------------------------------------------
+
+
+def _boundaries(values: Iterable[float], tol: float) -> list[float]:
+    """Sorted distinct values, merging those closer than ``tol``."""
+    out: list[float] = []
+    for v in sorted(values):
+        if not out or v - out[-1] > tol:
+            out.append(v)
+    return out
+
+
+def _index(bounds: list[float], value: float, tol: float) -> int:
+    """Index of the boundary nearest ``value``."""
+    best = min(range(len(bounds)), key=lambda i: abs(bounds[i] - value))
+    return best
+
+
+def grid_from_boxes(boxes: list[BBox], words: list[tuple], bbox: BBox, tol: float = 2.0) -> Table | None:
+    """A table from cell boxes (merged cells are single boxes spanning several grid positions)."""
+    boxes = list(dict.fromkeys(tuple(round(v, 2) for v in b) for b in boxes if b is not None))
+    if not boxes:
+        return None
+    xs = _boundaries([b[0] for b in boxes] + [max(b[2] for b in boxes)], tol)
+    ys = _boundaries([b[1] for b in boxes] + [max(b[3] for b in boxes)], tol)
+    n_cols, n_rows = len(xs) - 1, len(ys) - 1
+    if n_cols < 1 or n_rows < 1:
+        return None
+    cells: list[Cell] = []
+    taken: set[tuple[int, int]] = set()
+    for b in sorted(boxes, key=lambda b: (b[1], b[0])):
+        c0, c1 = _index(xs, b[0], tol), _index(xs, b[2], tol)
+        r0, r1 = _index(ys, b[1], tol), _index(ys, b[3], tol)
+        if c1 <= c0 or r1 <= r0 or (r0, c0) in taken:
+            continue
+        slots = {(r, k) for r in range(r0, r1) for k in range(c0, c1)}
+        if slots & taken:  # overlapping boxes: keep the first, shrink to one slot
+            slots = {(r0, c0)}
+            r1, c1 = r0 + 1, c0 + 1
+        taken |= slots
+        cells.append(Cell(r0, c0, r1 - r0, c1 - c0, words_text(words, b), b))  # type: ignore[arg-type]
+    return Table(bbox=bbox, cells=cells, n_rows=n_rows, n_cols=n_cols)
+
+
+def words_text(words: list[tuple], box: BBox) -> str:
+    """Text of the words whose centre lies in ``box``, lines kept as rows."""
+    inside = [
+        w
+        for w in words
+        if box[0] - 1 <= (w[0] + w[2]) / 2 <= box[2] + 1 and box[1] - 1 <= (w[1] + w[3]) / 2 <= box[3] + 1
+    ]
+    if not inside:
+        return ""
+    inside.sort(key=lambda w: (w[5], w[6], w[7]) if len(w) >= 8 else (w[1], w[0]))
+    rows: list[list[tuple]] = []
+    for w in inside:
+        if rows and abs(((rows[-1][-1][1] + rows[-1][-1][3]) / 2) - ((w[1] + w[3]) / 2)) < 0.5 * (w[3] - w[1]):
+            rows[-1].append(w)
+        else:
+            rows.append([w])
+    return "\n".join(" ".join(str(w[4]) for w in sorted(r, key=lambda w: w[0])) for r in rows).strip()
+
+
+# -- the two sources ------------------------------------------------------------------------------
+
+
+def find_table(page: Any, clip: BBox | None, words: list[tuple]) -> list[Table]:
+    """Ruled tables found by ``page.find_tables`` (inside ``clip`` when given)."""
+    try:
+        kwargs: dict[str, Any] = {}
+        if clip is not None:
+            kwargs["clip"] = tuple(clip)
+        found = page.find_tables(**kwargs)
+    except Exception:  # find_tables raises on odd vector graphics; no table is a fine answer
+        return []
+    tables = []
+    for tab in found.tables:
+        boxes = [tuple(c) for c in tab.cells if c is not None]
+        table = grid_from_boxes(boxes, words, tuple(tab.bbox))  # type: ignore[arg-type]
+        if table is not None and table.n_rows * table.n_cols >= 2:
+            if not getattr(getattr(tab, "header", None), "external", False):
+                table.header_rows = 1
+            tables.append(table)
+    return tables
+
+
+def model_table(region: dict, words: list[tuple]) -> Table | None:
+    """A table from the layout model's ``table_cells`` (row/col start and end per cell)."""
+    infos = region.get("table_cells") or []
+    raw_boxes = region.get("bboxes") or []
+    if not infos:
+        return None
+    cells: dict[tuple[int, int], Cell] = {}
+    n_rows = n_cols = 0
+    for info in infos:
+        r0, r1 = int(info.row_start), max(int(info.row_end), int(info.row_start) + 1)
+        c0, c1 = int(info.col_start), max(int(info.col_end), int(info.col_start) + 1)
+        idx = getattr(info, "bbox_idx", None)
+        box = tuple(raw_boxes[idx]) if idx is not None and 0 <= idx < len(raw_boxes) else None
+        text = words_text(words, box) if box else ""  # type: ignore[arg-type]
+        if not text:
+            text = " ".join(str(info.text or "").split())
+        key = (r0, c0)
+        if key in cells:  # two pieces of text landed in one grid slot: keep both
+            if text:
+                cells[key].text = (cells[key].text + " " + text).strip()
+            continue
+        cells[key] = Cell(r0, c0, r1 - r0, c1 - c0, text, box)  # type: ignore[arg-type]
+        n_rows, n_cols = max(n_rows, r1), max(n_cols, c1)
+    cleaned = _drop_overlaps(list(cells.values()))
+    bbox = tuple(region["group_bbox"][:4])
+    return Table(bbox=bbox, cells=cleaned, n_rows=n_rows, n_cols=n_cols)  # type: ignore[arg-type]
+
+
+def _drop_overlaps(cells: list[Cell]) -> list[Cell]:
+    """Shrink spans that run into another cell's slot, so the grid stays well formed."""
+    starts = {(c.row, c.col) for c in cells}
+    for c in cells:
+        for r in range(c.row, c.row + c.rowspan):
+            if r != c.row and (r, c.col) in starts:
+                c.rowspan = r - c.row
+                break
+        for k in range(c.col, c.col + c.colspan):
+            if k != c.col and (c.row, k) in starts:
+                c.colspan = k - c.col
+                break
+    out: list[Cell] = []
+    taken: set[tuple[int, int]] = set()
+    for c in sorted(cells, key=lambda c: (c.row, c.col)):
+        slots = {(r, k) for r in range(c.row, c.row + c.rowspan) for k in range(c.col, c.col + c.colspan)}
+        if (c.row, c.col) in taken:
+            continue
+        if slots & taken:
+            c.rowspan = c.colspan = 1
+            slots = {(c.row, c.col)}
+        taken |= slots
+        out.append(c)
+    return out

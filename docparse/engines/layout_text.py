@@ -1,0 +1,240 @@
+"""Text lines of a page, from PyMuPDF's text layer (or an OCR text page), with font facts.
+
+PyMuPDF reports "lines" that are really runs: one visual row of right-to-left text, or a row
+broken by a gap, comes back as several pieces. ``extract_lines`` glues pieces on the same row
+back together, in visual order for left-to-right text and reversed for right-to-left text, so
+that every ``Line`` is one row of text in reading order.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+BBox = tuple[float, float, float, float]
+
+# PyMuPDF span flags
+FLAG_ITALIC = 2
+FLAG_MONO = 8
+FLAG_BOLD = 16
+
+_MONO_FONT = re.compile(r"mono|courier|consol|menlo|inconsolata|typewriter|cmtt|lmtt|sfmono|code", re.I)
+_BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
+_RTL_CHAR = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+_LTR_CHAR = re.compile(r"[A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]")
+
+
+@dataclass
+class Span:
+    text: str
+    bbox: BBox
+    font: str
+    size: float
+    flags: int
+
+    @property
+    def mono(self) -> bool:
+        return bool(self.flags & FLAG_MONO) or bool(_MONO_FONT.search(self.font))
+
+    @property
+    def bold(self) -> bool:
+        return bool(self.flags & FLAG_BOLD) or bool(_BOLD_FONT.search(self.font))
+
+
+@dataclass
+class Line:
+    """One visual row of text: its spans in reading order."""
+
+    bbox: BBox
+    spans: list[Span] = field(default_factory=list)
+    rtl: bool = False
+
+    @property
+    def text(self) -> str:
+        return "".join(s.text for s in self.spans)
+
+    @property
+    def chars(self) -> int:
+        return sum(len(s.text.strip()) for s in self.spans)
+
+    @property
+    def size(self) -> float:
+        """The font size that covers most characters of the line."""
+        return dominant(((s.size, len(s.text.strip())) for s in self.spans), default=0.0)
+
+    @property
+    def bold(self) -> bool:
+        letters = [s for s in self.spans if s.text.strip()]
+        return bool(letters) and all(s.bold for s in letters)
+
+    @property
+    def mono(self) -> bool:
+        letters = [s for s in self.spans if s.text.strip()]
+        return bool(letters) and all(s.mono for s in letters)
+
+
+def dominant(pairs: Iterable[tuple[float, int]], default: float = 0.0) -> float:
+    """The value with the largest total weight (ties: the larger value)."""
+    weights: dict[float, int] = {}
+    for value, weight in pairs:
+        key = round(value, 1)
+        weights[key] = weights.get(key, 0) + max(weight, 0)
+    if not weights:
+        return default
+    return max(weights.items(), key=lambda kv: (kv[1], kv[0]))[0]
+
+
+def is_rtl(text: str) -> bool:
+    """True when the text has more right-to-left letters (Hebrew, Arabic ...) than Latin ones."""
+    rtl = len(_RTL_CHAR.findall(text))
+    return rtl > 0 and rtl >= len(_LTR_CHAR.findall(text))
+
+
+def extract_lines(page: Any, textpage: Any = None) -> list[Line]:
+    """All horizontal-ish text rows of the page, top to bottom, in page points as displayed."""
+    import pymupdf
+
+    flags = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_PRESERVE_LIGATURES
+    data = page.get_text("dict", flags=flags, textpage=textpage, sort=False)
+    pieces: list[Line] = []
+    for block in data.get("blocks", []):
+        if block.get("type", 0) != 0:
+            continue
+        for raw in block.get("lines", []):
+            spans = [
+                Span(
+                    text=s.get("text", ""),
+                    bbox=tuple(s["bbox"]),  # type: ignore[arg-type]
+                    font=s.get("font", ""),
+                    size=float(s.get("size", 0.0)),
+                    flags=int(s.get("flags", 0)),
+                )
+                for s in raw.get("spans", [])
+            ]
+            spans = [s for s in spans if s.text]
+            if not spans or not "".join(s.text for s in spans).strip():
+                continue
+            pieces.append(Line(bbox=_union([s.bbox for s in spans]), spans=spans))
+    return merge_rows(pieces)
+
+
+def merge_rows(pieces: list[Line]) -> list[Line]:
+    """Glue pieces that sit on the same visual row and touch horizontally into one line.
+
+    Pieces far apart on the same row (two columns, table cells) stay separate lines.
+    """
+    pieces = sorted(pieces, key=lambda p: (round(p.bbox[1], 0), p.bbox[0]))
+    rows: list[list[Line]] = []
+    for piece in pieces:
+        for row in rows[-6:]:  # only recent rows can be on the same height
+            if _same_row(row[0].bbox, piece.bbox) and _near(row, piece):
+                row.append(piece)
+                break
+        else:
+            rows.append([piece])
+    lines = []
+    for row in rows:
+        text = "".join(p.text for p in row)
+        rtl = is_rtl(text)
+        row.sort(key=lambda p: p.bbox[0], reverse=rtl)
+        spans = [s for p in row for s in p.spans]
+        if len(row) > 1 and not rtl:
+            spans = _spaced(row)
+        lines.append(Line(bbox=_union([p.bbox for p in row]), spans=spans, rtl=rtl))
+    lines.sort(key=lambda ln: (ln.bbox[1], ln.bbox[0]))
+    return lines
+
+
+def _spaced(row: list[Line]) -> list[Span]:
+    """Spans of left-to-right pieces, with a space between pieces that have a visible gap."""
+    out: list[Span] = []
+    for i, piece in enumerate(row):
+        if i and not out[-1].text.endswith(" ") and not piece.text.startswith(" "):
+            gap = piece.bbox[0] - row[i - 1].bbox[2]
+            if gap > 0.15 * max(piece.size, 1.0):
+                prev = out[-1]
+                out[-1] = Span(prev.text + " ", prev.bbox, prev.font, prev.size, prev.flags)
+        out.extend(piece.spans)
+    return out
+
+
+def _same_row(a: BBox, b: BBox) -> bool:
+    overlap = min(a[3], b[3]) - max(a[1], b[1])
+    return overlap > 0.6 * min(a[3] - a[1], b[3] - b[1])
+
+
+def _near(row: list[Line], piece: Line) -> bool:
+    size = max(piece.size, row[0].size, 1.0)
+    x0, x1 = min(p.bbox[0] for p in row), max(p.bbox[2] for p in row)
+    gap = max(piece.bbox[0] - x1, x0 - piece.bbox[2])
+    return gap < 1.2 * size
+
+
+def _union(boxes: list[BBox]) -> BBox:
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+def union(boxes: Iterable[BBox]) -> BBox:
+    """The smallest box holding all ``boxes`` (which must not be empty)."""
+    return _union(list(boxes))
+
+
+def lines_in(lines: list[Line], box: BBox, slack: float = 2.0) -> list[Line]:
+    """Lines whose centre lies inside ``box`` (grown by ``slack`` points)."""
+    x0, y0, x1, y1 = box[0] - slack, box[1] - slack, box[2] + slack, box[3] + slack
+    out = []
+    for ln in lines:
+        cx, cy = (ln.bbox[0] + ln.bbox[2]) / 2, (ln.bbox[1] + ln.bbox[3]) / 2
+        if x0 <= cx <= x1 and y0 <= cy <= y1:
+            out.append(ln)
+    return out
+
+
+def join_text(lines: list[Line]) -> str:
+    """Plain text of lines, one per row (soft line breaks: renderers treat them as spaces)."""
+    return "\n".join(ln.text.strip() for ln in lines if ln.text.strip())
+
+
+def verbatim_text(lines: list[Line]) -> str:
+    """Code text: rows kept, indentation rebuilt from x offsets (monospace char widths)."""
+    if not lines:
+        return ""
+    widths = []
+    for ln in lines:
+        for s in ln.spans:
+            if len(s.text) > 0 and s.bbox[2] > s.bbox[0]:
+                widths.append((s.bbox[2] - s.bbox[0]) / len(s.text))
+    char_w = statistics.median(widths) if widths else 6.0
+    left = min(ln.bbox[0] for ln in lines)
+    rows = []
+    for ln in lines:
+        indent = int(round((ln.bbox[0] - left) / max(char_w, 0.5)))
+        rows.append(" " * indent + ln.text.rstrip())
+    return "\n".join(rows)
+
+
+def font_meta(lines: list[Line]) -> dict[str, Any]:
+    """Font facts for document passes: dominant size, bold, mono, font names."""
+    spans = [s for ln in lines for s in ln.spans if s.text.strip()]
+    if not spans:
+        return {}
+    fonts: list[str] = []
+    for s in spans:
+        if s.font not in fonts:
+            fonts.append(s.font)
+    chars = sum(len(s.text.strip()) for s in spans)
+    bold_chars = sum(len(s.text.strip()) for s in spans if s.bold)
+    mono_chars = sum(len(s.text.strip()) for s in spans if s.mono)
+    return {
+        "font_size": dominant((s.size, len(s.text.strip())) for s in spans),
+        "bold": bold_chars > 0.6 * chars,
+        "mono": mono_chars > 0.8 * chars,
+        "fonts": fonts[:8],
+    }

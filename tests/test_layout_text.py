@@ -1,0 +1,38 @@
+"""Text rows: pieces glued in reading order (RTL too), verbatim code, font facts."""
+
+from docparse.engines.layout_text import Line, Span, font_meta, is_rtl, merge_rows, verbatim_text
+
+
+def _piece(x0, x1, y, text, font="Helvetica", size=10.0, flags=0):
+    bbox = (x0, y, x1, y + size)
+    return Line(bbox=bbox, spans=[Span(text, bbox, font, size, flags)])
+
+
+def test_rtl_pieces_are_read_right_to_left():
+    left = _piece(100, 200, 50, "مرحبا ")
+    right = _piece(205, 300, 50, "بالعالم ")
+    lines = merge_rows([left, right])
+    assert len(lines) == 1 and lines[0].rtl
+    assert lines[0].text == "بالعالم مرحبا "
+
+
+def test_ltr_pieces_joined_with_space_and_far_pieces_kept_apart():
+    a, b = _piece(50, 100, 50, "Hello"), _piece(104, 150, 50, "world")
+    far = _piece(400, 450, 50, "Other")
+    lines = merge_rows([far, b, a])
+    assert [ln.text for ln in lines] == ["Hello world", "Other"]
+
+
+def test_is_rtl():
+    assert is_rtl("שלום")
+    assert not is_rtl("hello שלום world")
+
+
+def test_verbatim_code_keeps_indentation():
+    lines = [
+        _piece(72, 72 + 6 * 8, 100, "def f():", font="Courier", flags=8),
+        _piece(72 + 6 * 4, 72 + 6 * 12, 112, "return 1", font="Courier", flags=8),
+    ]
+    assert verbatim_text(lines) == "def f():\n    return 1"
+    meta = font_meta(lines)
+    assert meta["mono"] is True and meta["font_size"] == 10.0 and meta["fonts"] == ["Courier"]
