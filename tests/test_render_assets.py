@@ -41,6 +41,7 @@ def test_crop_of_displayed_box_on_rotated_and_cropped_pages(tmp_path: Path, rota
     doc = doc_for(pdf, [Block("p0-b0", Label.IMAGE, box, order=0)])
     saved = save_image_crops(doc, pdf, tmp_path, dpi=144)
     assert saved == {"p0-b0": "p0-b0.png"}
+    assert (tmp_path / "p0-b0.png").stat().st_mode & 0o777 == 0o644
     with Image.open(tmp_path / "p0-b0.png") as img:
         w, h = box[2] - box[0], box[3] - box[1]
         assert img.size == (round(w * 2), round(h * 2))  # 144 dpi = 2 px per point

@@ -24,13 +24,13 @@ def one(blocks: list[Block]) -> str:
 def test_headings(lines: list[str]) -> None:
     assert lines[0] == "# A \\<script>alert('x')\\</script> Title"
     assert "## # Not a heading" in lines  # inline text: a "#" after the marker is just text
-    assert one([Block("b", Label.HEADING, (0, 0, 1, 1), "1. Intro_x", level=2, order=0)]) == "## 1. Intro\\_x\n"
+    assert one([Block("b", Label.HEADING, (0, 0, 1, 1), "1. Intro _x_", level=2, order=0)]) == "## 1. Intro \\_x\\_\n"
     assert one([Block("b", Label.HEADING, (0, 0, 1, 1), "Deep", level=9, order=0)]) == "###### Deep\n"
     assert one([Block("b", Label.HEADING, (0, 0, 1, 1), "C #", level=3, order=0)]) == "### C \\#\n"
 
 
 def test_paragraph_escaping(lines: list[str]) -> None:
-    i = lines.index("Plain \\*stars\\* and \\_under\\_ and \\[link\\](javascript:alert(1)) \\<img src=x onerror=alert(1)>")
+    i = lines.index("Plain \\*stars\\* and \\_under\\_ and [link\\](javascript:alert(1)) \\<img src=x onerror=alert(1)>")
     assert lines[i + 1] == "1\\. not a list"
     assert lines[i + 2] == "\\- not a bullet & \\&amp; entity"
 
@@ -47,7 +47,16 @@ def test_paragraph_escaping(lines: list[str]) -> None:
         ("2024. A year", "2024\\. A year"),
         ("3.14 is pi", "3.14 is pi"),
         ("`code` and ~~strike~~", "\\`code\\` and \\~\\~strike\\~\\~"),
-        ("a\\b", "a\\\\b"),
+        ("a\\b", "a\\b"),  # a backslash before a letter is literal
+        ("C:\\path\\", "C:\\path\\\\"),  # ... but not at the end of a line (a hard break)
+        ("a\\*", "a\\\\\\*"),
+        ("snake_case and _emph_", "snake_case and \\_emph\\_"),
+        ("see [1] and [2, 3]", "see [1] and [2, 3]"),
+        ("[text](http://x) [ref][r] [def]: u", "[text\\](http://x) [ref\\][r] [def\\]: u"),
+        ("a < b <c> <!-- x", "a < b \\<c> \\<!-- x"),
+        ("|---|---|", "\\|---\\|---\\|"),
+        (":-- | --:", ":-- \\| --:"),
+        ("a | b", "a | b"),
         ("AT&T", "AT&T"),
         ("&copy;", "\\&copy;"),
     ],

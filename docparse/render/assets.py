@@ -135,6 +135,7 @@ def _atomic_write(out_dir: Path, name: str, data: bytes) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; images are for reading (web servers, viewers)
         os.replace(tmp, path)
     except BaseException:
         try:

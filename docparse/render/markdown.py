@@ -31,8 +31,17 @@ from docparse.render.structure import (
     plan_page,
 )
 
-_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<~])")
-_ENTITY_LIKE = re.compile(r"&(?=#?\w+;)")
+# What can change inline structure, escaped only where it can (so "snake_case", "a < b",
+# "C:\\path" and "[1]" stay as they are):
+_INLINE_SPECIAL = re.compile(
+    r"[`*~]"  # code spans, emphasis, strikethrough: anywhere
+    r"|\\(?=[!-/:-@\[-`{-~]|$)"  # a backslash that would escape the next character or break the line
+    r"|(?<![^\W_])_|_(?![^\W_])"  # "_" that is not inside a word
+    r"|\](?=[(\[:])"  # "]" that would close a link, a reference or a definition
+    r"|<(?=[A-Za-z/!?])"  # "<" that would open a tag, comment or autolink
+    r"|&(?=#?\w+;)"  # "&" that would start an entity
+)
+_TABLE_DELIMITER = re.compile(r"^\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)+\|?$|^\|\s*:?-+:?\s*\|$")
 _ORDERED_START = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
 _SPACES = re.compile(r"\s+")
 
@@ -106,7 +115,7 @@ def render_block(block: Block, image_dir: str | None = None, alt: str = "Figure"
 def escape_inline(text: str) -> str:
     """Backslash-escape characters that would start emphasis, code, links, raw HTML or
     entities anywhere in a line."""
-    return _ENTITY_LIKE.sub(r"\\&", _INLINE_SPECIAL.sub(r"\\\1", text))
+    return _INLINE_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
 
 
 def escape_line(line: str) -> str:
@@ -115,6 +124,8 @@ def escape_line(line: str) -> str:
     line = escape_inline(line.strip())
     if not line:
         return ""
+    if "|" in line and _TABLE_DELIMITER.match(line):  # would turn the line above into a table
+        line = line.replace("|", "\\|")
     if line[0] in "#>+-=":
         return "\\" + line
     return _ORDERED_START.sub(r"\1\\\2", line)
