@@ -1,0 +1,170 @@
+"""The ``vlm`` engine: Qwen2.5-VL (``qwen2_5_vl``) reads each page image and writes QwenVL HTML.
+
+Pages arrive already rendered at their model input size (multiples of 28, see
+``docparse.source``), so the model sees them unchanged (``resize=False``) and its boxes are in
+the page's own pixel space. A batch of pages is one generation batch. The raw output stays on
+the page; ``qwenvl_output`` runs the reader and marks pages cut by the token limit or the loop
+guard ``partial``.
+
+torch and ``qwen2_5_vl`` are imported here only, so ``import docparse`` stays torch-free.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from docparse.document import EngineInfo
+from docparse.engines.base import PageInput, PageOutput, qwenvl_output
+from docparse.errors import EngineError, OptionsError
+from docparse.qwenvl.prompts import DEFAULT_PROMPT, get_prompt
+
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
+
+    from docparse.options import ConvertOptions
+
+_DTYPES = {
+    "bfloat16": "bfloat16", "bf16": "bfloat16",
+    "float16": "float16", "fp16": "float16", "half": "float16",
+    "float32": "float32", "fp32": "float32", "float": "float32",
+}
+
+
+@dataclass
+class DeviceChoice:
+    device: str  # "cuda", "cuda:1", "cpu", "mps" ...
+    dtype: str  # "bfloat16" | "float16" | "float32"
+
+
+def choose_device(device: str | None = None, dtype: str | None = None, cuda_available: bool | None = None) -> DeviceChoice:
+    """CUDA + bf16 when CUDA is there; else CPU + fp32 (bf16 or fp16 only when asked for).
+
+    fp32 is the CPU default because bf16 matmuls are slow on CPUs without AMX/AVX512-BF16.
+    """
+    if dtype is not None and dtype.lower() not in _DTYPES:
+        raise OptionsError(f"unknown dtype {dtype!r}: choose bfloat16, float16 or float32")
+    if cuda_available is None:
+        import torch
+
+        cuda_available = torch.cuda.is_available()
+    if device is None:
+        device = "cuda" if cuda_available else "cpu"
+    device = device.strip().lower()
+    if device.startswith("cuda") and not cuda_available:
+        raise OptionsError(f"device {device!r} asked for, but torch sees no CUDA device (use --device cpu)")
+    if dtype is None:
+        resolved = "bfloat16" if device.startswith("cuda") else "float32"
+    else:
+        resolved = _DTYPES[dtype.lower()]
+    return DeviceChoice(device=device, dtype=resolved)
+
+
+class VLMEngine:
+    """Qwen2.5-VL from a local checkpoint: page images in, QwenVL HTML -> blocks out."""
+
+    name = "vlm"
+
+    def __init__(
+        self,
+        parser: Any,  # qwen2_5_vl.pipeline.PageParser (or a stand-in with the same ``parse``)
+        *,
+        model: str,
+        batch_size: int = 1,
+        max_new_tokens: int = 8192,
+        prompt: str = DEFAULT_PROMPT,
+        device: str = "cpu",
+        dtype: str = "float32",
+    ) -> None:
+        if batch_size < 1:
+            raise OptionsError("batch_size must be at least 1")
+        self.parser = parser
+        self.model = model
+        self.batch_size = batch_size
+        self.max_new_tokens = max_new_tokens
+        self.prompt = get_prompt(prompt)
+        self.device = device
+        self.dtype = dtype
+
+    @classmethod
+    def from_options(cls, options: "ConvertOptions") -> "VLMEngine":
+        """Load the checkpoint named by ``--model`` / ``DOCPARSE_MODEL`` on the chosen device."""
+        model = options.resolved_model
+        if not model:
+            raise EngineError("the vlm engine needs a model: pass --model DIR_OR_ID or set DOCPARSE_MODEL")
+        choice = choose_device(options.device, options.dtype)
+        parser = load_parser(model, choice, options, get_prompt(DEFAULT_PROMPT).system)
+        return cls(parser, model=model, batch_size=options.batch_size, max_new_tokens=options.max_new_tokens,
+                   device=choice.device, dtype=choice.dtype)
+
+    def info(self) -> EngineInfo:
+        return EngineInfo(
+            name=self.name,
+            model=self.model,
+            settings={
+                "prompt": self.prompt.name,
+                "max_new_tokens": self.max_new_tokens,
+                "batch_size": self.batch_size,
+                "device": self.device,
+                "dtype": self.dtype,
+            },
+        )
+
+    def process(self, pages: list[PageInput]) -> list[PageOutput]:
+        """One generation batch for all ``pages``; one output per page, in order."""
+        if not pages:
+            return []
+        if self.parser is None:
+            raise EngineError("the vlm engine is closed")
+        images = [page.render() for page in pages]  # (w, h) == page.image_size, multiples of 28
+        start = time.perf_counter()
+        results = self.parser.parse(images, self.prompt.user, resize=False,
+                                    generation=self._generation_config())
+        seconds = (time.perf_counter() - start) / len(pages)  # the batch's time, shared out
+        outputs = []
+        for page, result in zip(pages, results, strict=True):
+            if tuple(result.image_size) != tuple(page.image_size):  # boxes would map to the wrong space
+                raise RuntimeError(f"page {page.index + 1}: model saw {result.image_size}, "
+                                   f"page rendered at {page.image_size}")
+            outputs.append(qwenvl_output(page, result.text or "", result.stop_reason, self.name, seconds))
+        return outputs
+
+    def _generation_config(self) -> Any:
+        """The parser's generation settings with this engine's token limit."""
+        base = getattr(self.parser, "generation", None)
+        if base is None:
+            return None
+        return replace(base, max_new_tokens=self.max_new_tokens)
+
+    def close(self) -> None:
+        """Drop the model so its memory (host or GPU) can be reused."""
+        if self.parser is None:
+            return
+        self.parser = None
+        gc.collect()
+        if self.device.startswith("cuda"):
+            import torch
+
+            torch.cuda.empty_cache()
+
+
+def load_parser(model: str, choice: DeviceChoice, options: "ConvertOptions", system_prompt: str) -> Any:
+    """A ``PageParser`` for the checkpoint; load failures become one-line ``EngineError``s."""
+    import torch
+    from qwen2_5_vl.pipeline import PageParser, default_generation
+    from qwen2_5_vl.weights import CheckpointError
+
+    dtype: "torch.dtype" = getattr(torch, choice.dtype)
+    generation = replace(default_generation(), max_new_tokens=options.max_new_tokens)
+    try:
+        return PageParser.from_pretrained(
+            model, dtype=dtype, device=choice.device, system_prompt=system_prompt,
+            min_pixels=options.min_pixels, max_pixels=options.max_pixels,
+            generation=generation, batch_size=options.batch_size,
+        )
+    except (FileNotFoundError, CheckpointError) as exc:
+        raise EngineError(f"cannot load the vlm model {model!r}: {exc}") from exc
+    except ValueError as exc:  # bad config.json, tokenizer / model mismatch
+        raise EngineError(f"cannot use the vlm model {model!r}: {exc}") from exc
