@@ -104,3 +104,26 @@ def test_caseless_script_and_caption_like_paragraph_between() -> None:
 def test_cjk_joins_without_space() -> None:
     assert join_texts("这是一个", "句子。", EMPTY) == "这是一个句子。"
     assert join_texts("한국어", "문장", EMPTY) == "한국어 문장"
+
+
+def test_line_end_hyphens_inside_a_block() -> None:
+    from docparse.passes.paragraphs import dehyphenate_lines
+
+    vocab = Vocabulary(["The metric is gravi-\nmetric and well-\nknown.", "An operation."])
+    assert "metric" in vocab.words and "gravi" not in vocab.words
+    assert dehyphenate_lines("a gravi-\nmetric test", vocab) == "a gravimetric test"
+    assert dehyphenate_lines("the state-of-the-\nart", vocab) == "the state-of-the-art"
+    assert dehyphenate_lines("a well-\nknown fact", vocab) == "a well-known fact"
+    assert dehyphenate_lines("a co-\noperation", vocab) == "a co-operation"
+    assert dehyphenate_lines("COVID-\n19 cases", vocab) == "COVID-19 cases"
+    assert dehyphenate_lines("no hyphen\nhere", vocab) == "no hyphen\nhere"
+
+
+def test_paragraph_pass_fixes_line_ends_in_block_text_and_items() -> None:
+    pages = [[
+        (Label.PARAGRAPH, LEFT, (72, 200), "The infor-\nmation is here."),
+        (Label.TABLE, LEFT, (210, 300), "keep-\nthis"),
+    ]]
+    doc = paragraphs(doc_of(pages))
+    assert doc.pages[0].blocks[0].text == "The information is here."
+    assert doc.pages[0].blocks[1].text == "keep-\nthis"

@@ -43,6 +43,15 @@ COMMON_WORDS = frozenset(
     """.split()
 )
 
+#: Prefixes that form real hyphenated compounds with a word ("co-operation", "multi-layer").
+PREFIXES = frozenset(
+    """
+    anti auto bi co counter cross de ex extra hyper inter intra macro mega meta micro mid mini
+    multi neo non out over post pre pro pseudo quasi re self semi sub super trans tri ultra
+    un under
+    """.split()
+)
+
 SUFFIXES = frozenset(
     """
     ment ments tion tions sion sions ing ings ness nesses ity ities ance ances ence ences ly

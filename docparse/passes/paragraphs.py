@@ -10,15 +10,16 @@ between them are skipped), are one paragraph when
 - paragraphs that read as captions ("Scheme 2. ...", unlabelled by the engine) count as floats;
 - their fonts agree, when the engine gave ``meta["font_size"]`` / ``meta["bold"]``.
 
-De-hyphenation. "docu-" + "ment" becomes "document", "state-of-the-" + "art" stays
+De-hyphenation, at the joins and at line ends inside every prose block ("gravi-\\nmetric").
+"docu-" + "ment" becomes "document", "state-of-the-" + "art" stays
 "state-of-the-art". Without a dictionary download, a joined word counts as real when
 (1) the document itself uses it unhyphenated, or (2) the small list in ``_words.py`` has it, or
-(3) the right-hand fragment is a suffix ("-ment", "-tion") or neither fragment is a word the
-document or the list knows (a syllable break: "infor-mation"). The hyphen is kept when the
+(3) the right-hand fragment is a suffix ("-ment", "-tion"), or (4) the halves do not make a
+compound (below): a syllable break ("infor-mation", "gravi-metric"). The hyphen is kept when the
 left part is already a compound ("state-of-the-"), when the document writes the hyphenated
 form elsewhere, when the right part starts with a capital or digit ("Anglo-Saxon",
-"COVID-19"), for one-letter prefixes ("e-mail"), and when both halves are words
-("well-known", "co-operation" with "operation" known). The rule errs towards keeping hyphens.
+"COVID-19"), for one-letter prefixes ("e-mail"), and when the right half is a word and the left
+half a word too or a compound prefix ("well-known", "co-operation", "multi-layer").
 
 The first block (the head) gets the joined text, ``meta["pages"]``, ``meta["continued_in"]``
 and ``meta["own_text"]`` (its text before the join). Each continuation stays on its page with its
@@ -34,14 +35,19 @@ from docparse.document import Block, Document, Label
 
 from ._common import FLOAT_LABELS, doc_body, font_size
 from .captions import caption_kind, is_caption_text
-from ._words import COMMON_WORDS, SUFFIXES
+from ._words import COMMON_WORDS, PREFIXES, SUFFIXES
 
 HYPHENS = "-\u00ad\u2010"  # hyphen-minus, soft hyphen, hyphen
 _SENTENCE_END = re.compile(r"[.!?:;][\"'”’)\]]*$")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _LAST_TOKEN = re.compile(r"([^\W\d_]+(?:-[^\W\d_]+)*)[" + HYPHENS + r"]$")
+_LINE_HYPHEN = re.compile(r"([^\W\d_]+(?:-[^\W\d_]+)*)[" + HYPHENS + r"][ \t]*\n[ \t]*([^\W_]+)")
 _CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _FIRST_WORD = re.compile(r"^([^\W\d_]+)")
+#: Blocks whose text is prose, where a hyphen at a line end may be a word break.
+TEXT_LABELS = frozenset(
+    {Label.PARAGRAPH, Label.TITLE, Label.HEADING, Label.LIST, Label.CAPTION, Label.FOOTNOTE}
+)
 _OPEN_ENDINGS = frozenset(
     "a an the of and or to in for with by on at from as that which whose is are was were be "
     "not but than into its their this these those our your such".split()
@@ -66,6 +72,9 @@ class Vocabulary:
                     continue  # a line-end fragment
                 if i == 0 and token[:1].islower():
                     continue
+                before = text[max(0, m.start() - 2): m.start()]
+                if len(before) == 2 and before[0] in HYPHENS and before[1].isspace():
+                    continue  # the tail of a line-end hyphenation inside a block
                 if "-" in token:
                     self.compounds[token.lower()] += 1
                     for part in token.split("-"):
@@ -94,9 +103,24 @@ def keep_hyphen(left_token: str, right: str, vocab: Vocabulary) -> bool:
         return True  # "e-mail", "x-ray"
     if right.lower() in SUFFIXES:
         return False
-    if vocab.is_word(right):
+    if vocab.is_word(right) and (vocab.is_word(left) or left.lower() in PREFIXES):
         return True  # "well-known", "multi-layer", "co-operation"
-    return False  # "infor-mation": the right half is no word, so the whole is
+    return False  # "infor-mation", "gravi-metric": no compound of words, so one word
+
+
+def dehyphenate_lines(text: str, vocab: Vocabulary) -> str:
+    """Line-end hyphenation inside one block undone: "gravi-\nmetric" -> "gravimetric".
+
+    A kept hyphen loses its line break ("state-of-the-\nart" -> "state-of-the-art").
+    """
+
+    def fix(m: re.Match[str]) -> str:
+        right = m.group(2)
+        if keep_hyphen(m.group(1), right, vocab):
+            return f"{m.group(1)}-{right}"
+        return m.group(1) + right
+
+    return _LINE_HYPHEN.sub(fix, text)
 
 
 def join_texts(first: str, second: str, vocab: Vocabulary) -> str:
@@ -158,6 +182,11 @@ def paragraphs(doc: Document) -> Document:
     """Join paragraphs split across columns or pages, undoing line-end hyphenation."""
     blocks = doc_body(doc)
     vocab = Vocabulary([b.text for b in blocks if b.text])
+    for b in blocks:
+        if b.label in TEXT_LABELS:
+            b.text = dehyphenate_lines(b.text, vocab)
+            for item in b.items:
+                item.text = dehyphenate_lines(item.text, vocab)
     head: Block | None = None  # paragraph being extended
     tail: Block | None = None  # its last part (for geometry)
     skipped = False
