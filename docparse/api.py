@@ -43,18 +43,17 @@ class ConversionResult:
 def convert(
     source: SourceLike,
     *,
-    engine: Engine | None = None,
+    engine: Engine | str | None = None,
     on_page: PageCallback | None = None,
     **options: Any,
 ) -> Document:
     """Convert a PDF or image (path, bytes or PIL image) into a ``Document``.
 
-    ``options`` are the fields of ``ConvertOptions`` (engine="layout", pages="1-3", dpi=200, ...).
+    ``engine`` is a name ("auto", "layout", "vlm") or an ``Engine`` instance to reuse.
+    ``options`` are the fields of ``ConvertOptions`` (pages="1-3", dpi=200, model=...).
     Raises ``DocparseError`` subclasses for unusable input (missing, not a PDF, encrypted ...).
     """
-    opts = ConvertOptions.from_kwargs(**options)
-    own_engine = engine is None
-    eng = engine or create_engine(opts)
+    opts, eng, own_engine = _setup(engine, options)
     try:
         return _convert_one(source, eng, opts, on_page)
     finally:
@@ -65,14 +64,12 @@ def convert(
 def convert_many(
     sources: Iterable[SourceLike],
     *,
-    engine: Engine | None = None,
+    engine: Engine | str | None = None,
     on_page: PageCallback | None = None,
     **options: Any,
 ) -> Iterator[ConversionResult]:
     """Convert many sources with one engine; yields a result (document or error) per source."""
-    opts = ConvertOptions.from_kwargs(**options)
-    own_engine = engine is None
-    eng = engine or create_engine(opts)
+    opts, eng, own_engine = _setup(engine, options)
     try:
         for src in sources:
             start = time.perf_counter()
@@ -85,6 +82,17 @@ def convert_many(
     finally:
         if own_engine:
             eng.close()
+
+
+def _setup(engine: Engine | str | None, options: dict[str, Any]) -> tuple[ConvertOptions, Engine, bool]:
+    """Options, the engine to use, and whether we created it (and so must close it)."""
+    if isinstance(engine, str):
+        options = {**options, "engine": engine}
+        engine = None
+    opts = ConvertOptions.from_kwargs(**options)
+    if engine is not None:
+        return opts, engine, False
+    return opts, create_engine(opts), True
 
 
 def _convert_one(source: SourceLike, engine: Engine, opts: ConvertOptions, on_page: PageCallback | None) -> Document:

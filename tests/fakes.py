@@ -24,7 +24,7 @@ class FakeEngine:
         for p in pages:
             if p.index in self.fail_on:
                 raise RuntimeError(f"boom on page {p.index}")
-            text = p.page.get_text().strip()
+            text = p.page.get_text().strip().split("\n")[0]
             block = Block(id=block_id(p.index, 0), label=Label.PARAGRAPH, bbox=(72, 72, 540, 100),
                           text=text, page=p.index, order=0, source=self.name)
             outs.append(PageOutput(index=p.index, blocks=[block], image_size=p.image_size))
