@@ -108,3 +108,15 @@ def test_engine_link_of_the_wrong_kind_is_redone() -> None:
     ]]
     doc = captions(doc_of(pages))
     assert doc.pages[0].blocks[1].caption_for == "p0-b2"
+
+
+def test_caption_that_is_a_citing_sentence_is_demoted() -> None:
+    pages = [[
+        (Label.CAPTION, FULL, (72, 100), "Table 3-2 lists the nine built-in global variables."),
+        (Label.CAPTION, FULL, (110, 120), "Table 3-2   Built-in global variables"),
+        (Label.TABLE, FULL, (130, 300), "a", {"html": "<table><tr><td>a</td></tr></table>"}),
+    ]]
+    doc = captions(doc_of(pages))
+    b = doc.pages[0].blocks
+    assert b[0].label == Label.PARAGRAPH and b[0].caption_for is None
+    assert b[1].caption_for == b[2].id

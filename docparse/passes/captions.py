@@ -8,7 +8,8 @@ below; that breaks ties. Every target takes one caption first (closest pairs fir
 unnumbered caption left over (a caption in two blocks, a sub-figure note) then goes to its
 nearest target.
 
-A PARAGRAPH that starts with such a prefix and touches a target that has no caption is promoted
+A CAPTION that reads as a sentence citing a figure ("Table 3-2 lists the ...") is demoted to
+PARAGRAPH (``meta["demoted_from"]``). A PARAGRAPH that starts with such a prefix and touches a target that has no caption is promoted
 to CAPTION (layout models miss some). Sets ``caption.caption_for`` and appends the caption id to
 ``target.meta["captions"]``. A caption with nothing near it is left unlinked, with a warning.
 """
@@ -36,6 +37,13 @@ _PREFIXES: list[tuple[re.Pattern[str], frozenset[Label]]] = [
 ]
 
 _CAPTION_SEPARATOR = re.compile(r"^\s*\S+\s*[\dIVX]+(?:[.\-]\d+)*[a-z]?\s*[:.|\-–—]", re.I)
+
+
+# "Table 3-2 lists ...": prefix, number, then a lowercase word: a sentence, not a caption.
+_CITATION = re.compile(
+    r"^\s*(?i:table|tab\.|figure|fig\.|chart|scheme|listing|example|equation|eq\.)\s*"
+    r"[\dIVX]+(?:[.\-]\d+)*[a-z]?\s+[a-z]{2,}"
+)
 
 
 def is_caption_text(text: str) -> bool:
@@ -84,6 +92,7 @@ def _page_captions(doc: Document, page: Page) -> None:
     ids = {b.id for b in targets}
     _promote(blocks, targets)
 
+    _demote(blocks)
     caps = [b for b in blocks if b.label == Label.CAPTION]
     by_id = {t.id: t for t in targets}
     # An engine's own link (QwenVL "image caption") wins when it points at a target of the
@@ -123,6 +132,15 @@ def _page_captions(doc: Document, page: Page) -> None:
         target.meta.setdefault("captions", [])
         if c.id not in target.meta["captions"]:
             target.meta["captions"].append(c.id)
+
+
+def _demote(blocks: list[Block]) -> None:
+    """Relabel "Figure 1 breaks the error down ..." (a sentence citing a figure) as a paragraph."""
+    for b in blocks:
+        if b.label == Label.CAPTION and _CITATION.match(b.text):
+            b.label = Label.PARAGRAPH
+            b.caption_for = None
+            b.meta["demoted_from"] = "caption"
 
 
 def _is_mono_text(b: Block) -> bool:
