@@ -28,6 +28,8 @@ STOP_LOOP = "loop"
 
 # on_token(row, token_id, text): called for every generated token of an unfinished row; `text` is
 # the newly completed UTF-8 text ("" without a tokenizer or while a character is incomplete).
+# Streamed text is what was generated: a row stopped as a loop later has its repeats trimmed from
+# GenerationResult.token_ids/text, not from what was already streamed.
 TokenCallback = Callable[[int, int, str], None]
 
 
@@ -168,6 +170,17 @@ def check_stop(tokens: list[int], eos_ids: set[int], generated: list[int], max_n
             finished[row] = STOP_LENGTH
 
 
+def _emit(tokens: list[int], live: list[bool], out: list[list[int]], streams: list | None,
+          on_token: TokenCallback | None) -> None:
+    """Append this step's tokens to the live rows and stream them."""
+    for row, token in enumerate(tokens):
+        if not live[row]:
+            continue
+        out[row].append(token)
+        if on_token is not None:
+            on_token(row, token, streams[row].push(token) if streams is not None else "")
+
+
 def _device_sync(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -214,7 +227,10 @@ def generate(
     generator = None
     if config.do_sample:
         generator = torch.Generator(device=device)
-        generator.manual_seed(config.seed if config.seed is not None else torch.seed())
+        if config.seed is not None:
+            generator.manual_seed(config.seed)
+        else:
+            generator.seed()  # fresh random seed for this generator only, global RNG untouched
     guard = LoopGuard(bsz, config.max_new_tokens, config.loop_guard) if config.loop_guard else None
     streams = [tokenizer.stream_decoder() for _ in range(bsz)] if (tokenizer and on_token) else None
 
@@ -239,17 +255,8 @@ def generate(
         # Finished rows keep stepping (static shapes) on pad tokens whose output is ignored.
         next_tokens = torch.where(torch.tensor(live, device=device), next_tokens, torch.full_like(next_tokens, pad_id))
         tokens = next_tokens.tolist()
-        loops: list[int | None] = [None] * bsz
-        for row in range(bsz):
-            if not live[row]:
-                continue
-            out[row].append(tokens[row])
-            if streams is not None:
-                on_token(row, tokens[row], streams[row].push(tokens[row]))
-            elif on_token is not None:
-                on_token(row, tokens[row], "")
-        if guard is not None:
-            loops = guard.step(next_tokens.cpu(), live)
+        _emit(tokens, live, out, streams, on_token)
+        loops = guard.step(next_tokens.cpu(), live) if guard is not None else [None] * bsz
         check_stop(tokens, eos_set, [len(o) for o in out], config.max_new_tokens, loops, finished)
         now = time.perf_counter()
         for row in range(bsz):
@@ -259,7 +266,8 @@ def generate(
                     loop_cut[row] = guard.trim_length(row)
         if all(f is not None for f in finished):
             break
-        seen.scatter_(1, next_tokens.view(bsz, 1), torch.tensor(live, device=device).view(bsz, 1))
+        live_rows = torch.tensor([r for r in range(bsz) if live[r]], dtype=torch.long, device=device)
+        seen[live_rows, next_tokens[live_rows]] = True
         attention_mask[:, slot] = 1
         logits = decode_one(model, next_tokens, slot, rope_deltas, attention_mask[:, : slot + 1], kv_cache)
         slot += 1
