@@ -90,10 +90,24 @@ def _pymupdf4llm(layout: bool) -> Callable[[str], list[PageItems]]:
     return run
 
 
-def _docparse(pdf: str) -> list[PageItems]:
-    from docparse.api import convert
+class _Docparse:
+    """docparse's layout engine, built once and reused for every file (its models load once).
 
-    return from_document(convert(pdf, engine="layout"))
+    ``convert(path, engine="layout")`` does not work: ``engine=`` is the Engine object there, so
+    the engine is built from the options and passed in.
+    """
+
+    def __init__(self) -> None:
+        self.engine = None
+
+    def __call__(self, pdf: str) -> list[PageItems]:
+        from docparse.api import convert
+        from docparse.engines import create_engine
+        from docparse.options import ConvertOptions
+
+        if self.engine is None:
+            self.engine = create_engine(ConvertOptions.from_kwargs(engine="layout"))
+        return from_document(convert(pdf, engine=self.engine))
 
 
 def get_system(name: str) -> Callable[[str], list[PageItems]] | str:
@@ -103,7 +117,7 @@ def get_system(name: str) -> Callable[[str], list[PageItems]] | str:
             import docparse.api  # noqa: F401
         except Exception as exc:  # the API is young: report, do not crash the benchmark
             return f"docparse.api not importable: {exc}"
-        return _docparse
+        return _Docparse()
     if name == "pymupdf4llm-layout":
         return _pymupdf4llm(True)
     if name == "pymupdf4llm-legacy":

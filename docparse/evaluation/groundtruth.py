@@ -3,7 +3,7 @@
 - OmniDocBench page JSON (human; image pixels, mapped onto the derived image-only PDFs),
 - docling JSON (DoclingDocument; the maintainers' regression output, silver),
 - Markdown per document (MinerU PDF-bench, docling .md): no boxes, one page for the document,
-- docparse ``samples/*.truth.json`` (the project's own generated documents),
+- docparse ``samples/*.truth.json`` (a docparse Document of the generated samples),
 - docling-eval CVAT XML lives in ``groundtruth_cvat.py`` (it needs the PDF text layer).
 
 Blocks the text score sets aside (OmniDocBench's ignore list: captions, footnotes, headers,
@@ -258,43 +258,48 @@ def read_markdown(md_path: Path, pdf: Path, source: str, name: str | None = None
 
 
 # -- docparse samples ----------------------------------------------------------------------------
-def read_samples_truth(truth_path: Path) -> GTDocument:
-    """``samples/NAME.truth.json`` (written by the samples generator) -> GTDocument.
+#: docparse labels the text score sets aside (as OmniDocBench's ignore list)
+SET_ASIDE = {"header", "footer", "page_number", "caption", "footnote", "formula", "image", "chart"}
 
-    Accepted shape: ``{"pdf": "NAME.pdf", "pages": [{"index", "width", "height", "blocks":
-    [{"label", "bbox", "text", "level", "html", "order"}]}]}``; labels are docparse Labels.
+
+def read_samples_truth(truth_path: Path) -> GTDocument:
+    """``samples/NAME.truth.json``: a docparse Document (engine "truth") -> GTDocument.
+
+    Blocks come in reading order; list items become one text item each (as predictions do);
+    a paragraph continued in the next column (``meta.continues``) is joined to its first part.
     """
-    from docparse.evaluation.predictions import DOCPARSE_LAYOUT
+    from docparse.document import Document
+    from docparse.evaluation.predictions import _block_items
 
     truth_path = Path(truth_path)
-    d = json.loads(truth_path.read_text(encoding="utf-8"))
-    pdf = truth_path.parent / d.get("pdf", truth_path.name.replace(".truth.json", ".pdf"))
+    doc = Document.from_dict(json.loads(truth_path.read_text(encoding="utf-8")))
+    pdf = truth_path.with_name(truth_path.name.replace(".truth.json", ".pdf"))
     pages = []
-    for k, p in enumerate(d.get("pages", [])):
-        page = PageItems(page=int(p.get("index", k)), width=float(p.get("width", 0)),
-                         height=float(p.get("height", 0)), has_boxes=True)
+    for p in doc.pages:
+        page = PageItems(page=p.index, width=p.width, height=p.height, has_boxes=True,
+                         layout_boxes=[])
+        by_id: dict[str, Item] = {}
         rank = 0
-        for b in p.get("blocks", []):
-            label = str(b.get("label", "paragraph"))
-            bbox = tuple(float(v) for v in b["bbox"]) if b.get("bbox") else None
-            ignore = label in ("header", "footer", "page_number", "caption", "footnote", "formula")
-            if label in ("title", "heading"):
-                kind, level = "heading", 1 if label == "title" else int(b.get("level") or 1)
-            elif label == "table":
-                kind, level = "table", None
-            elif label == "formula":
-                kind, level = "formula", None
-            elif label in ("image", "chart"):
-                kind, level = "figure", None
-            else:
-                kind, level = "text", None
-            order = None
-            if not ignore and kind in ("text", "heading"):
-                order = rank
-                rank += 1
-            text = b.get("text") or (b.get("latex") if kind == "formula" else "") or ""
-            page.items.append(Item(kind, text=text, level=level, html=b.get("html"), bbox=bbox,
-                                   label=DOCPARSE_LAYOUT.get(label, "text"), order=order,
-                                   ignore=ignore))
+        for block in p.reading_order + [b for b in p.blocks if b.order is None]:
+            label = str(block.label)
+            ignore = label in SET_ASIDE or block.order is None
+            block_items = _block_items(block)
+            page.layout_boxes.extend(  # type: ignore[union-attr]
+                (it.label, it.bbox) for it in block_items if it.label and it.bbox
+            )
+            if label in ("image", "chart"):
+                block_items = [Item("figure", bbox=tuple(block.bbox), label="picture")]
+            first = by_id.get(str(block.meta.get("continues", "")))
+            if first is not None and label == "paragraph" and len(block_items) == 1:
+                first.text = f"{first.text} {block_items[0].text}".strip()
+                continue
+            for it in block_items:
+                it.ignore = ignore
+                if not ignore and it.kind in ("text", "heading"):
+                    it.order = rank
+                    rank += 1
+                page.items.append(it)
+            if block_items:
+                by_id[block.id] = block_items[0]
         pages.append(page)
-    return GTDocument("samples", truth_path.name.replace(".truth.json", ""), str(pdf), pages)
+    return GTDocument("samples", pdf.stem, str(pdf), pages)

@@ -56,7 +56,8 @@ def _block_items(block: Any) -> list[Item]:
     layout = DOCPARSE_LAYOUT.get(label, "text")
     bbox: BBox = tuple(float(v) for v in block.bbox)  # type: ignore[assignment]
     if label in ("title", "heading"):
-        level = 1 if label == "title" else (block.level or 1)
+        # a title sits above level-1 headings (docparse and samples/ number sections from 1)
+        level = 0 if label == "title" else (block.level or 1)
         return [Item("heading", text=block.text, level=level, bbox=bbox, label=layout)]
     if label == "table":
         text = block.text or (table_text(block.html) if block.html else "")
