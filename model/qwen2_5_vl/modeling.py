@@ -102,8 +102,8 @@ class Qwen2_5_VLForConditionalGeneration(nn.Module):
             if image_grid_thw is None:
                 raise ValueError("pixel_values given without image_grid_thw")
             embeds = self._scatter_images(input_ids, embeds, self.get_image_features(pixel_values, image_grid_thw))
-        elif bool((input_ids == self.config.image_token_id).any()):
-            raise ValueError("input_ids hold image tokens but no pixel_values were given")
+        # without pixel_values an image token is embedded like any token (as the reference does, and a
+        # decode step may sample one); checking here would also cost a device sync per step
 
         cos, sin = mrope_cos_sin(position_ids, tc.head_dim, tc.rope_theta, tc.mrope_section)  # (B, T, D) fp32
         key_len = kv_cache.max_seq_len if kv_cache is not None else seqlen

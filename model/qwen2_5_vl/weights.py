@@ -204,7 +204,10 @@ def load_state(model: Qwen2_5_VLForConditionalGeneration, path_or_id: str | os.P
     by_file: dict[Path, list[str]] = {}
     for name in expected:
         by_file.setdefault(scan.entries[name].file, []).append(name)
-    device_str = str(torch.device(device))
+    dev = torch.device(device)
+    if dev.type == "cuda" and dev.index is None:
+        dev = torch.device("cuda", torch.cuda.current_device())
+    device_str = str(dev)  # safetensors reads straight onto this device
     for file in files:
         names = by_file.get(file, [])
         if not names:
