@@ -149,7 +149,7 @@ def schema() -> None:
 
 @model_app.command("info")
 def model_info(path: str = typer.Argument(..., help="Checkpoint folder or model id in the local Hugging Face cache.")) -> None:
-    """Check a checkpoint: size, dtype, parameter count, missing or unexpected tensors."""
+    """Check a checkpoint: size, dtype, parameter count, missing or unexpected tensors. Exit 1 when incomplete."""
     try:
         from qwen2_5_vl.weights import checkpoint_info
     except ImportError as exc:
@@ -162,14 +162,20 @@ def model_info(path: str = typer.Argument(..., help="Checkpoint folder or model 
         raise typer.Exit(1)
     table = Table(title=f"checkpoint {path}")
     table.add_column("field")
-    table.add_column("value")
-    for key, value in info.items():
+    table.add_column("value", overflow="fold")
+    shown = dict(info)
+    shown["size_bytes"] = f"{info['size_bytes']:,} ({info['size_bytes'] / 1e9:.2f} GB)"
+    shown["parameter_count"] = f"{info['parameter_count']:,} ({info['parameter_count'] / 1e9:.2f} B)"
+    for key, value in shown.items():
         if isinstance(value, (list, tuple)):
             value = ", ".join(map(str, value[:20])) + (f" … (+{len(value) - 20})" if len(value) > 20 else "") if value else "none"
         table.add_row(str(key), str(value))
     Console().print(table)
-    problems = info.get("missing") or info.get("unexpected") or info.get("mismatched")
-    raise typer.Exit(1 if problems else 0)
+    # incomplete: a tensor missing / unexpected / mis-shaped / duplicated, or no usable config.json
+    if not info.get("complete", False):
+        err.print(f"[red]checkpoint incomplete:[/red] {path} cannot be loaded as it is (see the table)")
+        raise typer.Exit(1)
+    raise typer.Exit(0)
 
 
 def main() -> None:
