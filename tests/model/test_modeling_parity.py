@@ -190,3 +190,49 @@ def test_image_token_count_mismatch_raises(reference_pairs):
     pos = torch.arange(bad.shape[1]).view(1, 1, -1).expand(3, 1, -1)
     with pytest.raises(ValueError, match="image features and image tokens do not match"):
         pair.ours(bad, pos, pixel_values=pv, image_grid_thw=grid)
+
+
+def test_text_only_left_padded_batch(reference_pairs):
+    pair = reference_pairs["b_tied_gqa"]
+    gen = torch.Generator().manual_seed(9)
+    ids = torch.tensor([[PAD, PAD, PAD] + text(gen, 6), text(gen, 9)])
+    mask = torch.tensor([[0, 0, 0] + [1] * 6, [1] * 9])
+    pos, delta = get_rope_index(ids, None, mask, pair.config)
+    ref_pos, _ = reference_positions(pair, ids, None, mask)
+    expected = reference_logits(pair, ids, ref_pos, mask, None, None)
+    with torch.no_grad():
+        got = pair.ours(ids, pos, mask)
+    real = mask.bool()
+    assert (got[real] - expected[real]).abs().max().item() <= TOL
+    assert delta.tolist() == [[-3], [0]]
+
+
+def test_bfloat16_model_stays_close_to_the_fp32_reference(reference_pairs):
+    from qwen2_5_vl.weights import load_model
+
+    pair = reference_pairs[CONFIGS[0]]
+    ids, pv, grid = two_image_prompt(torch.Generator().manual_seed(10))
+    pos, _ = get_rope_index(ids, grid, None, pair.config)
+    expected = reference_logits(pair, ids, reference_positions(pair, ids, grid)[0], None, pv, grid)
+    bf16 = load_model(pair.path, dtype=torch.bfloat16)
+    with torch.no_grad():
+        got = bf16(ids, pos, pixel_values=pv, image_grid_thw=grid)
+    assert got.dtype == torch.float32
+    scale = expected.abs().max().item()
+    assert (got - expected).abs().max().item() <= 0.1 * scale
+    assert (got.argmax(-1) == expected.argmax(-1)).float().mean().item() >= 0.9
+
+
+def test_forward_argument_errors(reference_pairs):
+    model = reference_pairs[CONFIGS[0]].ours
+    ids = torch.tensor([[5, 6, 7]])
+    pos = torch.arange(3).view(1, 1, 3).expand(3, 1, 3)
+    cache = model.setup_cache(1, 4, dtype=torch.float32)
+    with pytest.raises(ValueError, match="cache_position is required"):
+        model(ids, pos, kv_cache=cache)
+    with pytest.raises(ValueError, match="only 4 exist"):
+        model(ids, pos, torch.ones(1, 5), kv_cache=cache, cache_position=torch.arange(3))
+    with pytest.raises(ValueError, match="position_ids"):
+        model(ids, pos[:, :, :2])
+    with pytest.raises(ValueError, match="image_grid_thw"):
+        model(ids, pos, pixel_values=torch.randn(4, 1176))
