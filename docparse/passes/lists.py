@@ -136,6 +136,8 @@ def _page_lists(page: Page) -> None:
 
     removed: set[str] = set()
     for group in groups:
+        if len(group) == 1 and group[0].label == Label.LIST:
+            continue  # a list the engine already built: left as it is
         items: list[ListItem] = []
         for b in group:
             if not _list_like(b) and items:
