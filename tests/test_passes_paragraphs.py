@@ -127,3 +127,12 @@ def test_paragraph_pass_fixes_line_ends_in_block_text_and_items() -> None:
     doc = paragraphs(doc_of(pages))
     assert doc.pages[0].blocks[0].text == "The information is here."
     assert doc.pages[0].blocks[1].text == "keep-\nthis"
+
+
+def test_no_join_over_pages_left_out_of_the_range() -> None:
+    doc = doc_of([[(Label.PARAGRAPH, LEFT, (72, 700), "ends with the")], [(Label.PARAGRAPH, LEFT, (72, 700), "next page")]])
+    doc.pages[1].index = 5
+    for b in doc.pages[1].blocks:
+        b.page = 5
+    paragraphs(doc)
+    assert doc.pages[0].blocks[0].text == "ends with the"

@@ -198,6 +198,7 @@ def paragraphs(doc: Document) -> Document:
             head is not None
             and tail is not None
             and b.label == Label.PARAGRAPH
+            and b.page in (tail.page, tail.page + 1)  # a page range with gaps: no join over them
             and _is_break(tail, b, skipped)
             and _continues(head.text, b.text)
             and _fonts_agree(tail, b)
