@@ -19,6 +19,7 @@ _EXPORTS = {
     "load_model": "weights",
     "load_state": "weights",
     "checkpoint_info": "weights",
+    "random_model": "weights",
     "CheckpointError": "weights",
 }
 

@@ -196,14 +196,14 @@ class Qwen2_5_VLConfig:
         if rope_type not in ("default", "mrope"):
             _fail("text_config.rope_parameters.rope_type", f"only default/mrope are supported, got {rope_type!r}")
         t_defaults = TextConfig.__dataclass_fields__
+        heads = text_get("num_attention_heads", t_defaults["num_attention_heads"].default)
         text = TextConfig(
             vocab_size=text_get("vocab_size", t_defaults["vocab_size"].default),
             hidden_size=text_get("hidden_size", t_defaults["hidden_size"].default),
             intermediate_size=text_get("intermediate_size", t_defaults["intermediate_size"].default),
             num_hidden_layers=text_get("num_hidden_layers", t_defaults["num_hidden_layers"].default),
-            num_attention_heads=text_get("num_attention_heads", t_defaults["num_attention_heads"].default),
-            num_key_value_heads=text_get("num_key_value_heads") or text_get("num_attention_heads",
-                                                                             t_defaults["num_key_value_heads"].default),
+            num_attention_heads=heads,
+            num_key_value_heads=text_get("num_key_value_heads") or heads,  # absent/null: plain multi-head
             hidden_act=text_get("hidden_act", "silu"),
             rms_norm_eps=float(text_get("rms_norm_eps", 1e-6)),
             rope_theta=float(rope.get("rope_theta", text_get("rope_theta", 1_000_000.0))),

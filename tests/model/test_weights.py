@@ -219,3 +219,21 @@ def test_checkpoint_info_numbers(saved):
     assert info["complete"] is True and info["missing_keys"] == []
     assert info["config"]["tie_word_embeddings"] == model.config.tie_word_embeddings
     assert info["key_layout"] == "legacy"
+
+
+@pytest.mark.parametrize("tied", [False, True])
+def test_random_model_for_benchmarks(tied):
+    from qwen2_5_vl.weights import random_model as make_random
+
+    config = Qwen2_5_VLConfig.tiny(tie_word_embeddings=tied)
+    model = make_random(config, dtype=torch.bfloat16, seed=3)
+    assert {p.dtype for p in model.parameters()} == {torch.bfloat16}
+    assert not any(p.is_meta for p in model.parameters())
+    assert (model.lm_head.weight is model.model.embed_tokens.weight) == tied
+    assert torch.equal(model.model.norm.weight, torch.ones_like(model.model.norm.weight))
+    assert model.model.layers[0].self_attn.q_proj.weight.float().std().item() == pytest.approx(0.02, rel=0.2)
+    again = make_random(config, dtype=torch.bfloat16, seed=3)
+    assert_same_weights(model, again)
+    ids = torch.tensor([[5, 6, 7]])
+    with torch.no_grad():
+        assert torch.isfinite(model(ids, torch.arange(3).view(1, 1, 3).expand(3, 1, 3))).all()
