@@ -73,3 +73,16 @@ def test_engine_footnote_in_one_column_gets_marker_and_ref() -> None:
     doc = footnotes(doc_of(pages))
     fn = doc.pages[0].blocks[1]
     assert fn.label == Label.FOOTNOTE and fn.meta["marker"] == "1" and fn.meta["ref"] == "p0-b0"
+
+
+def test_one_item_list_at_bottom_becomes_footnote_with_marker() -> None:
+    from docparse.document import ListItem
+
+    pages = [[
+        (Label.PARAGRAPH, FULL, (72, 600), "See the source.3", {"meta": {"font_size": 10}}),
+        (Label.LIST, FULL, (700, 712), "The source is x.", {"items": [ListItem("The source is x.", None, 0, "3")]}),
+    ]]
+    doc = footnotes(doc_of(pages))
+    fn = doc.pages[0].blocks[1]
+    assert fn.label == Label.FOOTNOTE and fn.items == [] and fn.text == "3 The source is x."
+    assert fn.meta["ref"] == "p0-b0"

@@ -75,6 +75,15 @@ def _cites(text: str, marker: str) -> bool:
     return re.search(rf"(?<=\S){re.escape(marker)}", text) is not None
 
 
+def _marked_text(b: Block) -> str:
+    """The block's text with its marker: a one-item list keeps the marker on the item."""
+    if b.label == Label.LIST and len(b.items) == 1 and b.items[0].marker:
+        item = b.items[0]
+        if not b.text.lstrip().startswith(item.marker):
+            return f"{item.marker} {item.text}"
+    return b.text
+
+
 def footnotes(doc: Document) -> Document:
     """Label footnote blocks at the bottom of each page and link them to their reference."""
     for page in doc.pages:
@@ -93,16 +102,18 @@ def _page_footnotes(doc: Document, page: Page) -> None:
     for b in sorted(blocks, key=lambda b: b.bbox[1], reverse=True):
         if b.label == Label.FOOTNOTE:
             continue
-        if b.label not in (Label.PARAGRAPH, Label.LIST) or b.bbox[1] < page.height * LOWER_PART:
+        # A one-item "list" at the page bottom is often a numbered footnote; a longer one is a list.
+        is_text = b.label == Label.PARAGRAPH or (b.label == Label.LIST and len(b.items) <= 1)
+        if not is_text or b.bbox[1] < page.height * LOWER_PART:
             break
-        if footnote_marker(b.text) is None:
+        if footnote_marker(_marked_text(b)) is None:
             break
         candidates.append(b)
 
     others = [b for b in blocks if b not in candidates]
     seen: dict[str, str] = {}
     for b in candidates:
-        found = footnote_marker(b.text)
+        found = footnote_marker(_marked_text(b))
         if found is None:
             continue  # an engine-labelled footnote without a marker: leave it be
         marker, strong = found
@@ -110,7 +121,9 @@ def _page_footnotes(doc: Document, page: Page) -> None:
         small = body_size is not None and (s := font_size(b)) is not None and s <= body_size - 0.5
         if b.label != Label.FOOTNOTE and not (strong or small or ref is not None):
             continue
+        b.text = _marked_text(b)  # the marker stays with its footnote
         b.label = Label.FOOTNOTE
+        b.items = []
         b.meta["marker"] = marker
         if ref is not None:
             b.meta["ref"] = ref.id
