@@ -37,6 +37,10 @@ _ROMAN = re.compile(r"^\s*[ivxlcdm]{1,7}\s*$", re.IGNORECASE)
 _VALID_ROMAN = re.compile(r"^m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
 
 
+# Regions whose repeated text is content, not furniture (a logo's OCR text, a form's table).
+_NOT_TEXT = frozenset({Label.TABLE, Label.IMAGE, Label.CHART, Label.FORMULA, Label.CODE})
+
+
 def is_page_number(text: str) -> bool:
     """True when the whole text reads as a page number ("12", "- 3 -", "Page 3 of 9", "iv")."""
     t = text.strip()
@@ -86,7 +90,7 @@ def furniture(doc: Document) -> Document:
     groups: dict[tuple[str, str], list[tuple[Page, Block]]] = defaultdict(list)
     for page in doc.pages:
         for b in page.blocks:
-            if b.is_furniture or is_stub(b) or not b.text.strip():
+            if b.is_furniture or is_stub(b) or b.label in _NOT_TEXT or not b.text.strip():
                 continue
             band = _band(b, page, REPEAT_BAND)
             if band is None:
