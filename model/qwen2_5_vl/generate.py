@@ -41,7 +41,7 @@ class GenerationConfig:
     top_k: int = 0  # 0: off
     top_p: float = 1.0  # 1.0: off
     repetition_penalty: float = 1.0  # 1.0: off; Qwen2.5-VL checkpoints ship 1.05
-    eos_token_ids: Sequence[int] | None = None  # None: the model config's eos ids
+    eos_token_ids: Sequence[int] | None = None  # None: the model config's and the tokenizer's eos ids
     pad_token_id: int | None = None  # None: the first eos id
     seed: int | None = None  # sampling: a fixed seed gives the same tokens
     loop_guard: LoopGuardConfig | None = field(default_factory=LoopGuardConfig)  # None: off
@@ -75,13 +75,15 @@ def left_pad(prompts: Sequence[Sequence[int]], pad_id: int, device: torch.device
     return input_ids.to(device), mask.to(device)
 
 
-def _eos_ids(model, config: GenerationConfig) -> list[int]:
+def _eos_ids(model, config: GenerationConfig, tokenizer=None) -> list[int]:
+    """Stop ids: the config's if given, else the model's eos plus the tokenizer's (<|im_end|>,
+    <|endoftext|>): a checkpoint's config.json names only one of them."""
     if config.eos_token_ids is not None:
         return [int(i) for i in config.eos_token_ids]
     eos = model.config.eos_token_id
-    if eos is None:
-        return []
-    return [int(i) for i in eos] if isinstance(eos, (list, tuple)) else [int(eos)]
+    ids = [] if eos is None else list(eos) if isinstance(eos, (list, tuple)) else [eos]
+    ids += list(tokenizer.eos_ids) if tokenizer is not None else []
+    return list(dict.fromkeys(int(i) for i in ids))
 
 
 def _vocab_size(model) -> int:
@@ -209,7 +211,7 @@ def generate(
         raise ValueError("max_new_tokens must be >= 1")
     param = next(model.parameters())
     device, dtype = param.device, param.dtype
-    eos_ids = _eos_ids(model, config)
+    eos_ids = _eos_ids(model, config, tokenizer)
     pad_id = config.pad_token_id if config.pad_token_id is not None else (eos_ids[0] if eos_ids else 0)
     input_ids, prompt_mask = left_pad(prompts, pad_id, device)
     bsz, prompt_len = input_ids.shape

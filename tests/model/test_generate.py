@@ -64,6 +64,7 @@ def greedy(max_new_tokens: int, penalty: float = 1.0) -> GenerationConfig:
 # -------------------------------------------------------------------------------------------------
 # Parity with transformers (random tiny weights saved with save_pretrained, loaded by weights.py)
 # -------------------------------------------------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("penalty", [1.0, 1.05])
 def test_greedy_matches_transformers(reference_pairs, penalty):
     pair = reference_pairs["a_windows"]
@@ -78,6 +79,7 @@ def test_greedy_matches_transformers(reference_pairs, penalty):
     assert result.prompt_tokens == len(prompt) and result.prefill_seconds > 0
 
 
+@pytest.mark.slow
 def test_penalty_changes_the_output(reference_pairs):
     """Guards the parity test above against a penalty that silently does nothing."""
     pair = reference_pairs["a_windows"]
@@ -89,6 +91,7 @@ def test_penalty_changes_the_output(reference_pairs):
     assert runs[0] != runs[1]
 
 
+@pytest.mark.slow
 def test_left_padded_batch_equals_each_prompt_alone(reference_pairs):
     pair = reference_pairs["a_windows"]
     gen = torch.Generator().manual_seed(11)
@@ -108,6 +111,7 @@ def test_left_padded_batch_equals_each_prompt_alone(reference_pairs):
     assert alone_b.token_ids == hf_generate(pair.ref, prompt_b, pv_b, g_b, 24, 1.05)
 
 
+@pytest.mark.slow
 def test_sampling_reproducible_with_seed(reference_pairs):
     pair = reference_pairs["a_windows"]
     gen = torch.Generator().manual_seed(3)
@@ -334,6 +338,7 @@ def page_parser():
     return PageParser(model, tok, generation=generation, batch_size=2)
 
 
+@pytest.mark.slow
 def test_page_parser_batches_pages_and_keeps_order(page_parser):
     from PIL import Image
 
@@ -360,3 +365,13 @@ def test_page_parser_batches_pages_and_keeps_order(page_parser):
         "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\nQwenVL HTML<|vision_start|>")
     with pytest.raises(ValueError):
         page_parser.parse([page(100, 84)], resize=False)
+
+
+def test_default_stop_ids_join_model_and_tokenizer_eos():
+    from qwen2_5_vl.generate import _eos_ids
+
+    model = ScriptedModel()  # config eos_token_id = 1
+    tokenizer = SimpleNamespace(eos_ids=[151645, 151643])
+    assert _eos_ids(model, GenerationConfig(), tokenizer) == [EOS, 151645, 151643]
+    assert _eos_ids(model, GenerationConfig()) == [EOS]
+    assert _eos_ids(model, GenerationConfig(eos_token_ids=[7]), tokenizer) == [7]
