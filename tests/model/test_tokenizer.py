@@ -172,3 +172,10 @@ def test_stream_decoder_emits_only_complete_utf8(tok):
 def test_from_dir_requires_tokenizer_json(tmp_path):
     with pytest.raises(FileNotFoundError):
         QwenTokenizer.from_dir(tmp_path)
+
+
+def test_tokenizer_module_does_not_import_torch():
+    import subprocess
+
+    code = "import sys, qwen2_5_vl.tokenizer; sys.exit('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], timeout=120).returncode == 0
