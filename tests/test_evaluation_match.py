@@ -111,3 +111,17 @@ def test_from_pymupdf4llm_chunks() -> None:
     assert page.page == 1 and page.has_boxes
     assert page.layout() == [("heading", (1.0, 2.0, 3.0, 4.0))]
     assert [it.kind for it in page.items] == ["heading", "text"]
+
+
+def test_order_inside_one_merged_prediction() -> None:
+    gt = _gt_page(
+        Item("text", "The first paragraph of the page.", order=0),
+        Item("text", "A second paragraph follows it.", order=1),
+        Item("text", "And the third one ends the page.", order=2),
+    )
+    in_order = _gt_page(Item("text", " ".join(it.text for it in gt.items)))
+    assert score_page(gt, in_order).order == 0.0
+    shuffled = _gt_page(Item("text", " ".join(gt.items[k].text for k in (0, 2, 1))))
+    s = score_page(gt, shuffled)
+    assert s.order == pytest.approx(2 / 3)  # the block order is seen inside the one prediction
+    assert s.text > 0.0  # and the text, compared in GT order, pays for it too

@@ -13,6 +13,7 @@ from docparse.evaluation.metrics import (
     normalized_edit_distance,
     reading_order_distance,
     substring_distance,
+    substring_match,
     teds,
 )
 from docparse.evaluation.normalize import normalize_formula, normalize_text
@@ -60,6 +61,7 @@ def test_substring_distance() -> None:
     assert substring_distance("moisd", "soil moisture") == 1
     assert substring_distance("", "abc") == 0
     assert substring_distance("abc", "") == 3
+    assert substring_match("moist", "soil moisture") == (0, 10)  # ends before "ure"
 
 
 def test_normalize_keeps_words_and_cjk_only() -> None:

@@ -5,7 +5,8 @@ Per page (OmniDocBench end-to-end, simplified):
   a group whose GT blocks are all set aside (furniture, captions, footnotes, formulas) is dropped;
   every other group costs Levenshtein(concatenated prediction, concatenated GT) over the longer
   length; page score = sum of edits / sum of lengths. Tables are scored apart, not as text.
-- reading order: the GT ranks of matched body blocks, in prediction order, vs sorted.
+- reading order: the GT ranks of matched body blocks, in prediction order, vs sorted (blocks
+  merged into one prediction are ordered by where their text sits inside it).
 - tables: each GT table takes the most similar predicted table (by text), TEDS and TEDS-S;
   an unmatched GT table scores 0.
 - layout: boxes of the same class matched at IoU >= 0.5 (when both sides have boxes).
@@ -26,6 +27,7 @@ from docparse.evaluation.metrics import (
     levenshtein,
     normalized_edit_distance,
     reading_order_distance,
+    substring_match,
     teds,
 )
 from docparse.evaluation.normalize import normalize_text
@@ -62,7 +64,7 @@ def score_text_and_order(gt: list[Item], pred: list[Item]) -> tuple[int, int, fl
     keep_p = [j for j, s in enumerate(p_norm) if s]
     groups = match_texts([g_norm[i] for i in keep_g], [p_norm[j] for j in keep_p])
     edits = upper = 0
-    ranked: list[tuple[int, list[int]]] = []  # (first prediction position, GT ranks)
+    ranked: list[tuple[int, int, int]] = []  # (first prediction index, place in it, GT rank)
     for g_idx, p_idx in groups:
         gis = sorted(keep_g[i] for i in g_idx)
         pjs = sorted(keep_p[j] for j in p_idx)
@@ -72,11 +74,16 @@ def score_text_and_order(gt: list[Item], pred: list[Item]) -> tuple[int, int, fl
         p_text = "".join(p_norm[j] for j in pjs)
         edits += levenshtein(g_text, p_text)
         upper += max(len(g_text), len(p_text))
-        ranks = sorted(gt[i].order for i in gis if gt[i].order is not None and not gt[i].ignore)
-        if pjs and ranks:
-            ranked.append((pjs[0], ranks))
+        ranked_g = [i for i in gis if gt[i].order is not None and not gt[i].ignore]
+        if not pjs or not ranked_g:
+            continue
+        if len(ranked_g) > 1:
+            # several blocks read as one prediction: their order is where each sits in it
+            ranked_g.sort(key=lambda i: substring_match(g_norm[i], p_text)[1])
+        for k, i in enumerate(ranked_g):
+            ranked.append((pjs[0], k, gt[i].order))  # type: ignore[arg-type]
     ranked.sort()
-    sequence = [r for _, ranks in ranked for r in ranks]
+    sequence = [r for _, _, r in ranked]
     order = reading_order_distance(sequence) if len(sequence) >= 2 else None
     return edits, upper, order
 

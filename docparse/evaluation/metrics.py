@@ -56,15 +56,21 @@ def levenshtein(a: Sequence[Hashable], b: Sequence[Hashable]) -> int:
 
 def substring_distance(needle: Sequence[Hashable], haystack: Sequence[Hashable]) -> int:
     """The smallest edit distance between ``needle`` and any substring of ``haystack``."""
+    return substring_match(needle, haystack)[0]
+
+
+def substring_match(needle: Sequence[Hashable], haystack: Sequence[Hashable]) -> tuple[int, int]:
+    """(distance, end): the best approximate occurrence of ``needle`` in ``haystack`` and the
+    haystack position just after it (the first such position on ties; 0 when nothing fits)."""
     m = len(needle)
     if m == 0:
-        return 0
+        return 0, 0
     peq = _peq(needle)
     full = (1 << m) - 1
     last = 1 << (m - 1)
     pv, mv, score = full, 0, m
-    best = m
-    for c in haystack:
+    best, end = m, 0
+    for pos, c in enumerate(haystack, 1):
         eq = peq.get(c, 0)
         xv = eq | mv
         xh = (((eq & pv) + pv) ^ pv) | eq
@@ -74,12 +80,13 @@ def substring_distance(needle: Sequence[Hashable], haystack: Sequence[Hashable])
             score += 1
         elif mh & last:
             score -= 1
-        best = min(best, score)
+        if score < best:
+            best, end = score, pos
         ph <<= 1  # row 0 stays 0: the needle may start anywhere
         mh <<= 1
         pv = (mh | ~(xv | ph)) & full
         mv = ph & xv & full
-    return best
+    return best, end
 
 
 def normalized_edit_distance(a: Sequence[Hashable], b: Sequence[Hashable]) -> float:
