@@ -120,9 +120,11 @@ class LayoutEngine:
 
         extra = {"ocr": True} if textpage is not None else None
         blocks = build_blocks(regions, inp.index, to_display, extra)
-        status = PageStatus.OK if any(b.text or b.label.value == "image" for b in blocks) else PageStatus.EMPTY
-        if not lines and status is PageStatus.OK and need_ocr and textpage is None:
-            status = PageStatus.EMPTY  # a scan we could not read: only its picture is known
+        status = PageStatus.OK if blocks else PageStatus.EMPTY
+        if not lines and textpage is None and (need_ocr or not inp.has_text_layer):
+            status = PageStatus.EMPTY  # a scan we could not read: at most its picture is known
+            if self.ocr == "never":
+                warnings.append("no text layer and OCR is off (ocr='never'): the page has no text")
         return PageOutput(index=inp.index, blocks=blocks, status=status, warnings=warnings)
 
     def _ocr(self, page: Any, language: str) -> tuple[Any, str | None]:

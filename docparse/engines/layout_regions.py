@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from docparse.document import Label
-from docparse.engines.layout_labels import is_page_number, model_label, starts_with_marker
+from docparse.engines.layout_labels import is_page_number, model_label, numbering_depth, starts_with_marker
 from docparse.engines.layout_tables import Table, find_table, model_table
 from docparse.engines.layout_text import Line, lines_in, union
 
@@ -60,6 +60,7 @@ def model_regions(page: Any, lines: list[Line], words: list[tuple], raw: list[di
     """Regions from the model's boxes, plus heuristic regions for lines no box holds."""
     warnings: list[str] = []
     regions: list[Region] = []
+    ruled: list[Table] | None = None  # find_tables on the whole page, only when the model saw a table
     for item in raw:
         bbox = tuple(float(v) for v in item["group_bbox"][:4])
         if bbox[2] - bbox[0] <= 1 or bbox[3] - bbox[1] <= 1:
@@ -71,8 +72,14 @@ def model_regions(page: Any, lines: list[Line], words: list[tuple], raw: list[di
             label = Label.PARAGRAPH
         region = Region(bbox=bbox, label=label, source_class=name)  # type: ignore[arg-type]
         if label is Label.TABLE:
-            tables = find_table(page, bbox, words)  # type: ignore[arg-type]
-            region.table = tables[0] if len(tables) == 1 else model_table(item, words)
+            if ruled is None:
+                ruled = find_table(page, None, words)
+            match = _best_overlap(bbox, ruled)  # type: ignore[arg-type]
+            if match is not None:  # ruled cells are exact: prefer them to the model's grid
+                region.table = match
+                region.bbox = union([bbox, match.bbox])  # type: ignore[list-item]
+            else:
+                region.table = model_table(item, words)
         regions.append(region)
     _assign_lines(regions, lines)
     kept = [r for r in regions if r.lines or r.label in (Label.TABLE, Label.IMAGE, Label.FORMULA)]
@@ -144,18 +151,20 @@ def cluster_lines(lines: list[Line]) -> list[list[Line]]:
     clusters: list[list[Line]] = []
     for ln in sorted(lines, key=lambda ln: (ln.bbox[1], ln.bbox[0])):
         height = max(ln.bbox[3] - ln.bbox[1], 1.0)
-        for cluster in reversed(clusters[-8:]):
-            last = cluster[-1]
-            gap = ln.bbox[1] - last.bbox[3]
-            overlap = min(ln.bbox[2], last.bbox[2]) - max(ln.bbox[0], last.bbox[0])
-            same_style = abs(ln.size - last.size) <= 0.15 * max(ln.size, 1.0) and ln.mono == last.mono
-            if -0.5 * height < gap < 0.8 * height and overlap > 0 and same_style:
-                if starts_with_marker(ln.text) and not ln.mono:
-                    break  # a new list item starts a new region
-                cluster.append(ln)
-                break
-        else:
+        home = None
+        if not (starts_with_marker(ln.text) and not ln.mono):  # a list item starts a new region
+            for cluster in reversed(clusters[-8:]):
+                last = cluster[-1]
+                gap = ln.bbox[1] - last.bbox[3]
+                overlap = min(ln.bbox[2], last.bbox[2]) - max(ln.bbox[0], last.bbox[0])
+                same_style = abs(ln.size - last.size) <= 0.15 * max(ln.size, 1.0) and ln.mono == last.mono
+                if -0.5 * height < gap < 0.5 * height and overlap > 0 and same_style:
+                    home = cluster
+                    break
+        if home is None:
             clusters.append([ln])
+        else:
+            home.append(ln)
     return clusters
 
 
@@ -200,6 +209,8 @@ def guess_label(region: Region, body: float, page_height: float) -> Label:
 
 def refine(regions: list[Region], page_height: float) -> list[Region]:
     """Fix what the model's classes cannot say: code, page numbers, list items run together."""
+    body = body_size([ln for r in regions for ln in r.lines])
+    _promote_title(regions, body, page_height)
     out: list[Region] = []
     for region in regions:
         text = " ".join(ln.text.strip() for ln in region.lines)
@@ -209,8 +220,43 @@ def refine(regions: list[Region], page_height: float) -> list[Region]:
             region.label = Label.PAGE_NUMBER
         if region.label is Label.PARAGRAPH and region.lines and starts_with_marker(region.lines[0].text):
             region.label = Label.LIST
+        if region.label is Label.PARAGRAPH and len(region.lines) <= 5 and _CAPTION.match(text):
+            region.label = Label.CAPTION
         out.append(region)
     return out
+
+
+def _promote_title(regions: list[Region], body: float, page_height: float) -> None:
+    """The model has no separate title on many pages: a lone, much larger heading near the top is one."""
+    if any(r.label is Label.TITLE for r in regions):
+        return
+    heads = [r for r in regions if r.label is Label.HEADING and r.lines]
+    if not heads:
+        return
+    sizes = {id(r): max(ln.size for ln in r.lines) for r in heads}
+    top = max(heads, key=lambda r: sizes[id(r)])
+    others = [sizes[id(r)] for r in heads if r is not top]
+    text = " ".join(ln.text.strip() for ln in top.lines)
+    if (
+        sizes[id(top)] >= 1.6 * body
+        and top.bbox[1] < 0.4 * page_height
+        and all(s < 0.9 * sizes[id(top)] for s in others)
+        and numbering_depth(text) is None
+    ):
+        top.label = Label.TITLE
+
+
+def _best_overlap(box: BBox, tables: list[Table]) -> Table | None:
+    """The table covering most of ``box`` (at least half of it), if any."""
+    area = max((box[2] - box[0]) * (box[3] - box[1]), 1e-6)
+    best, best_share = None, 0.5
+    for t in tables:
+        w = min(box[2], t.bbox[2]) - max(box[0], t.bbox[0])
+        h = min(box[3], t.bbox[3]) - max(box[1], t.bbox[1])
+        share = max(w, 0) * max(h, 0) / area
+        if share >= best_share:
+            best, best_share = t, share
+    return best
 
 
 def _inside(inner: BBox, outer: BBox, slack: float = 2.0) -> bool:

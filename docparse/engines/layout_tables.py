@@ -156,7 +156,7 @@ def words_text(words: list[tuple], box: BBox) -> str:
 def find_table(page: Any, clip: BBox | None, words: list[tuple]) -> list[Table]:
     """Ruled tables found by ``page.find_tables`` (inside ``clip`` when given)."""
     try:
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = {"use_layout": False}  # line-based only: we ran the model already
         if clip is not None:
             kwargs["clip"] = tuple(clip)
         found = page.find_tables(**kwargs)
