@@ -7,7 +7,9 @@ with an HTML comment that says so, since its boxes are in a pixel space no image
 
 from __future__ import annotations
 
-from docparse.document import Document, Page
+from dataclasses import replace
+
+from docparse.document import Block, Document, Page
 from docparse.geometry import DEFAULT_MAX_PIXELS, PageSpace, model_input_size
 from docparse.qwenvl.writer import write_qwenvl
 from docparse.source import DEFAULT_DPI
@@ -26,7 +28,7 @@ def render_qwenvl_page(page: Page, label_hints: bool = True) -> str:
     """One page's QwenVL HTML (label hints on: see ``docparse.qwenvl.writer``)."""
     (width_px, height_px), computed = page_pixel_size(page)
     space = PageSpace(page.width, page.height, width_px, height_px)
-    html = write_qwenvl(page.blocks, space, label_hints=label_hints)
+    html = write_qwenvl(page_own_blocks(page), space, label_hints=label_hints)
     if computed:
         note = (
             f"<!-- docparse: page {page.index} has no model image; boxes are in a computed "
@@ -34,6 +36,31 @@ def render_qwenvl_page(page: Page, label_hints: bool = True) -> str:
         )
         html = note + html
     return html
+
+
+def page_own_blocks(page: Page) -> list[Block]:
+    """The page's blocks with only what is printed on this page.
+
+    The document passes merge a paragraph, list or table that continues elsewhere into its first
+    part (``meta["own_text"]``/``meta["own_html"]`` keep that part's own content) and leave the
+    continuation on its page out of the reading order (``meta["continued_from"]``). QwenVL HTML
+    describes one page image, so it gets each part's own content, in reading order: a
+    continuation right after its head on the same page (column break), else first on its page.
+    """
+    heads = {b.id: b for b in page.blocks}
+    keyed: list[tuple[float, Block]] = []
+    for b in page.blocks:
+        if "own_text" in b.meta or "own_html" in b.meta:
+            b = replace(b, text=b.meta.get("own_text", b.text), html=b.meta.get("own_html", b.html))
+        if "continued_from" in b.meta:
+            head = heads.get(b.meta["continued_from"])
+            key = head.order + 0.5 if head is not None and head.order is not None else -1.0
+            keyed.append((key, b))
+        else:
+            keyed.append((float(b.order) if b.order is not None else float("inf"), b))
+    body = sorted((kb for kb in keyed if kb[0] != float("inf")), key=lambda kb: kb[0])
+    out = [replace(b, order=i) for i, (_, b) in enumerate(body)]
+    return out + [b for key, b in keyed if key == float("inf")]
 
 
 def render_qwenvl_pages(doc: Document) -> list[str]:

@@ -52,6 +52,8 @@ def plan_page(page: Page) -> PagePlan:
     bottom: list[Block] = []
     body = list(ordered)
     for block in unordered:
+        if "continued_from" in block.meta:  # its content was merged into the head block
+            continue
         if block.label == Label.HEADER or (block.label == Label.PAGE_NUMBER and _in_top_half(block, page)):
             top.append(block)
         elif block.is_furniture:
