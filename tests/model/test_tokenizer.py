@@ -27,7 +27,7 @@ SAMPLES = [
 ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def tok_dir() -> Path:
     path = build_tokenizer.tokenizer_dir()
     if path is None:
@@ -35,7 +35,7 @@ def tok_dir() -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def tok(tok_dir) -> QwenTokenizer:
     return QwenTokenizer.from_dir(tok_dir)
 
