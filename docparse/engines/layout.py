@@ -88,7 +88,7 @@ class LayoutEngine:
         if need_ocr:
             textpage, why = self._ocr(page, language)
             if textpage is not None:
-                lines = extract_lines(page, textpage)
+                lines = extract_lines(page, textpage, ocr=True)
             elif why:
                 warnings.append(why)
                 if self.ocr == "always":  # no OCR possible: the text layer is the best we have
@@ -104,7 +104,7 @@ class LayoutEngine:
                 warnings.append(f"layout model failed on this page ({type(exc).__name__}: {exc}); using heuristics")
                 regions = heuristic_regions(page, lines, words)
         else:
-            regions = heuristic_regions(page, lines, words, find_tables=textpage is None)
+            regions = heuristic_regions(page, lines, words, find_tables=textpage is None, scanned=textpage is not None)
         regions = refine(regions, float(page.cropbox.height))
 
         matrix = page.rotation_matrix

@@ -105,13 +105,21 @@ def _assign_lines(regions: list[Region], lines: list[Line]) -> None:
 # -- heuristics -----------------------------------------------------------------------------------
 
 
-def heuristic_regions(page: Any, lines: list[Line], words: list[tuple], find_tables: bool = True) -> list[Region]:
-    """Regions without the layout model: tables, pictures, then clustered text."""
+def heuristic_regions(
+    page: Any, lines: list[Line], words: list[tuple], find_tables: bool = True, scanned: bool = False
+) -> list[Region]:
+    """Regions without the layout model: tables, pictures, then clustered text.
+
+    On a ``scanned`` (OCRed) page the picture covering the page is the scan, not a figure.
+    """
     regions: list[Region] = []
     if find_tables:
         for table in find_table(page, None, words):
             regions.append(Region(bbox=table.bbox, label=Label.TABLE, table=table))
+    page_area = float(page.cropbox.width * page.cropbox.height)
     for box in image_boxes(page):
+        if scanned and (box[2] - box[0]) * (box[3] - box[1]) > 0.6 * page_area:
+            continue
         if not any(_inside(box, r.bbox) for r in regions):
             regions.append(Region(bbox=box, label=Label.IMAGE))
     tables = [r for r in regions if r.label is Label.TABLE]

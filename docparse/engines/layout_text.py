@@ -20,7 +20,7 @@ FLAG_ITALIC = 2
 FLAG_MONO = 8
 FLAG_BOLD = 16
 
-_MONO_FONT = re.compile(r"mono|courier|consol|menlo|inconsolata|typewriter|cmtt|lmtt|sfmono|code", re.I)
+_MONO_FONT = re.compile(r"mono|courier|consol|menlo|inconsolata|typewriter|cmtt|lmtt|sfmono", re.I)
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
 _RTL_CHAR = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 _LTR_CHAR = re.compile(r"[A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]")
@@ -92,8 +92,12 @@ def is_rtl(text: str) -> bool:
     return rtl > 0 and rtl >= len(_LTR_CHAR.findall(text))
 
 
-def extract_lines(page: Any, textpage: Any = None) -> list[Line]:
-    """All horizontal-ish text rows of the page, top to bottom, in page points as displayed."""
+def extract_lines(page: Any, textpage: Any = None, ocr: bool = False) -> list[Line]:
+    """All text rows of the page, top to bottom, in the page's unrotated coordinates.
+
+    With ``ocr`` the text page comes from Tesseract: its font says nothing about the print
+    (no monospace, no bold), and rows without a letter or digit are scan noise, left out.
+    """
     import pymupdf
 
     flags = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_PRESERVE_LIGATURES
@@ -114,6 +118,10 @@ def extract_lines(page: Any, textpage: Any = None) -> list[Line]:
                 for s in raw.get("spans", [])
             ]
             spans = [s for s in spans if s.text]
+            if ocr:
+                spans = [Span(s.text, s.bbox, "ocr", s.size, 0) for s in spans]
+                if not any(ch.isalnum() for s in spans for ch in s.text):
+                    continue
             if not spans or not "".join(s.text for s in spans).strip():
                 continue
             pieces.append(Line(bbox=_union([s.bbox for s in spans]), spans=spans))
