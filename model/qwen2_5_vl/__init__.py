@@ -21,6 +21,14 @@ _EXPORTS = {
     "checkpoint_info": "weights",
     "random_model": "weights",
     "CheckpointError": "weights",
+    "QwenTokenizer": "tokenizer",
+    "process_image": "processing",
+    "process_images": "processing",
+    "smart_resize": "processing",
+    "GenerationConfig": "generate",
+    "generate": "generate",
+    "PageParser": "pipeline",
+    "PageResult": "pipeline",
 }
 
 __all__ = sorted(_EXPORTS)

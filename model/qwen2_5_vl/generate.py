@@ -104,7 +104,8 @@ def prefill(model, input_ids: Tensor, attention_mask: Tensor, pixel_values: Tens
     position_ids, rope_deltas = get_rope_index(input_ids, image_grid_thw, attention_mask, model.config)
     cache_position = torch.arange(input_ids.shape[1], device=input_ids.device)
     logits = model(input_ids, position_ids, attention_mask=attention_mask, pixel_values=pixel_values,
-                   image_grid_thw=image_grid_thw, kv_cache=kv_cache, cache_position=cache_position)
+                   image_grid_thw=image_grid_thw, kv_cache=kv_cache, cache_position=cache_position,
+                   logits_to_keep=1)
     return logits[:, -1].float(), rope_deltas.to(input_ids.device)
 
 

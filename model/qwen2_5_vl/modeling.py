@@ -76,8 +76,9 @@ class Qwen2_5_VLForConditionalGeneration(nn.Module):
 
     def forward(self, input_ids: Tensor, position_ids: Tensor, attention_mask: Tensor | None = None,
                 pixel_values: Tensor | None = None, image_grid_thw: Tensor | None = None,
-                kv_cache: KVCache | None = None, cache_position: Tensor | None = None) -> Tensor:
-        """Logits (B, T, vocab) float32.
+                kv_cache: KVCache | None = None, cache_position: Tensor | None = None,
+                logits_to_keep: int = 0) -> Tensor:
+        """Logits (B, T, vocab) float32 (or (B, logits_to_keep, vocab)).
 
         Args:
             input_ids: (B, T).
@@ -88,6 +89,8 @@ class Qwen2_5_VLForConditionalGeneration(nn.Module):
             kv_cache: a cache from ``setup_cache``; new keys/values are written at ``cache_position``.
             cache_position: (T,) absolute cache slots of these tokens (required with a cache;
                 defaults to 0..T-1 without one).
+            logits_to_keep: when > 0, project only the last ``logits_to_keep`` positions: a prefill
+                needs one, and full-vocabulary float32 logits of a long prompt are gigabytes.
         """
         bsz, seqlen = input_ids.shape
         tc = self.config.text_config
@@ -108,7 +111,9 @@ class Qwen2_5_VLForConditionalGeneration(nn.Module):
         cos, sin = mrope_cos_sin(position_ids, tc.head_dim, tc.rope_theta, tc.mrope_section)  # (B, T, D) fp32
         key_len = kv_cache.max_seq_len if kv_cache is not None else seqlen
         mask = build_attention_mask(attention_mask, cache_position.to(input_ids.device), key_len, bsz)
-        hidden = self.model(embeds, cos, sin, mask, kv_cache, cache_position)
+        hidden = self.model(embeds, cos, sin, mask, kv_cache, cache_position)  # (B, T, hidden)
+        if logits_to_keep > 0:
+            hidden = hidden[:, -logits_to_keep:]
         return self.lm_head(hidden).float()
 
     def _scatter_images(self, input_ids: Tensor, embeds: Tensor, features: Tensor) -> Tensor:

@@ -189,7 +189,7 @@ class ScriptedModel(nn.Module):
         return SimpleNamespace(batch_size=batch_size, max_seq_len=max_seq_len)
 
     def forward(self, input_ids, position_ids, attention_mask=None, pixel_values=None, image_grid_thw=None,
-                kv_cache=None, cache_position=None):
+                kv_cache=None, cache_position=None, logits_to_keep=0):
         self.calls += 1
         assert position_ids.shape == (3, *input_ids.shape)
         assert attention_mask.shape[1] == int(cache_position[-1]) + 1
@@ -197,6 +197,8 @@ class ScriptedModel(nn.Module):
             nxt = torch.full_like(input_ids, self.script[min(self.calls, len(self.script)) - 1])
         else:
             nxt = self.table[input_ids]  # (B, T)
+        if logits_to_keep:
+            nxt = nxt[:, -logits_to_keep:]
         return torch.nn.functional.one_hot(nxt, self.vocab).float() * 10.0
 
 

@@ -236,3 +236,17 @@ def test_forward_argument_errors(reference_pairs):
         model(ids, pos[:, :, :2])
     with pytest.raises(ValueError, match="image_grid_thw"):
         model(ids, pos, pixel_values=torch.randn(4, 1176))
+
+
+def test_logits_to_keep_returns_the_last_positions():
+    from qwen2_5_vl import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration
+
+    torch.manual_seed(0)
+    model = Qwen2_5_VLForConditionalGeneration(Qwen2_5_VLConfig.tiny()).eval()
+    ids = torch.randint(0, 100, (2, 9))
+    pos = torch.arange(9).view(1, 1, 9).expand(3, 2, 9)
+    with torch.no_grad():
+        full = model(ids, pos)
+        last = model(ids, pos, logits_to_keep=1)
+    assert last.shape == (2, 1, full.shape[-1])
+    torch.testing.assert_close(last[:, 0], full[:, -1])
