@@ -17,7 +17,7 @@ from docparse.engines.layout_text import Line, font_meta, join_text, union, verb
 
 BBox = tuple[float, float, float, float]
 SOURCE = "layout"
-_CAPTION_TARGETS = (Label.IMAGE, Label.TABLE, Label.CHART, Label.FORMULA)
+_CAPTION_TARGETS = (Label.IMAGE, Label.TABLE, Label.CHART, Label.FORMULA, Label.CODE)
 
 
 def build_blocks(

@@ -24,7 +24,10 @@ from docparse.engines.layout_text import Line, lines_in, union
 
 BBox = tuple[float, float, float, float]
 
-_CAPTION = re.compile(r"^\s*(fig\.?|figure|table|tab\.|chart|scheme|plate|图|表)\s*[0-9ivxlcIVXLC]", re.I)
+_CAPTION = re.compile(
+    r"^\s*(fig\.?|figure|table|tab\.|chart|scheme|plate|listing|algorithm|图|表)\s*[0-9ivxlcIVXLC]", re.I
+)
+_MATH = re.compile(r"[=<>≤≥≈±×÷∑∫√∞∂∆∇∈∉⊂⊆∪∩→^]")
 _MODEL_LOCK = threading.Lock()  # the layout model keeps process-global state
 MARGIN = 0.075  # top/bottom share of the page where running headers and footers live
 
@@ -228,10 +231,21 @@ def refine(regions: list[Region], page_height: float) -> list[Region]:
             region.label = Label.PAGE_NUMBER
         if region.label is Label.PARAGRAPH and region.lines and starts_with_marker(region.lines[0].text):
             region.label = Label.LIST
-        if region.label is Label.PARAGRAPH and len(region.lines) <= 5 and _CAPTION.match(text):
+        if region.label in (Label.PARAGRAPH, Label.HEADING) and len(region.lines) <= 5 and _CAPTION.match(text):
             region.label = Label.CAPTION
+        if region.label in (Label.PARAGRAPH, Label.HEADING) and len(region.lines) <= 2 and looks_like_math(text):
+            region.label = Label.FORMULA
         out.append(region)
     return out
+
+
+def looks_like_math(text: str) -> bool:
+    """A short line that is mostly symbols and digits around a relation sign: "a2 + 8 = 12"."""
+    chars = [c for c in text if not c.isspace()]
+    if not chars or not _MATH.search(text):
+        return False
+    letters = sum(c.isalpha() for c in chars)
+    return letters <= 0.5 * len(chars)
 
 
 def _promote_title(regions: list[Region], body: float, page_height: float) -> None:

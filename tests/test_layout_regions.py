@@ -1,0 +1,67 @@
+"""Region labelling without PDFs: clustering lines, heuristic labels, refinements of model classes."""
+
+from docparse.document import Label
+from docparse.engines.layout_regions import Region, cluster_lines, looks_like_math, refine, text_regions
+from docparse.engines.layout_text import Line, Span
+
+
+def _line(x0, y, text, size=10.0, font="Helvetica", flags=0, width=None):
+    x1 = x0 + (width if width is not None else 5 * len(text))
+    bbox = (x0, y, x1, y + size * 1.2)
+    return Line(bbox=bbox, spans=[Span(text, bbox, font, size, flags)])
+
+
+def test_cluster_lines_into_paragraphs_and_items():
+    lines = [
+        _line(72, 100, "First paragraph line one"),
+        _line(72, 112, "first paragraph line two"),
+        _line(72, 150, "Second paragraph"),
+        _line(72, 190, "1. item one"),
+        _line(72, 202, "2. item two"),
+    ]
+    clusters = cluster_lines(lines)
+    assert [len(c) for c in clusters] == [2, 1, 1, 1]
+
+
+def test_heuristic_labels():
+    lines = [
+        _line(72, 20, "Running header", size=8),
+        _line(72, 100, "Big Title", size=24),
+        _line(72, 160, "Section", size=14),
+        *[_line(72, 200 + 12 * i, f"body text line {i} of the paragraph") for i in range(8)],
+        _line(72, 400, "Figure 2: a picture of things"),
+        _line(72, 440, "x = 1", font="Courier", flags=8),
+        _line(290, 820, "7", size=8),
+    ]
+    labels = {r.lines[0].text: r.label for r in text_regions(lines, page_height=842)}
+    assert labels["Running header"] is Label.HEADER
+    assert labels["Big Title"] is Label.TITLE
+    assert labels["Section"] is Label.HEADING
+    assert labels["body text line 0 of the paragraph"] is Label.PARAGRAPH
+    assert labels["Figure 2: a picture of things"] is Label.CAPTION
+    assert labels["x = 1"] is Label.CODE
+    assert labels["7"] is Label.PAGE_NUMBER
+
+
+def test_refine_model_regions():
+    def region(label, *texts, **kw):
+        lines = [_line(72, 100 + 12 * i, t, **kw) for i, t in enumerate(texts)]
+        return Region(bbox=(72, 100, 300, 100 + 12 * len(texts)), label=label, lines=lines)
+
+    regions = [
+        region(Label.PARAGRAPH, "for i in range(3):", "    print(i)", font="Courier", flags=8),
+        region(Label.FOOTER, "- 12 -"),
+        region(Label.HEADING, "Listing 1: A program"),
+        region(Label.HEADING, "a2 + 8 = 12"),
+        region(Label.PARAGRAPH, "• an item"),
+        region(Label.PARAGRAPH, "Just prose."),
+    ]
+    labels = [r.label for r in refine(regions, page_height=842)]
+    assert labels == [Label.CODE, Label.PAGE_NUMBER, Label.CAPTION, Label.FORMULA, Label.LIST, Label.PARAGRAPH]
+
+
+def test_looks_like_math():
+    assert looks_like_math("a2 + 8 = 12")
+    assert looks_like_math("E = mc^2")
+    assert not looks_like_math("The value x = 3 was chosen for all runs")
+    assert not looks_like_math("No relation here")
