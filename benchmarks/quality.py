@@ -126,7 +126,7 @@ def get_system(name: str) -> Callable[[str], list[PageItems]] | str:
 
 
 def evaluate_document(gt: GTDocument, pred_pages: list[PageItems]) -> Summary:
-    summary = Summary(files=1)
+    summary = Summary(files=1, pdf_pages=max(len(pred_pages), len(gt.pages)))
     by_index = {p.page: p for p in pred_pages}
     for gt_page in gt.pages:
         if gt_page.page is None:
@@ -154,7 +154,7 @@ HEADER = (
 
 def row(source: str, system: str, s: Summary) -> str:
     lay = s.layout_total()
-    spp = s.seconds / s.pages if s.pages else None
+    spp = s.seconds / s.pdf_pages if s.pdf_pages else None
     return (
         f"| {source} | {system} | {s.files} | {s.pages}{' (' + str(s.failed) + ' failed)' if s.failed else ''} "
         f"| {_f(s.text_edit())} | {_f(s.order_edit())} | {_f(s.teds())} | {_f(s.teds_s())} "

@@ -125,3 +125,16 @@ def test_order_inside_one_merged_prediction() -> None:
     s = score_page(gt, shuffled)
     assert s.order == pytest.approx(2 / 3)  # the block order is seen inside the one prediction
     assert s.text > 0.0  # and the text, compared in GT order, pays for it too
+
+
+def test_from_document_splits_merges_across_pages_back_into_pages() -> None:
+    head = Block("p0-b0", Label.PARAGRAPH, (0, 80, 100, 100), "first half second half", order=0,
+                 meta={"own_text": "first half", "pages": [0, 1], "continued_in": ["p1-b0"]})
+    stub = Block("p1-b0", Label.PARAGRAPH, (0, 0, 100, 20), "second half", page=1,
+                 meta={"continued_from": "p0-b0"})
+    after = Block("p1-b1", Label.PARAGRAPH, (0, 30, 100, 50), "next one", page=1, order=0)
+    doc = Document(SourceInfo(), EngineInfo("test"), pages=[
+        Page(0, 100, 100, blocks=[head]), Page(1, 100, 100, blocks=[stub, after])])
+    p0, p1 = from_document(doc)
+    assert [it.text for it in p0.items] == ["first half"]
+    assert [it.text for it in p1.items] == ["second half", "next one"]

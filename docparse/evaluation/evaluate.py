@@ -138,7 +138,8 @@ class Summary:
     """Pages of one (source, system) summed: means over pages, micro P/R over boxes/headings."""
 
     files: int = 0
-    pages: int = 0
+    pages: int = 0  # ground-truth pages scored (a Markdown-per-document source has one per file)
+    pdf_pages: int = 0  # PDF pages converted (for seconds per page)
     failed: int = 0
     seconds: float = 0.0
     text: list[float] = field(default_factory=list)
@@ -170,6 +171,7 @@ class Summary:
     def merge(self, other: "Summary") -> None:
         self.files += other.files
         self.pages += other.pages
+        self.pdf_pages += other.pdf_pages
         self.failed += other.failed
         self.seconds += other.seconds
         self.text += other.text
