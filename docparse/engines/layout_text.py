@@ -101,12 +101,17 @@ def extract_lines(page: Any, textpage: Any = None, ocr: bool = False) -> list[Li
     import pymupdf
 
     flags = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_PRESERVE_LIGATURES
-    data = page.get_text("dict", flags=flags, textpage=textpage, sort=False)
+    data = page.get_text("rawdict" if ocr else "dict", flags=flags, textpage=textpage, sort=False)
     pieces: list[Line] = []
     for block in data.get("blocks", []):
         if block.get("type", 0) != 0:
             continue
         for raw in block.get("lines", []):
+            if ocr:
+                for spans in _ocr_pieces(raw.get("spans", [])):
+                    if any(ch.isalnum() for s in spans for ch in s.text):
+                        pieces.append(Line(bbox=_union([s.bbox for s in spans]), spans=spans))
+                continue
             spans = [
                 Span(
                     text=s.get("text", ""),
@@ -118,14 +123,39 @@ def extract_lines(page: Any, textpage: Any = None, ocr: bool = False) -> list[Li
                 for s in raw.get("spans", [])
             ]
             spans = [s for s in spans if s.text]
-            if ocr:
-                spans = [Span(s.text, s.bbox, "ocr", s.size, 0) for s in spans]
-                if not any(ch.isalnum() for s in spans for ch in s.text):
-                    continue
             if not spans or not "".join(s.text for s in spans).strip():
                 continue
             pieces.append(Line(bbox=_union([s.bbox for s in spans]), spans=spans))
     return merge_rows(pieces)
+
+
+def _ocr_pieces(raw_spans: list[dict]) -> list[list[Span]]:
+    """OCR rows cut where the characters leave a wide gap: Tesseract runs rows across gutters.
+
+    OCR fonts say nothing about the print, so the spans carry no font name and no flags.
+    """
+    pieces: list[list[Span]] = []
+    current: list[dict] = []
+    size = 10.0
+
+    def flush() -> None:
+        text = "".join(c["c"] for c in current)
+        if text.strip():
+            box = _union([tuple(c["bbox"]) for c in current])  # type: ignore[misc]
+            pieces.append([Span(text.strip(), box, "ocr", size, 0)])
+        current.clear()
+
+    for raw in raw_spans:
+        size = float(raw.get("size", size)) or size
+        for ch in raw.get("chars", []):
+            if current and ch["c"] != " ":
+                last = next((c for c in reversed(current) if c["c"] != " "), None)
+                if last is not None and ch["bbox"][0] - last["bbox"][2] > 1.2 * size:
+                    flush()
+            current.append(ch)
+    if current:
+        flush()
+    return pieces
 
 
 def merge_rows(pieces: list[Line]) -> list[Line]:
