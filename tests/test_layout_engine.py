@@ -208,6 +208,25 @@ def test_table_colspan_from_merged_cell(any_engine):
     assert caption.label is Label.CAPTION and caption.caption_for == tables[0].id
 
 
+def test_vector_figure_with_caption(any_engine):
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    _para(page, 72, 80, "Intro")
+    for i, h in enumerate([60, 100, 40, 80]):  # a bar chart drawn with vector shapes only
+        page.draw_rect((100 + 50 * i, 300 - h, 130 + 50 * i, 300), color=(0, 0, 0), fill=(0.2, 0.4, 0.8))
+    page.draw_line((90, 300), (320, 300))
+    page.insert_text((72, 320), "Figure 1: Bars drawn with vector shapes.", fontsize=9)
+    _para(page, 72, 360, "After")
+    out = _convert(any_engine, doc)
+    images = [b for b in out.blocks if b.label is Label.IMAGE]
+    assert len(images) == 1
+    x0, y0, x1, y1 = images[0].bbox
+    assert x0 <= 100 and x1 >= 280 and y0 <= 200 and y1 >= 299
+    caption = _find(out.blocks, "Figure 1:")
+    assert caption.label is Label.CAPTION and caption.caption_for == images[0].id
+    assert _find(out.blocks, "Intro").order < images[0].order < _find(out.blocks, "After").order
+
+
 def test_rotated_page_boxes_are_in_displayed_space(engine):
     doc = pymupdf.open()
     page = doc.new_page(width=595, height=842)

@@ -42,6 +42,7 @@ def test_split_marker():
     assert split_marker("1. one") == ("1.", "one")
     assert split_marker("(a) alpha") == ("(a)", "alpha")
     assert split_marker("iv) four") == ("iv)", "four")
+    assert split_marker("[12] A. Author. A paper.") == ("[12]", "A. Author. A paper.")
     assert split_marker("Plain sentence.") == (None, "Plain sentence.")
     assert split_marker("3.5 million people")[0] is None
 

@@ -1,7 +1,14 @@
 """Region labelling without PDFs: clustering lines, heuristic labels, refinements of model classes."""
 
 from docparse.document import Label
-from docparse.engines.layout_regions import Region, cluster_lines, looks_like_math, refine, text_regions
+from docparse.engines.layout_regions import (
+    Region,
+    cluster_lines,
+    is_caption,
+    looks_like_math,
+    refine,
+    text_regions,
+)
 from docparse.engines.layout_text import Line, Span
 
 
@@ -65,3 +72,11 @@ def test_looks_like_math():
     assert looks_like_math("E = mc^2")
     assert not looks_like_math("The value x = 3 was chosen for all runs")
     assert not looks_like_math("No relation here")
+
+
+def test_is_caption():
+    assert is_caption("Figure 1: Field error of each sensor", 4)
+    assert is_caption("Fig. 3 Small bowel ulcer counts", 1)
+    assert is_caption("Table 2. Scores", 1)
+    assert not is_caption("Figure 1 breaks the field error down by sensor and shows", 3)
+    assert not is_caption("Tables are hard", 1)

@@ -37,6 +37,7 @@ _MARKER = re.compile(
     r"[" + re.escape(_BULLETS) + r"\uf0b7\uf0a7\uf076\uf0d8\uf0fc]"
     r"|\(?\d{1,3}(?:\.\d{1,3})*[.)]"
     r"|\(\d{1,3}\)"
+    r"|\[\d{1,3}\]"
     r"|\(?[a-zA-Z][.)]"
     r"|\(?(?:i{1,3}|iv|vi{0,3}|ix|x)[.)]"
     r")(?=\s|$)"

@@ -27,6 +27,11 @@ BBox = tuple[float, float, float, float]
 _CAPTION = re.compile(
     r"^\s*(fig\.?|figure|table|tab\.|chart|scheme|plate|listing|algorithm|图|表)\s*[0-9ivxlcIVXLC]", re.I
 )
+# "Figure 1: ...", "Table 2. ...", "Fig. 3 - ...": a delimiter after the number (prose says "Figure 1 shows")
+_CAPTION_STRICT = re.compile(
+    r"^\s*(fig\.?|figure|table|tab\.|chart|scheme|plate|listing|algorithm|图|表)\s*[0-9A-Za-z.\-]{1,8}\s*[:.|—–-]",
+    re.I,
+)
 _MATH = re.compile(r"[=<>≤≥≈±×÷∑∫√∞∂∆∇∈∉⊂⊆∪∩→^]")
 _MODEL_LOCK = threading.Lock()  # the layout model keeps process-global state
 MARGIN = 0.075  # top/bottom share of the page where running headers and footers live
@@ -90,6 +95,7 @@ def model_regions(page: Any, lines: list[Line], words: list[tuple], raw: list[di
     orphans = [ln for ln in lines if id(ln) not in taken]
     if orphans:
         kept.extend(text_regions(orphans, page_height=_height(page)))
+    kept.extend(vector_figures(page, kept))
     return kept, warnings
 
 
@@ -130,6 +136,8 @@ def heuristic_regions(
     for t in tables:
         t.lines = lines_in(lines, t.bbox)
     regions.extend(text_regions(free, page_height=_height(page)))
+    if not scanned:
+        regions.extend(vector_figures(page, regions))
     return regions
 
 
@@ -203,7 +211,7 @@ def guess_label(region: Region, body: float, page_height: float) -> Label:
         return Label.CODE
     if starts_with_marker(text):
         return Label.LIST
-    if _CAPTION.match(text):
+    if is_caption(text, len(lines)):
         return Label.CAPTION
     if size >= 1.6 * body and len(lines) <= 3 and y0 < 0.35 * page_height:
         return Label.TITLE
@@ -231,12 +239,46 @@ def refine(regions: list[Region], page_height: float) -> list[Region]:
             region.label = Label.PAGE_NUMBER
         if region.label is Label.PARAGRAPH and region.lines and starts_with_marker(region.lines[0].text):
             region.label = Label.LIST
-        if region.label in (Label.PARAGRAPH, Label.HEADING) and len(region.lines) <= 5 and _CAPTION.match(text):
+        if region.label in (Label.PARAGRAPH, Label.HEADING) and is_caption(text, len(region.lines)):
             region.label = Label.CAPTION
         if region.label in (Label.PARAGRAPH, Label.HEADING) and len(region.lines) <= 2 and looks_like_math(text):
             region.label = Label.FORMULA
         out.append(region)
     return out
+
+
+def is_caption(text: str, n_lines: int) -> bool:
+    """"Figure 1: ..." (any length up to 5 lines) or a short "Fig. 1 ..." (up to 2 lines)."""
+    if n_lines <= 5 and _CAPTION_STRICT.match(text):
+        return True
+    return n_lines <= 2 and bool(_CAPTION.match(text))
+
+
+def vector_figures(page: Any, regions: list[Region], min_size: float = 30.0) -> list[Region]:
+    """Pictures drawn with vector shapes only, where no region (table, picture, text) already is."""
+    try:
+        clusters = page.cluster_drawings()
+    except Exception:  # odd vector graphics: no figures is a fine answer
+        return []
+    found: list[Region] = []
+    page_area = float(page.cropbox.width * page.cropbox.height)
+    for rect in clusters:
+        box = (float(rect.x0), float(rect.y0), float(rect.x1), float(rect.y1))
+        if box[2] - box[0] < min_size or box[3] - box[1] < min_size:
+            continue
+        if (box[2] - box[0]) * (box[3] - box[1]) > 0.8 * page_area:  # a page background, not a figure
+            continue
+        area = (box[2] - box[0]) * (box[3] - box[1])
+        covered = sum(_overlap(box, r.bbox) for r in regions)
+        if covered < 0.3 * area:
+            found.append(Region(bbox=box, label=Label.IMAGE, source_class="vector-figure"))
+    return found
+
+
+def _overlap(a: BBox, b: BBox) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return max(w, 0.0) * max(h, 0.0)
 
 
 def looks_like_math(text: str) -> bool:
