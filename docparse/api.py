@@ -122,7 +122,7 @@ def run_pipeline(
                 make_page_input(opened.doc, index, opts.dpi, opts.min_pixels, opts.max_pixels, opened.is_image)
             )
         except Exception as exc:  # a page MuPDF cannot even load
-            _emit(document, _failed_page(opened, index, exc), on_page)
+            _emit(document, _failed_page(index, exc), on_page)
             continue
         if len(batch) >= max(1, engine.batch_size):
             _run_batch(engine, batch, document, on_page)
@@ -141,7 +141,7 @@ def run_pipeline(
 def _run_batch(engine: Engine, batch: list[PageInput], document: Document, on_page: PageCallback | None) -> None:
     for page_input, output in zip(batch, _process(engine, batch)):
         if isinstance(output, BaseException):
-            page = _failed_page_from_input(page_input, output)
+            page = _failed_page(page_input.index, output, page_input.width, page_input.height, page_input.image_size)
         else:
             page = _to_page(page_input, output)
         _emit(document, page, on_page)
@@ -185,19 +185,11 @@ def _to_page(page_input: PageInput, out: PageOutput) -> Page:
     )
 
 
-def _failed_page_from_input(page_input: PageInput, exc: BaseException) -> Page:
-    return Page(
-        index=page_input.index,
-        width=page_input.width,
-        height=page_input.height,
-        image_size=page_input.image_size,
-        status=PageStatus.FAILED,
-        error=_describe(exc),
-    )
-
-
-def _failed_page(opened: OpenedSource, index: int, exc: BaseException) -> Page:
-    return Page(index=index, width=0.0, height=0.0, status=PageStatus.FAILED, error=_describe(exc))
+def _failed_page(
+    index: int, exc: BaseException, width: float = 0.0, height: float = 0.0, image_size: tuple[int, int] | None = None
+) -> Page:
+    return Page(index=index, width=width, height=height, image_size=image_size, status=PageStatus.FAILED,
+                error=_describe(exc))
 
 
 def _describe(exc: BaseException) -> str:

@@ -109,38 +109,32 @@ def write_outputs(
 def _save_page_images(
     document: Document, pdf: "pymupdf.Document", out_dir: Path, written: list[str], overlay: bool
 ) -> dict[int, str]:
-    """Each page rendered at its model input size (``pages/page-NNNN.png``; with
-    ``qwenvl/page-NNNN.html`` a page image + QwenVL HTML pair for fine-tuning); with ``overlay``
-    also a copy with the boxes drawn."""
+    """Each page at its model input size in ``pages/`` (with ``qwenvl/page-NNNN.html`` a page
+    image + QwenVL HTML pair for fine-tuning); with ``overlay`` also a copy with the boxes drawn
+    in ``overlay/``. Returns page index -> path relative to ``out_dir``."""
     import io
 
+    from PIL import Image
+
     from docparse.geometry import PageSpace
+    from docparse.render.assets import save_page_images
     from docparse.render.overlay import draw_overlay
-    from docparse.source import render_page
 
-    paths: dict[int, str] = {}
-    for page in document.pages:
-        if page.image_size is None or page.width <= 0:
-            continue
-        image = render_page(pdf[page.index], page.image_size)
-        rel = f"pages/page-{page.index + 1:04d}.png"
-        atomic_write(safe_child(out_dir, "pages", Path(rel).name), _png(image, io))
-        written.append(rel)
-        paths[page.index] = rel
-        if overlay:
-            space = PageSpace(page.width, page.height, page.image_size[0], page.image_size[1])
-            drawn = draw_overlay(image, page, space)
-            orel = f"overlay/page-{page.index + 1:04d}.png"
-            atomic_write(safe_child(out_dir, "overlay", Path(orel).name), _png(drawn, io))
-            written.append(orel)
-        del image
+    saved = save_page_images(document, pdf, safe_child(out_dir, "pages"))
+    paths = {index: f"pages/{name}" for index, name in saved.items()}
+    written.extend(paths.values())
+    if overlay:
+        for page in document.pages:
+            if page.index not in saved:
+                continue
+            with Image.open(safe_child(out_dir, "pages", saved[page.index])) as image:
+                space = PageSpace(page.width, page.height, image.width, image.height)
+                drawn = draw_overlay(image.convert("RGB"), page, space)
+            buf = io.BytesIO()
+            drawn.save(buf, format="PNG")
+            atomic_write(safe_child(out_dir, "overlay", saved[page.index]), buf.getvalue())
+            written.append(f"overlay/{saved[page.index]}")
     return paths
-
-
-def _png(image: Any, io: Any) -> bytes:
-    buf = io.BytesIO()
-    image.save(buf, format="PNG")
-    return buf.getvalue()
 
 
 def read_stamp(out_dir: Path) -> dict[str, Any] | None:

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Union
 
@@ -125,22 +123,11 @@ def _png_bytes(image: "Image.Image") -> bytes:
 
 
 def _atomic_write(out_dir: Path, name: str, data: bytes) -> Path:
-    """Write ``out_dir/name`` via a temporary file and a rename; ``name`` must stay inside."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    root = out_dir.resolve()
-    path = (root / name).resolve()
-    if path.parent != root:
+    """Write ``out_dir/name`` atomically; ``name`` must stay inside ``out_dir``."""
+    from docparse.outputs import atomic_write, safe_child
+
+    path = safe_child(Path(out_dir), name)
+    if path.parent != Path(out_dir).resolve():
         raise ValueError(f"asset path escapes the output folder: {name!r}")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=root)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; images are for reading (web servers, viewers)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    atomic_write(path, data)
     return path
