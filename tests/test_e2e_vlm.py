@@ -34,7 +34,7 @@ REAL_IDS = dict(image_token_id=151655, video_token_id=151656, vision_start_token
 
 
 def tiny_checkpoint(path: Path, tokenizer_dir: Path) -> Path:
-    """A ~5M-parameter random Qwen2.5-VL checkpoint + tokenizer.json + a minimal tokenizer_config."""
+    """A ~10M-parameter random Qwen2.5-VL checkpoint (untied, so outputs vary) + tokenizer.json + a minimal tokenizer_config."""
     import torch
 
     text = dict(vocab_size=151936, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
@@ -44,10 +44,11 @@ def tiny_checkpoint(path: Path, tokenizer_dir: Path) -> Path:
     vision = dict(depth=2, hidden_size=32, num_heads=2, intermediate_size=48, out_hidden_size=32, window_size=112,
                   fullatt_block_indexes=[1], patch_size=14, spatial_merge_size=2, temporal_patch_size=2,
                   in_channels=3, tokens_per_second=2)
-    config = transformers.Qwen2_5_VLConfig(text_config=text, vision_config=vision, tie_word_embeddings=True,
+    config = transformers.Qwen2_5_VLConfig(text_config=text, vision_config=vision, tie_word_embeddings=False,
                                            **REAL_IDS)
     torch.manual_seed(0)
     model = transformers.Qwen2_5_VLForConditionalGeneration(config).eval()
+    _scale_up(model)
     model.save_pretrained(path)
     shutil.copy(tokenizer_dir / "tokenizer.json", path / "tokenizer.json")
     (path / "tokenizer_config.json").write_text(json.dumps({
@@ -55,6 +56,18 @@ def tiny_checkpoint(path: Path, tokenizer_dir: Path) -> Path:
         "model_max_length": 131072,
     }))
     return path
+
+
+def _scale_up(model) -> None:
+    """Matrices ~ N(0, 1/fan_in) instead of std 0.02: the logits spread out and greedy decoding walks
+    through varied real tokens (the default init gives one token repeated)."""
+    import torch
+
+    gen = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.dim() > 1:
+                p.copy_(torch.randn(p.shape, generator=gen) / p[0].numel() ** 0.5)
 
 
 @pytest.fixture(scope="module")
