@@ -80,3 +80,33 @@ def test_is_caption():
     assert is_caption("Table 2. Scores", 1)
     assert not is_caption("Figure 1 breaks the field error down by sensor and shows", 3)
     assert not is_caption("Tables are hard", 1)
+
+
+def test_plausible_table():
+    from docparse.engines.layout_tables import Cell, Table
+
+    def table(texts, n_rows, n_cols):
+        cells = [Cell(i // n_cols, i % n_cols, text=t) for i, t in enumerate(texts)]
+        return Table(bbox=(0, 0, 100, 100), cells=cells, n_rows=n_rows, n_cols=n_cols)
+
+    from docparse.engines.layout_regions import plausible_table
+
+    assert plausible_table(table(["a", "1", "b", "2"], 2, 2))
+    assert not plausible_table(table(["Hazardous"], 1, 1))  # one word is not a table
+    prose = "the adsorption of perfluorinated compounds onto activated carbon was reduced by organic matter"
+    assert not plausible_table(table([prose, prose, prose, prose], 2, 2))
+    contents = [f"Chapter {i} . . . . . {i * 7}" for i in range(1, 6)]
+    assert plausible_table(table(contents, 5, 1))  # a table of contents: one column of numbered entries
+    assert plausible_table(None)
+
+
+def test_numbered_bold_line_is_a_heading_and_one_title_per_page():
+    lines = [
+        _line(72, 60, "Big Title", size=24),
+        _line(72, 100, "Also Big", size=22),
+        _line(72, 160, "1. Introduction", font="Helvetica-Bold"),
+        *[_line(72, 200 + 12 * i, f"body text line {i} of the paragraph") for i in range(8)],
+    ]
+    labels = {r.lines[0].text: r.label for r in text_regions(lines, page_height=842)}
+    assert labels["Big Title"] is Label.TITLE and labels["Also Big"] is Label.HEADING
+    assert labels["1. Introduction"] is Label.HEADING

@@ -88,8 +88,11 @@ def model_regions(page: Any, lines: list[Line], words: list[tuple], raw: list[di
                 region.bbox = union([bbox, match.bbox])  # type: ignore[list-item]
             else:
                 region.table = model_table(item, words)
+            if not plausible_table(region.table):  # prose the model took for a table: re-read as text
+                region.label, region.table, region.source_class = Label.PARAGRAPH, None, "table-as-text"
         regions.append(region)
     _assign_lines(regions, lines)
+    regions = _reread_as_text(regions, _height(page))
     kept = [r for r in regions if r.lines or r.label in (Label.TABLE, Label.IMAGE, Label.FORMULA)]
     taken = {id(ln) for r in kept for ln in r.lines}
     orphans = [ln for ln in lines if id(ln) not in taken]
@@ -97,6 +100,33 @@ def model_regions(page: Any, lines: list[Line], words: list[tuple], raw: list[di
         kept.extend(text_regions(orphans, page_height=_height(page)))
     kept.extend(vector_figures(page, kept))
     return kept, warnings
+
+
+def plausible_table(table: Table | None) -> bool:
+    """A grid worth calling a table: two columns or more, two cells or more, cells not prose."""
+    if table is None:
+        return True  # no grid known: trust the model, the block keeps its lines as rows
+    filled = [c for c in table.cells if c.text.strip()]
+    slots = table.n_rows * table.n_cols
+    if slots >= 12 and len(filled) < 0.25 * slots:
+        return True  # a large grid whose words landed in few cells: the structure still says table
+    if len(filled) < 2:
+        return False
+    if table.n_cols < 2:  # one column: only a list of entries with numbers (contents, index) is a table
+        numbered = sum(bool(re.search(r"\d\s*$", c.text)) for c in filled)
+        return table.n_rows >= 3 and numbered >= 0.6 * len(filled)
+    words = sum(len([w for w in c.text.split() if any(ch.isalnum() for ch in w)]) for c in filled) / len(filled)
+    return words <= 12
+
+
+def _reread_as_text(regions: list[Region], page_height: float) -> list[Region]:
+    out: list[Region] = []
+    for region in regions:
+        if region.source_class == "table-as-text":
+            out.extend(text_regions(region.lines, page_height))
+        else:
+            out.append(region)
+    return out
 
 
 def _assign_lines(regions: list[Region], lines: list[Line]) -> None:
@@ -162,6 +192,12 @@ def text_regions(lines: list[Line], page_height: float) -> list[Region]:
     regions = [Region(bbox=union(ln.bbox for ln in c), label=Label.PARAGRAPH, lines=c) for c in clusters]
     for region in regions:
         region.label = guess_label(region, body, page_height)
+    titles = [r for r in regions if r.label is Label.TITLE]
+    if len(titles) > 1:  # one title per page: the largest; the others are headings
+        keep = max(titles, key=lambda r: (max(ln.size for ln in r.lines), -r.bbox[1]))
+        for r in titles:
+            if r is not keep:
+                r.label = Label.HEADING
     return regions
 
 
@@ -209,6 +245,9 @@ def guess_label(region: Region, body: float, page_height: float) -> Label:
         return Label.HEADER if y1 < MARGIN * page_height else Label.FOOTER
     if all(ln.mono for ln in lines):
         return Label.CODE
+    emphasised = all(ln.bold for ln in lines) or size >= 1.12 * body
+    if len(lines) == 1 and len(text) < 80 and emphasised and numbering_depth(text) is not None:
+        return Label.HEADING  # "1. Introduction" in bold is a section, not a list
     if starts_with_marker(text):
         return Label.LIST
     if is_caption(text, len(lines)):
