@@ -103,9 +103,9 @@ def test_plausible_table():
 def test_numbered_bold_line_is_a_heading_and_one_title_per_page():
     lines = [
         _line(72, 60, "Big Title", size=24),
-        _line(72, 100, "Also Big", size=22),
-        _line(72, 160, "1. Introduction", font="Helvetica-Bold"),
-        *[_line(72, 200 + 12 * i, f"body text line {i} of the paragraph") for i in range(8)],
+        _line(72, 130, "Also Big", size=22),
+        _line(72, 190, "1. Introduction", font="Helvetica-Bold"),
+        *[_line(72, 230 + 12 * i, f"body text line {i} of the paragraph") for i in range(8)],
     ]
     labels = {r.lines[0].text: r.label for r in text_regions(lines, page_height=842)}
     assert labels["Big Title"] is Label.TITLE and labels["Also Big"] is Label.HEADING
