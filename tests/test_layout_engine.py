@@ -276,6 +276,23 @@ def test_scanned_page_is_ocred(engine):
     assert all(b.meta.get("ocr") for b in out.blocks if b.text)
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not tesseract_available(), reason="Tesseract is not installed")
+def test_rotated_scan_is_ocred_upright(engine):
+    """A sideways scan that /Rotate turns upright is read as displayed, boxes in displayed points."""
+    src = scanned_pdf()
+    pix = src[0].get_pixmap(dpi=150)
+    doc = pymupdf.open()
+    page = doc.new_page(width=300, height=400)
+    page.insert_image(page.rect, pixmap=pix, rotate=90)
+    page.set_rotation(90)
+    out = _convert(engine, doc)
+    heading = _find(out.blocks, "Heading")
+    assert "no text layer" in " ".join(b.text for b in out.blocks)
+    x0, y0, x1, y1 = heading.bbox
+    assert 30 < x0 < 60 and 50 < y0 < 80 and x1 < 260  # where the heading is on the upright page
+
+
 # -- the corpus -----------------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from docparse.document import EngineInfo, PageStatus
 from docparse.engines.base import PageInput, PageOutput, Timer
 from docparse.engines.layout_blocks import build_blocks
-from docparse.engines.layout_ocr import language_installed, ocr_textpage, tesseract_available
+from docparse.engines.layout_ocr import language_installed, ocr_textpage, tesseract_available, upright_ocr_page
 from docparse.engines.layout_regions import (
     heuristic_regions,
     load_layout_model,
@@ -84,10 +84,14 @@ class LayoutEngine:
 
         lines = extract_lines(page) if self.ocr != "always" else []
         textpage = None
+        scale = (1.0, 1.0)  # work page -> displayed page points (an upright OCR copy may differ in size)
         need_ocr = self.ocr == "always" or (self.ocr == "auto" and (not inp.has_text_layer or not lines))
         if need_ocr:
-            textpage, why = self._ocr(page, language)
+            textpage, work, why = self._ocr(page, language)
             if textpage is not None:
+                if work is not page:  # a rotated scan was OCRed upright, as displayed: work on that copy
+                    scale = (page.rect.width / work.rect.width, page.rect.height / work.rect.height)
+                    page = work
                 lines = extract_lines(page, textpage, ocr=True)
             elif why:
                 warnings.append(why)
@@ -111,12 +115,12 @@ class LayoutEngine:
         rotated = page.rotation % 360 != 0
 
         def to_display(b: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
-            if not rotated:
-                return b
-            import pymupdf
+            if rotated:
+                import pymupdf
 
-            r = pymupdf.Rect(b) * matrix
-            return (r.x0, r.y0, r.x1, r.y1)
+                r = pymupdf.Rect(b) * matrix
+                b = (r.x0, r.y0, r.x1, r.y1)
+            return (b[0] * scale[0], b[1] * scale[1], b[2] * scale[0], b[3] * scale[1])
 
         extra = {"ocr": True} if textpage is not None else None
         blocks = build_blocks(regions, inp.index, to_display, extra)
@@ -127,16 +131,23 @@ class LayoutEngine:
                 warnings.append("no text layer and OCR is off (ocr='never'): the page has no text")
         return PageOutput(index=inp.index, blocks=blocks, status=status, warnings=warnings)
 
-    def _ocr(self, page: Any, language: str) -> tuple[Any, str | None]:
-        """(OCR text page, None) or (None, why not)."""
+    def _ocr(self, page: Any, language: str) -> tuple[Any, Any, str | None]:
+        """(OCR text page, the page it belongs to, None) or (None, None, why not).
+
+        A rotated page is OCRed as displayed (upright) on a one-page copy, since Tesseract reads
+        the unrotated render sideways; the copy is returned so the caller keeps it alive.
+        """
         if not tesseract_available():
-            return None, (
+            return None, None, (
                 "no text layer and Tesseract is not installed: install tesseract-ocr and "
                 f"tesseract-ocr-{language.split('+')[0]} to read scanned pages"
             )
         if not language_installed(language):
-            return None, f"Tesseract language data for {language!r} is not installed; page not OCRed"
+            return None, None, f"Tesseract language data for {language!r} is not installed; page not OCRed"
         try:
-            return ocr_textpage(page, language), None
+            if page.rotation % 360:
+                work = upright_ocr_page(page, language)
+                return work.get_textpage(), work, None
+            return ocr_textpage(page, language), page, None
         except Exception as exc:  # Tesseract errors must not fail the document
-            return None, f"OCR failed on this page ({type(exc).__name__}: {exc})"
+            return None, None, f"OCR failed on this page ({type(exc).__name__}: {exc})"

@@ -43,3 +43,17 @@ def language_installed(language: str) -> bool:
 def ocr_textpage(page: Any, language: str = "eng", dpi: int = OCR_DPI) -> Any:
     """An OCR text page of the whole page (keep ``page`` alive while using it)."""
     return page.get_textpage_ocr(dpi=dpi, full=True, language=language, tessdata=tessdata())
+
+
+def upright_ocr_page(page: Any, language: str = "eng", dpi: int = OCR_DPI) -> Any:
+    """A one-page PDF of ``page`` as displayed (rotation applied) with an OCR text layer.
+
+    The returned page keeps its document alive (PyMuPDF pages hold their parent); its size is
+    the displayed page's size in points.
+    """
+    import pymupdf
+
+    pix = page.get_pixmap(dpi=dpi)
+    data = pix.pdfocr_tobytes(compress=True, language=language, tessdata=tessdata())
+    doc = pymupdf.open("pdf", data)
+    return doc[0]
