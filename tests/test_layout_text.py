@@ -1,6 +1,6 @@
 """Text rows: pieces glued in reading order (RTL too), verbatim code, font facts."""
 
-from docparse.engines.layout_text import Line, Span, font_meta, is_rtl, merge_rows, verbatim_text
+from docparse.engines.layout_text import Line, Span, font_meta, is_rtl, merge_rows, unreadable, verbatim_text
 
 
 def _piece(x0, x1, y, text, font="Helvetica", size=10.0, flags=0):
@@ -36,3 +36,11 @@ def test_verbatim_code_keeps_indentation():
     assert verbatim_text(lines) == "def f():\n    return 1"
     meta = font_meta(lines)
     assert meta["mono"] is True and meta["font_size"] == 10.0 and meta["fonts"] == ["Courier"]
+
+
+def test_unreadable_text_layer():
+    good = [_piece(50, 300, 50 + 12 * i, "A perfectly normal line of text") for i in range(3)]
+    bad = [_piece(50, 300, 50 + 12 * i, "\ufffd\ufffd\ufffd\ufffd \ufffd\ufffd\ufffd ok \ufffd\ufffd") for i in range(3)]
+    assert not unreadable(good)
+    assert unreadable(bad)
+    assert not unreadable(bad[:1])  # too little text to judge

@@ -24,7 +24,7 @@ from docparse.engines.layout_regions import (
     refine,
     run_layout_model,
 )
-from docparse.engines.layout_text import extract_lines
+from docparse.engines.layout_text import extract_lines, unreadable
 from docparse.errors import OptionsError
 
 OCR_MODES = ("auto", "always", "never")
@@ -85,7 +85,9 @@ class LayoutEngine:
         lines = extract_lines(page) if self.ocr != "always" else []
         textpage = None
         scale = (1.0, 1.0)  # work page -> displayed page points (an upright OCR copy may differ in size)
-        need_ocr = self.ocr == "always" or (self.ocr == "auto" and (not inp.has_text_layer or not lines))
+        need_ocr = self.ocr == "always" or (
+            self.ocr == "auto" and (not inp.has_text_layer or not lines or unreadable(lines))
+        )
         if need_ocr:
             textpage, work, why = self._ocr(page, language)
             if textpage is not None:

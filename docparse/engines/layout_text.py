@@ -276,3 +276,13 @@ def font_meta(lines: list[Line]) -> dict[str, Any]:
         "mono": mono_chars > 0.8 * chars,
         "fonts": fonts[:8],
     }
+
+
+def unreadable(lines: list[Line], share: float = 0.3) -> bool:
+    """True when the text layer is mostly replacement characters (fonts without a usable encoding)."""
+    text = "".join(ln.text for ln in lines)
+    chars = [c for c in text if not c.isspace()]
+    if len(chars) < 20:
+        return False
+    bad = sum(c == "\ufffd" or "\ue000" <= c <= "\uf8ff" for c in chars)
+    return bad > share * len(chars)
