@@ -177,6 +177,28 @@ def test_two_columns_reading_order(any_engine):
     assert last("Right") < wide.order < code.order  # a full-width line ends the columns
 
 
+def test_three_columns_and_repeated_header(any_engine):
+    doc = pymupdf.open()
+    for n in range(2):
+        page = doc.new_page(width=612, height=792)
+        page.insert_text((50, 36), "Quarterly Gazette - Spring Issue", fontsize=8)
+        page.insert_text((50, 80), f"Three Column News Page {n + 1}", fontsize=20, fontname="hebo")
+        for c, x in enumerate((50, 225, 400)):
+            y = 120
+            for p in range(2):
+                for i in range(8):
+                    page.insert_text((x, y + i * 12), f"C{c}P{p} line {i} words here", fontsize=9)
+                y += 8 * 12 + 14
+        page.insert_text((300, 770), str(n + 1), fontsize=9)
+    for index in range(2):
+        out = _convert(any_engine, doc, index=index)
+        assert _find(out.blocks, "Quarterly Gazette").label is Label.HEADER
+        body = sorted((b for b in out.blocks if b.order is not None), key=lambda b: b.order)
+        tags = [b.text[:4] for b in body if b.text.startswith("C")]
+        assert tags == ["C0P0", "C0P1", "C1P0", "C1P1", "C2P0", "C2P1"], tags
+        assert body[0].text.startswith("Three Column News")
+
+
 def test_code_block_is_verbatim(any_engine):
     out = _convert(any_engine, article_pdf())
     code = _find(out.blocks, "def hello")
