@@ -83,8 +83,13 @@ def _pymupdf4llm(layout: bool) -> Callable[[str], list[PageItems]]:
         import pymupdf4llm
 
         pymupdf4llm.use_layout(layout)
-        with contextlib.redirect_stdout(sys.stderr):  # it prints parser messages on stdout
-            chunks = pymupdf4llm.to_markdown(pdf, page_chunks=True)
+        try:
+            with contextlib.redirect_stdout(sys.stderr):  # it prints parser messages on stdout
+                chunks = pymupdf4llm.to_markdown(pdf, page_chunks=True)
+        finally:
+            # use_layout(False) switches pymupdf's layout model off for the whole process,
+            # docparse's layout engine included: always switch it back on
+            pymupdf4llm.use_layout(True)
         return from_pymupdf4llm_chunks(chunks)
 
     return run
