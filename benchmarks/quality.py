@@ -202,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="results file ('-' to write none)")
     ap.add_argument("--details", action="store_true", help="print one line per file and system")
     args = ap.parse_args(argv)
+    started = time.perf_counter()
 
     sources = [s for s in args.sources.split(",") if s]
     systems = [s for s in args.systems.split(",") if s]
@@ -232,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
                 s = evaluate_document(gt, pred_pages)
                 s.seconds = seconds
                 total.merge(s)
-                line = f"{source:13s} {system:19s} {gt.name[:40]:40s} " + row("", "", s)
+                line = row(source, f"{system} · {gt.name[:40]}", s)
                 details.append(line)
                 if args.details:
                     print(line, file=sys.stderr)
@@ -257,30 +258,52 @@ def main(argv: list[str] | None = None) -> int:
 
     if str(args.out) != "-":
         command = "python benchmarks/quality.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
-        write_report(args.out, command.strip(), table, layout_table(results, list(overall)), notes)
+        minutes = (time.perf_counter() - started) / 60
+        write_report(args.out, command.strip(), table, layout_table(results, list(overall)),
+                     details, notes, minutes)
     return 0
 
 
-def write_report(path: Path, command: str, table: str, layout: list[str], notes: list[str]) -> None:
+def write_report(
+    path: Path,
+    command: str,
+    table: str,
+    layout: list[str],
+    details: list[str],
+    notes: list[str],
+    minutes: float,
+) -> None:
     import pymupdf4llm
 
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     text = f"""# Quality: docparse vs pymupdf4llm
 
-Made by `{command}` on {now} (pymupdf4llm {pymupdf4llm.__version__}, 2 CPU cores).
+Made by `{command}` on {now} in {minutes:.1f} min (pymupdf4llm {pymupdf4llm.__version__},
+2 shared CPU cores; s / page is conversion time only).
 Metrics (docparse/evaluation, after OmniDocBench's end-to-end evaluation): text = normalized
 edit distance per page over body text (headers, footers, page numbers, captions, footnotes and
 display formulas matched then set aside; text kept to \\w and CJK), mean over pages; order =
 edit distance of matched blocks' order; TEDS / TEDS-S over the GT tables (unmatched = 0);
 layout = boxes of the same class at IoU >= 0.5 (micro over pages); headings = heading texts
 matched one-to-one; level = the matched heading also has the same level (Markdown depth,
-title = 1). "–": not measurable for that source (no boxes, no levels, no tables).
+title = 1, compared as ranks among the levels used on the page), only where the ground truth has
+levels (not OmniDocBench). "–": not measurable (no boxes, no levels, no tables, no prediction).
 
 {table}
 
 ## Layout per label (all sources with boxes; P / R (matched / predicted / ground truth))
 
 {chr(10).join(layout)}
+
+## Per file
+
+<details><summary>{len(details)} rows</summary>
+
+{HEADER}
+{"|" + "---|" * 13}
+{chr(10).join(details)}
+
+</details>
 
 ## Ground truth and its limits
 
