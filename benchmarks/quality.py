@@ -78,14 +78,16 @@ def load_ground_truth(source: str, corpus: Path) -> list[GTDocument]:
 
 
 # -- systems --------------------------------------------------------------------------------------
-def _pymupdf4llm(layout: bool) -> Callable[[str], list[PageItems]]:
+def _pymupdf4llm(layout: bool, ocr_language: str | None) -> Callable[[str], list[PageItems]]:
     def run(pdf: str) -> list[PageItems]:
         import pymupdf4llm
 
+        # legacy mode has no OCR and takes no OCR options
+        kwargs = {"ocr_language": ocr_language} if layout and ocr_language else {}
         pymupdf4llm.use_layout(layout)
         try:
             with contextlib.redirect_stdout(sys.stderr):  # it prints parser messages on stdout
-                chunks = pymupdf4llm.to_markdown(pdf, page_chunks=True)
+                chunks = pymupdf4llm.to_markdown(pdf, page_chunks=True, **kwargs)
         finally:
             # use_layout(False) switches pymupdf's layout model off for the whole process,
             # docparse's layout engine included: always switch it back on
@@ -102,8 +104,11 @@ class _Docparse:
     the engine is built from the options and passed in.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, ocr_language: str | None) -> None:
         self.engine = None
+        self.options = {"engine": "layout"}
+        if ocr_language:
+            self.options["ocr_language"] = ocr_language
 
     def __call__(self, pdf: str) -> list[PageItems]:
         from docparse.api import convert
@@ -111,22 +116,22 @@ class _Docparse:
         from docparse.options import ConvertOptions
 
         if self.engine is None:
-            self.engine = create_engine(ConvertOptions.from_kwargs(engine="layout"))
+            self.engine = create_engine(ConvertOptions.from_kwargs(**self.options))
         return from_document(convert(pdf, engine=self.engine))
 
 
-def get_system(name: str) -> Callable[[str], list[PageItems]] | str:
+def get_system(name: str, ocr_language: str | None = None) -> Callable[[str], list[PageItems]] | str:
     """The converter, or why it cannot run here."""
     if name == "docparse":
         try:
             import docparse.api  # noqa: F401
         except Exception as exc:  # the API is young: report, do not crash the benchmark
             return f"docparse.api not importable: {exc}"
-        return _Docparse()
+        return _Docparse(ocr_language)
     if name == "pymupdf4llm-layout":
-        return _pymupdf4llm(True)
+        return _pymupdf4llm(True, ocr_language)
     if name == "pymupdf4llm-legacy":
-        return _pymupdf4llm(False)
+        return _pymupdf4llm(False, ocr_language)
     raise SystemExit(f"unknown system: {name} (choose from {', '.join(SYSTEMS)})")
 
 
@@ -201,12 +206,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "QUALITY.md",
                     help="results file ('-' to write none)")
     ap.add_argument("--details", action="store_true", help="print one line per file and system")
+    ap.add_argument("--ocr-language", default=None,
+                    help="Tesseract language(s) for both OCR-capable systems, e.g. eng+chi_sim "
+                    "(default: each system's own default, eng)")
     args = ap.parse_args(argv)
     started = time.perf_counter()
 
     sources = [s for s in args.sources.split(",") if s]
     systems = [s for s in args.systems.split(",") if s]
-    runners = {name: get_system(name) for name in systems}
+    runners = {name: get_system(name, args.ocr_language) for name in systems}
     notes = [f"{n}: {r}" for n, r in runners.items() if isinstance(r, str)]
     results: dict[tuple[str, str], Summary] = {}
     details: list[str] = []
