@@ -133,12 +133,13 @@ def _omnidocbench_items(
         if rel.get("relation_type", rel.get("relation")) != "truncated":
             continue
         a, b = by_id.get(rel["source_anno_id"]), by_id.get(rel["target_anno_id"])
-        if a is None or b is None or a is b or a not in items or b not in items:
+        alive = {id(it) for it in items}  # by identity: two blocks may hold equal fields
+        if a is None or b is None or a is b or id(a) not in alive or id(b) not in alive:
             continue
         first, second = sorted((a, b), key=lambda it: (it.order is None, it.order or 0))
         first.text = f"{first.text} {second.text}".strip()
         first.bbox = _union(first.bbox, second.bbox)
-        items.remove(second)
+        items = [it for it in items if it is not second]
     items.sort(key=lambda it: (it.order is None, it.order or 0))
     return items, layout_boxes  # layout P/R keeps the annotated boxes, not the joined ones
 
