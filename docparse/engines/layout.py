@@ -16,7 +16,7 @@ from typing import Any
 from docparse.document import EngineInfo, PageStatus
 from docparse.engines.base import PageInput, PageOutput, Timer
 from docparse.engines.layout_blocks import build_blocks
-from docparse.engines.layout_ocr import language_installed, ocr_textpage, tesseract_available, upright_ocr_page
+from docparse.engines.layout_ocr import language_installed, tesseract_available, upright_ocr_page
 from docparse.engines.layout_regions import (
     heuristic_regions,
     load_layout_model,
@@ -101,10 +101,10 @@ class LayoutEngine:
                     lines = extract_lines(page)
         words = page.get_text("words", textpage=textpage) if textpage is not None else page.get_text("words")
 
-        if textpage is None and self.use_layout_model and self._model_error is None and lines:
+        if self.use_layout_model and self._model_error is None and lines:
             try:
                 raw = run_layout_model(page)
-                regions, model_warnings = model_regions(page, lines, words, raw)
+                regions, model_warnings = model_regions(page, lines, words, raw, scanned=textpage is not None)
                 warnings.extend(model_warnings)
             except Exception as exc:  # the model must never fail the page: heuristics instead
                 warnings.append(f"layout model failed on this page ({type(exc).__name__}: {exc}); using heuristics")
@@ -147,9 +147,9 @@ class LayoutEngine:
         if not language_installed(language):
             return None, None, f"Tesseract language data for {language!r} is not installed; page not OCRed"
         try:
-            if page.rotation % 360:
-                work = upright_ocr_page(page, language)
-                return work.get_textpage(), work, None
-            return ocr_textpage(page, language), page, None
+            # OCR into a one-page copy with a real (invisible) text layer, as displayed: rotated
+            # scans read upright, and the layout model can run on the OCR text like on any PDF
+            work = upright_ocr_page(page, language)
+            return work.get_textpage(), work, None
         except Exception as exc:  # Tesseract errors must not fail the document
             return None, None, f"OCR failed on this page ({type(exc).__name__}: {exc})"

@@ -1,7 +1,9 @@
 """Tesseract OCR through PyMuPDF, for pages without a text layer.
 
-PyMuPDF's OCR text page holds only a weak reference to its page: the caller must keep the page
-object alive while it reads the text page (``ReferenceError`` otherwise).
+A page is rendered as displayed and OCRed into a one-page PDF with an invisible text layer
+(``pixmap.pdfocr_tobytes``), so rotated scans read upright and the rest of the engine (layout
+model included) treats the OCR text like any text layer. Keep the returned page alive while
+using its text page.
 """
 
 from __future__ import annotations
@@ -38,11 +40,6 @@ def language_installed(language: str) -> bool:
     if folder is None:
         return False
     return all(os.path.exists(os.path.join(folder, f"{lang}.traineddata")) for lang in language.split("+"))
-
-
-def ocr_textpage(page: Any, language: str = "eng", dpi: int = OCR_DPI) -> Any:
-    """An OCR text page of the whole page (keep ``page`` alive while using it)."""
-    return page.get_textpage_ocr(dpi=dpi, full=True, language=language, tessdata=tessdata())
 
 
 def upright_ocr_page(page: Any, language: str = "eng", dpi: int = OCR_DPI) -> Any:

@@ -64,16 +64,24 @@ def run_layout_model(page: Any) -> list[dict]:
     return list(raw)
 
 
-def model_regions(page: Any, lines: list[Line], words: list[tuple], raw: list[dict]) -> tuple[list[Region], list[str]]:
-    """Regions from the model's boxes, plus heuristic regions for lines no box holds."""
+def model_regions(
+    page: Any, lines: list[Line], words: list[tuple], raw: list[dict], scanned: bool = False
+) -> tuple[list[Region], list[str]]:
+    """Regions from the model's boxes, plus heuristic regions for lines no box holds.
+
+    On a ``scanned`` (OCRed) page a picture covering most of the page is the scan itself: dropped.
+    """
     warnings: list[str] = []
     regions: list[Region] = []
+    page_area = float(page.cropbox.width * page.cropbox.height)
     ruled: list[Table] | None = None  # find_tables on the whole page, only when the model saw a table
     for item in raw:
         bbox = tuple(float(v) for v in item["group_bbox"][:4])
         if bbox[2] - bbox[0] <= 1 or bbox[3] - bbox[1] <= 1:
             continue
         name = str(item.get("class_name", ""))
+        if scanned and name == "picture" and (bbox[2] - bbox[0]) * (bbox[3] - bbox[1]) > 0.6 * page_area:
+            continue
         label = model_label(name)
         if label is None:
             warnings.append(f"unknown layout class {name!r} read as paragraph")
@@ -98,7 +106,8 @@ def model_regions(page: Any, lines: list[Line], words: list[tuple], raw: list[di
     orphans = [ln for ln in lines if id(ln) not in taken]
     if orphans:
         kept.extend(text_regions(orphans, page_height=_height(page)))
-    kept.extend(vector_figures(page, kept))
+    if not scanned:
+        kept.extend(vector_figures(page, kept))
     return kept, warnings
 
 
