@@ -1,8 +1,8 @@
 """The JSON Schema (draft 2020-12) of docparse's JSON output (``render_json`` / ``Document.to_dict``).
 
-``document_schema()`` is the source of truth; ``docparse/schema/document.schema.json`` is the
+``document_schema()`` is the source of truth; ``docparse/document.schema.json`` is the
 published copy (shipped in the wheel, printed by ``docparse schema``), regenerated with
-``python -m docparse.schema > docparse/schema/document.schema.json``; a test keeps the two equal.
+``python -m docparse.schema > docparse/document.schema.json``; a test keeps the two equal.
 The ``$id`` carries the schema version, so a consumer can tell which model a file follows.
 
 Only a small set of keywords is used (type, properties, required, additionalProperties, items,
@@ -140,7 +140,7 @@ def document_schema() -> dict[str, Any]:
 
 
 def schema_json() -> str:
-    """The schema as published (``docparse/schema/document.schema.json``)."""
+    """The schema as published (``docparse/document.schema.json``)."""
     return json.dumps(document_schema(), indent=2, ensure_ascii=False) + "\n"
 
 

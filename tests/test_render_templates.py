@@ -50,7 +50,7 @@ def test_package_data_globs_cover_the_template_files() -> None:
     globs = data["docparse.templates"]
     for name in TEMPLATE_FILES:
         assert any(Path(name).match(g) for g in globs), name
-    assert "schema/*.json" in data["docparse"]
+    assert "*.schema.json" in data["docparse"]
 
 
 @pytest.mark.slow
@@ -75,5 +75,5 @@ def test_wheel_contains_templates_and_schema(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in TEMPLATE_FILES:
         assert f"docparse/templates/{name}" in names
-    assert "docparse/schema/document.schema.json" in names
+    assert "docparse/document.schema.json" in names
     assert "docparse/render/html.py" in names

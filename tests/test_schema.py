@@ -88,8 +88,8 @@ def sample_json() -> dict[str, Any]:
 
 
 def test_published_file_matches_code() -> None:
-    published = resources.files("docparse").joinpath("schema/document.schema.json").read_text(encoding="utf-8")
-    assert published == schema_json(), "regenerate: python -m docparse.schema > docparse/schema/document.schema.json"
+    published = resources.files("docparse").joinpath("document.schema.json").read_text(encoding="utf-8")
+    assert published == schema_json(), "regenerate: python -m docparse.schema > docparse/document.schema.json"
     assert json.loads(published) == document_schema()
 
 
