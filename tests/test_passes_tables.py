@@ -76,3 +76,13 @@ def test_table_over_three_pages_has_one_head() -> None:
 def test_merge_html_keeps_differing_first_row() -> None:
     merged, dropped = merge_html(TABLE_HEAD.format(row("a", "1", "2")), f"<table>{row('b', '3', '4')}</table>")
     assert not dropped and merged.count("<tr>") == 3 and "<td>b</td>" in merged
+
+
+def test_continuation_first_row_taken_for_a_header_becomes_data():
+    from docparse.passes.tables import merge_html
+
+    head = "<table><tr><th>Site</th><th>Week</th></tr><tr><td>S01</td><td>5</td></tr></table>"
+    tail = "<table><tr><th>S09</th><th>7</th></tr><tr><td>S09</td><td>8</td></tr></table>"
+    merged, dropped = merge_html(head, tail)
+    assert not dropped
+    assert merged.count("<th>") == 2 and "<td>S09</td><td>7</td>" in merged

@@ -81,6 +81,11 @@ def merge_html(head_html: str, tail_html: str) -> tuple[str, bool]:
     if head_rows and tail_rows and _row_key(head_rows[0]) == _row_key(tail_rows[0]):
         tail_rows = tail_rows[1:]
         dropped = True
+    elif head_rows and tail_rows and any(c.name == "th" for c in _cells(head_rows[0])):
+        # The head already has its header; a different first row of the continuation is data
+        # that the engine took for a header (nothing marks it as such on a continued page).
+        for cell in _cells(tail_rows[0]):
+            cell.name = "td"
     # Rows go into the head's last row group (its <tbody>, or the table itself).
     bodies = head.find_all("tbody", recursive=False)
     container = bodies[-1] if bodies else head
