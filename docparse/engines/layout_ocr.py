@@ -8,10 +8,13 @@ using its text page.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
-from typing import Any
+import sys
+import tempfile
+from typing import Any, Iterator
 
 OCR_DPI = 200  # ~97% word recall on clean scans; 300 dpi costs twice the time for little more
 
@@ -51,6 +54,30 @@ def upright_ocr_page(page: Any, language: str = "eng", dpi: int = OCR_DPI) -> An
     import pymupdf
 
     pix = page.get_pixmap(dpi=dpi)
-    data = pix.pdfocr_tobytes(compress=True, language=language, tessdata=tessdata())
+    with quiet_native_stderr():  # Tesseract prints "Line cannot be recognized!!" and the like
+        data = pix.pdfocr_tobytes(compress=True, language=language, tessdata=tessdata())
     doc = pymupdf.open("pdf", data)
     return doc[0]
+
+
+@contextlib.contextmanager
+def quiet_native_stderr() -> Iterator[None]:
+    """Silence what native code (Tesseract) writes straight to file descriptor 2.
+
+    Its diagnostics are noise to a user watching a progress bar; Python's own ``sys.stderr`` is
+    flushed first and restored after, so our warnings and errors still show.
+    """
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, ValueError, OSError):  # no real stderr (captured by a test runner)
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), fd)
+        try:
+            yield
+        finally:
+            os.dup2(saved, fd)
+            os.close(saved)
