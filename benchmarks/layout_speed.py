@@ -3,9 +3,9 @@
     .venv/bin/python benchmarks/layout_speed.py                 # every PDF under ../shared/corpus
     .venv/bin/python benchmarks/layout_speed.py samples/*.pdf   # or the files given
 
-Each tool runs in its own subprocess (pymupdf4llm switches global layout state; a fresh process
-also counts each tool's own start-up once), over the same files in the same order. Prints a
-table and writes it to benchmarks/SPEED.md.
+Each tool runs in its own long-lived subprocess (pymupdf4llm switches global layout state), and
+the tools take turns file by file, so a change in machine load hits all of them alike. Start-up
+(imports, model loading) is not counted. Prints a table and writes it to benchmarks/SPEED.md.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ TOOLS = {
 }
 
 
-def worker(tool: str, files: list[str]) -> None:
-    """Convert each file with one tool; print one JSON line per file."""
+def worker(tool: str) -> None:
+    """Convert each file named on stdin with one tool; answer one JSON line per file."""
     import pymupdf
 
     if tool.startswith("docparse"):
@@ -43,7 +43,11 @@ def worker(tool: str, files: list[str]) -> None:
         import pymupdf4llm
 
         pymupdf4llm.use_layout(tool == "p4l-layout")
-    for f in files:
+    print(json.dumps({"ready": tool}), flush=True)
+    for line in sys.stdin:
+        f = line.strip()
+        if not f:
+            continue
         with pymupdf.open(f) as d:
             pages = d.page_count
         start = time.perf_counter()
@@ -66,30 +70,44 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true", help="print the table only")
     args = ap.parse_args()
     if args.worker:
-        worker(args.worker, args.files)
+        worker(args.worker)
         return
     files = args.files or sorted(str(p) for p in CORPUS.rglob("*.pdf"))
     if not files:
         sys.exit("no PDFs given and ../shared/corpus has none")
 
-    rows = []
-    for label, tool in TOOLS.items():
-        start = time.perf_counter()
-        proc = subprocess.run(
-            [sys.executable, __file__, "--worker", tool, *files], capture_output=True, text=True, cwd=REPO
+    procs = {
+        label: subprocess.Popen(
+            [sys.executable, __file__, "--worker", tool], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, text=True, cwd=REPO,
         )
-        wall = time.perf_counter() - start
-        recs = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+        for label, tool in TOOLS.items()
+    }
+    for proc in procs.values():
+        _read_json(proc)  # wait until each tool has started
+    records: dict[str, list[dict]] = {label: [] for label in TOOLS}
+    walls: dict[str, float] = {label: 0.0 for label in TOOLS}
+    for f in files:
+        for label, proc in procs.items():
+            start = time.perf_counter()
+            proc.stdin.write(f + "\n")
+            proc.stdin.flush()
+            rec = _read_json(proc) or {"file": f, "pages": 0, "seconds": 0.0, "error": "worker died"}
+            walls[label] += time.perf_counter() - start
+            records[label].append(rec)
+    for proc in procs.values():
+        proc.stdin.close()
+        proc.wait()
+    rows = []
+    for label in TOOLS:
+        recs = records[label]
         ok = [r for r in recs if not r["error"]]
-        pages = sum(r["pages"] for r in ok)
-        secs = sum(r["seconds"] for r in ok)
-        rows.append((label, len(recs), len(recs) - len(ok), pages, secs, wall))
-        if proc.returncode:
-            print(f"{label}: worker exited {proc.returncode}: {proc.stderr[-500:]}", file=sys.stderr)
+        rows.append((label, len(recs), len(recs) - len(ok), sum(r["pages"] for r in ok),
+                     sum(r["seconds"] for r in ok), walls[label]))
 
     base = next((r for r in rows if r[0].startswith("pymupdf4llm.to_markdown (layout")), None)
     lines = [
-        "| tool | files | failed | pages | seconds (converting) | pages/s | vs pymupdf4llm layout | wall s (incl. start-up) |",
+        "| tool | files | failed | pages | seconds (converting) | pages/s | vs pymupdf4llm layout | wall s |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for label, n, failed, pages, secs, wall in rows:
@@ -104,11 +122,19 @@ def main() -> None:
             "# Layout engine speed\n\n"
             f"Command: `{cmd}` ({len(files)} PDFs; {time.strftime('%Y-%m-%d')}; "
             f"{platform.processor() or platform.machine()}, {_cores()} cores, CPU only).\n\n"
-            "Pages per second over the converting time of the files that converted (start-up excluded, "
-            "wall time beside it). docparse's time includes rendering Markdown, HTML and JSON.\n\n"
+            "Pages per second over the converting time of the files that converted (start-up excluded). "
+            "The tools take turns file by file. docparse's time includes rendering Markdown, HTML and JSON.\n\n"
             f"{table}\n",
             encoding="utf-8",
         )
+
+
+def _read_json(proc: subprocess.Popen) -> dict | None:
+    """The next JSON line a worker prints (other output skipped); None when it has exited."""
+    for line in proc.stdout:
+        if line.startswith("{"):
+            return json.loads(line)
+    return None
 
 
 def _cores() -> int:
