@@ -44,3 +44,21 @@ def test_unreadable_text_layer():
     assert not unreadable(good)
     assert unreadable(bad)
     assert not unreadable(bad[:1])  # too little text to judge
+
+
+def test_narrow_gutter_between_columns_splits_rows():
+    # two columns 9 pt apart (closer than the 12 pt gap that glues pieces of one row)
+    pieces = []
+    for i in range(4):
+        y = 50 + 12 * i
+        pieces += [_piece(72, 312, y, f"left {i} "), _piece(321, 561, y, f"right {i}")]
+    lines = merge_rows(pieces)
+    assert [ln.text.strip() for ln in lines] == [t for i in range(4) for t in (f"left {i}", f"right {i}")]
+    assert all(ln.bbox[2] <= 312 or ln.bbox[0] >= 321 for ln in lines)
+
+
+def test_a_lone_wide_gap_is_not_a_gutter():
+    rows = [[_piece(72, 300, 50, "A full line of text")], [_piece(72, 150, 62, "Left"), _piece(158, 300, 62, "right")]]
+    rows.append([_piece(72, 300, 74, "Another full line")])
+    lines = merge_rows([p for row in rows for p in row])
+    assert [ln.text for ln in lines] == ["A full line of text", "Left right", "Another full line"]

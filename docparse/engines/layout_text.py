@@ -173,7 +173,7 @@ def merge_rows(pieces: list[Line]) -> list[Line]:
         else:
             rows.append([piece])
     lines = []
-    for row in rows:
+    for row in split_gutters(rows):
         text = "".join(p.text for p in row)
         rtl = is_rtl(text)
         row.sort(key=lambda p: p.bbox[0], reverse=rtl)
@@ -183,6 +183,44 @@ def merge_rows(pieces: list[Line]) -> list[Line]:
         lines.append(Line(bbox=_union([p.bbox for p in row]), spans=spans, rtl=rtl))
     lines.sort(key=lambda ln: (ln.bbox[1], ln.bbox[0]))
     return lines
+
+
+def split_gutters(rows: list[list[Line]], reach: int = 6, min_rows: int = 3) -> list[list[Line]]:
+    """Rows cut where a column gutter runs through them.
+
+    Two columns whose gutter is narrower than the gap ``_near`` accepts come back glued row by
+    row. A wide gap inside a row is a gutter when rows close above or below (``reach`` rows)
+    have a gap at the same x: ``min_rows`` rows in all. Word gaps never line up like that.
+    """
+    gaps = [_wide_gaps(row) for row in rows]
+    out: list[list[Line]] = []
+    for i, row in enumerate(rows):
+        cuts = []
+        for k, a, b in gaps[i]:
+            near = gaps[max(0, i - reach) : i] + gaps[i + 1 : i + 1 + reach]
+            if 1 + sum(any(min(b, b2) - max(a, a2) > 0 for _, a2, b2 in other) for other in near) >= min_rows:
+                cuts.append(k)
+        if not cuts:
+            out.append(row)
+            continue
+        ordered = sorted(row, key=lambda p: p.bbox[0])
+        for start, end in zip([0] + cuts, cuts + [len(ordered)]):
+            out.append(ordered[start:end])
+    return out
+
+
+def _wide_gaps(row: list[Line], share: float = 0.5) -> list[tuple[int, float, float]]:
+    """(index of the piece after the gap, gap start, gap end) for gaps wider than ``share`` of the
+    font size between the row's pieces, left to right."""
+    ordered = sorted(row, key=lambda p: p.bbox[0])
+    out = []
+    reach = ordered[0].bbox[2]
+    for k in range(1, len(ordered)):
+        piece = ordered[k]
+        if piece.bbox[0] - reach > share * max(piece.size, ordered[k - 1].size, 1.0):
+            out.append((k, reach, piece.bbox[0]))
+        reach = max(reach, piece.bbox[2])
+    return out
 
 
 def _spaced(row: list[Line]) -> list[Span]:
