@@ -110,3 +110,40 @@ def test_numbered_bold_line_is_a_heading_and_one_title_per_page():
     labels = {r.lines[0].text: r.label for r in text_regions(lines, page_height=842)}
     assert labels["Big Title"] is Label.TITLE and labels["Also Big"] is Label.HEADING
     assert labels["1. Introduction"] is Label.HEADING
+
+
+def _two_column_page():
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    for i in range(8):
+        y = 100 + 14 * i
+        page.insert_text((72, y), f"Left column prose, line {i} of the text", fontsize=10)
+        page.insert_text((330, y), f"Right column prose, line {i} of the text", fontsize=10)
+    return doc, page
+
+
+def test_one_model_box_over_two_columns_is_read_column_by_column():
+    from docparse.engines.layout_regions import model_regions
+    from docparse.engines.layout_text import extract_lines
+
+    doc, page = _two_column_page()
+    lines = extract_lines(page)
+    raw = [{"class_name": "text", "group_bbox": (60, 80, 560, 220)}]  # one box over both columns
+    regions, _ = model_regions(page, lines, page.get_text("words"), raw, scanned=True)
+    texts = [r for r in regions if r.lines]
+    assert len(texts) >= 2
+    assert all(r.bbox[2] < 320 or r.bbox[0] > 320 for r in texts)  # no region crosses the gutter
+    assert sum(len(r.lines) for r in texts) == 16
+
+
+def test_key_value_lines_are_not_prose_columns():
+    from docparse.engines.layout_columns import spans_columns
+
+    pairs = [_line(72, 100 + 14 * i, f"Key {i}", width=30) for i in range(5)]
+    pairs += [_line(300, 100 + 14 * i, "value" if i % 2 else "a longer value here", width=40 + 60 * (i % 2 == 0)) for i in range(5)]
+    prose = [_line(72, 100 + 14 * i, "x" * 40, width=200) for i in range(5)]
+    prose += [_line(300, 100 + 14 * i, "y" * 40, width=200) for i in range(5)]
+    assert not spans_columns(pairs)
+    assert spans_columns(prose)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from docparse.document import Label
+from docparse.engines.layout_columns import spans_columns
 from docparse.engines.layout_labels import is_page_number, model_label, numbering_depth, starts_with_marker
 from docparse.engines.layout_tables import Table, find_table, model_table
 from docparse.engines.layout_text import Line, lines_in, union
@@ -100,6 +101,9 @@ def model_regions(
                 region.label, region.table, region.source_class = Label.PARAGRAPH, None, "table-as-text"
         regions.append(region)
     _assign_lines(regions, lines)
+    for region in regions:
+        if region.label in (Label.PARAGRAPH, Label.LIST) and spans_columns(region.lines):
+            region.source_class = "text-columns"  # one box over several columns: not a paragraph
     regions = _reread_as_text(regions, _height(page))
     kept = [r for r in regions if r.lines or r.label in (Label.TABLE, Label.IMAGE, Label.FORMULA)]
     taken = {id(ln) for r in kept for ln in r.lines}
@@ -131,7 +135,7 @@ def plausible_table(table: Table | None) -> bool:
 def _reread_as_text(regions: list[Region], page_height: float) -> list[Region]:
     out: list[Region] = []
     for region in regions:
-        if region.source_class == "table-as-text":
+        if region.source_class in ("table-as-text", "text-columns"):
             out.extend(text_regions(region.lines, page_height))
         else:
             out.append(region)
