@@ -44,3 +44,15 @@ def test_right_to_left_columns():
 def test_page_direction():
     assert page_is_rtl(["שלום עולם", "مرحبا بالعالم"])
     assert not page_is_rtl(["Hello world", "R and Python"])
+
+
+def test_side_heading_is_read_where_it_stands():
+    # a heading set in the left margin, beside a single text column under a page heading
+    top = (65, 74, 151, 91)
+    intro = (137, 130, 548, 200)
+    second = (137, 215, 546, 260)
+    side = (65, 288, 125, 300)
+    after = (137, 320, 547, 342)
+    bio = (263, 376, 542, 517)
+    boxes = [bio, side, after, top, second, intro]
+    assert [boxes[i] for i in reading_order(boxes)] == [top, intro, second, side, after, bio]

@@ -5,7 +5,8 @@ A recursive cut on the region boxes:
    the other (left to right; right to left on right-to-left pages);
 2. otherwise cut the set at horizontal gaps into slabs, and glue consecutive slabs back into
    groups while the group still has a common gutter. A full-width title or table ends a group,
-   so a two-column part above it is read column by column before the part below it;
+   so a two-column part above it is read column by column before the part below it; a narrow
+   slab beside a one-column group (a side heading) starts a group of its own;
 3. a set that cannot be cut is read top to bottom, then by x.
 """
 
@@ -36,13 +37,28 @@ def _order(idx: list[int], boxes: list[BBox], rtl: bool) -> list[int]:
         return sorted(idx, key=lambda i: (boxes[i][1], -boxes[i][2] if rtl else boxes[i][0]))
     groups: list[list[int]] = []
     for slab in slabs:
-        if groups and len(_split(groups[-1] + slab, boxes, axis=0)) > 1:
+        if groups and len(_split(groups[-1] + slab, boxes, axis=0)) > 1 and not _side_note(groups[-1], slab, boxes):
             groups[-1] = groups[-1] + slab
         else:
             groups.append(slab)
     if len(groups) == 1:  # cannot happen (step 1 would have split); keep slabs to be safe
         groups = slabs
     return [i for g in groups for i in _order(g, boxes, rtl)]
+
+
+def _side_note(group: list[int], slab: list[int], boxes: list[BBox]) -> bool:
+    """A narrow slab beside a one-column group: a side heading or margin note, read in turn.
+
+    Two columns glued slab by slab have slabs about as wide as the group; a heading set in the
+    left margin of a single text column is much narrower than the text beside it.
+    """
+    if len(_split(group, boxes, axis=0)) > 1 or len(_split(slab, boxes, axis=0)) > 1:
+        return False
+
+    def width(idx: list[int]) -> float:
+        return max(boxes[i][2] for i in idx) - min(boxes[i][0] for i in idx)
+
+    return width(slab) < 0.5 * width(group)
 
 
 def _split(idx: list[int], boxes: list[BBox], axis: int) -> list[list[int]]:
