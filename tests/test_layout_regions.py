@@ -147,3 +147,19 @@ def test_key_value_lines_are_not_prose_columns():
     prose += [_line(300, 100 + 14 * i, "y" * 40, width=200) for i in range(5)]
     assert not spans_columns(pairs)
     assert spans_columns(prose)
+
+
+def test_background_picture_does_not_block_columns():
+    from docparse.engines.layout_blocks import build_blocks
+
+    def para(x0, y, x1, text):
+        ln = _line(x0, y, text, width=x1 - x0)
+        return Region(bbox=ln.bbox, label=Label.PARAGRAPH, lines=[ln])
+
+    background = Region(bbox=(0, 200, 612, 792), label=Label.IMAGE)
+    left = [para(27, 240 + 60 * i, 127, f"left {i}") for i in range(3)]
+    right = [para(153, 243 + 60 * i, 414, f"right {i}") for i in range(3)]
+    blocks = build_blocks([right[1], background, left[2], right[0], left[0], right[2], left[1]], 0)
+    body = sorted((b for b in blocks if b.order is not None), key=lambda b: b.order)
+    assert [b.text for b in body if b.text] == [f"left {i}" for i in range(3)] + [f"right {i}" for i in range(3)]
+    assert body[0].label is Label.IMAGE  # read just before the first region it holds

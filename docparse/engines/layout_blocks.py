@@ -30,7 +30,7 @@ def build_blocks(
     body = [r for r in regions if r.label not in FURNITURE_LABELS]
     furniture = sorted((r for r in regions if r.label in FURNITURE_LABELS), key=lambda r: (r.bbox[1], r.bbox[0]))
     rtl = page_is_rtl([ln.text for r in body for ln in r.lines])
-    ordered = [body[i] for i in reading_order([r.bbox for r in body], rtl=rtl)]
+    ordered = _order_body(body, rtl)
 
     groups: list[list[Region]] = []  # consecutive list regions make one list block
     for region in ordered:
@@ -50,6 +50,24 @@ def build_blocks(
     _set_heading_levels(blocks)
     _link_captions(blocks)
     return blocks
+
+
+def _order_body(body: list[Region], rtl: bool) -> list[Region]:
+    """Body regions in reading order; a picture behind other regions (a page background holding
+    two or more of them) is left out of the column cuts it would block, and read just before the
+    first region it holds."""
+    behind = [r for r in body if r.label is Label.IMAGE and sum(_holds(r.bbox, o.bbox) for o in body if o is not r) >= 2]
+    front = [r for r in body if not any(r is b for b in behind)]
+    ordered = [front[i] for i in reading_order([r.bbox for r in front], rtl=rtl)]
+    for back in behind:
+        at = next((k for k, r in enumerate(ordered) if _holds(back.bbox, r.bbox)), len(ordered))
+        ordered.insert(at, back)
+    return ordered
+
+
+def _holds(outer: BBox, inner: BBox) -> bool:
+    cx, cy = (inner[0] + inner[2]) / 2, (inner[1] + inner[3]) / 2
+    return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
 
 
 def _block(
