@@ -62,3 +62,27 @@ def test_a_lone_wide_gap_is_not_a_gutter():
     rows.append([_piece(72, 300, 74, "Another full line")])
     lines = merge_rows([p for row in rows for p in row])
     assert [ln.text for ln in lines] == ["A full line of text", "Left right", "Another full line"]
+
+
+def _chars(text, x0, y, w=10.0, h=20.0):
+    return [{"c": c, "bbox": (x0 + i * w, y, x0 + (i + 1) * w, y + h)} for i, c in enumerate(text)]
+
+
+def test_ocr_rows_cut_at_gutters_whatever_size_tesseract_reports():
+    from docparse.engines.layout_text import _ocr_pieces
+
+    # Tesseract's text layer reports size 90 for a row of 20-point-high characters
+    chars = _chars("left column ", 100, 50) + _chars("right", 100 + 12 * 10 + 40, 50)
+    pieces = _ocr_pieces([{"size": 90.0, "chars": chars}])
+    assert [p[0].text for p in pieces] == ["left column", "right"]
+    assert pieces[0][0].bbox[2] == 100 + 11 * 10  # the trailing space is not part of the box
+    assert 14 <= pieces[0][0].size <= 18  # from the characters' height
+
+
+def test_ocr_sizes_snap_to_the_body_size():
+    from docparse.engines.layout_text import snap_sizes
+
+    rows = [_piece(72, 300, 50 + 14 * i, f"row {i}", size=s) for i, s in enumerate([10.0, 11.5, 9.0, 10.2, 20.0])]
+    snap_sizes(rows)
+    sizes = [r.spans[0].size for r in rows]
+    assert sizes[:4] == [sizes[0]] * 4 and sizes[4] == 20.0

@@ -22,6 +22,7 @@ FLAG_BOLD = 16
 
 _MONO_FONT = re.compile(r"mono|courier|consol|menlo|inconsolata|typewriter|cmtt|lmtt|sfmono", re.I)
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
+OCR_EM = 0.8  # font size / height of an OCR row's character boxes (Latin and CJK print)
 _RTL_CHAR = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 _LTR_CHAR = re.compile(r"[A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]")
 
@@ -126,27 +127,48 @@ def extract_lines(page: Any, textpage: Any = None, ocr: bool = False) -> list[Li
             if not spans or not "".join(s.text for s in spans).strip():
                 continue
             pieces.append(Line(bbox=_union([s.bbox for s in spans]), spans=spans))
+    if ocr:
+        snap_sizes(pieces)
     return merge_rows(pieces)
+
+
+def snap_sizes(pieces: list[Line], tolerance: float = 0.25) -> None:
+    """OCR sizes within ``tolerance`` of the page's median size become that size.
+
+    Sizes read from character boxes wobble from row to row (punctuation, accents, CJK glyphs);
+    left alone, the wobble splits paragraphs and turns body rows into footnotes or headings.
+    Clearly larger or smaller print keeps its size.
+    """
+    sizes = [s.size for p in pieces for s in p.spans]
+    if not sizes:
+        return
+    body = statistics.median(sizes)
+    for piece in pieces:
+        for span in piece.spans:
+            if abs(span.size - body) <= tolerance * body:
+                span.size = body
 
 
 def _ocr_pieces(raw_spans: list[dict]) -> list[list[Span]]:
     """OCR rows cut where the characters leave a wide gap: Tesseract runs rows across gutters.
 
-    OCR fonts say nothing about the print, so the spans carry no font name and no flags.
+    OCR fonts say nothing about the print, so the spans carry no font name and no flags, and
+    their size is taken from the height of the row's characters: the size Tesseract's text
+    layer reports swings from half to three times that on one page, and would hide gutters.
     """
     pieces: list[list[Span]] = []
     current: list[dict] = []
-    size = 10.0
+    heights = [c["bbox"][3] - c["bbox"][1] for raw in raw_spans for c in raw.get("chars", []) if c["c"].strip()]
+    size = OCR_EM * statistics.median(heights) if heights else 10.0
 
     def flush() -> None:
         text = "".join(c["c"] for c in current)
         if text.strip():
-            box = _union([tuple(c["bbox"]) for c in current])  # type: ignore[misc]
+            box = _union([tuple(c["bbox"]) for c in current if c["c"].strip()])  # type: ignore[misc]
             pieces.append([Span(text.strip(), box, "ocr", size, 0)])
         current.clear()
 
     for raw in raw_spans:
-        size = float(raw.get("size", size)) or size
         for ch in raw.get("chars", []):
             if current and ch["c"] != " ":
                 last = next((c for c in reversed(current) if c["c"] != " "), None)
