@@ -163,3 +163,14 @@ def test_background_picture_does_not_block_columns():
     body = sorted((b for b in blocks if b.order is not None), key=lambda b: b.order)
     assert [b.text for b in body if b.text] == [f"left {i}" for i in range(3)] + [f"right {i}" for i in range(3)]
     assert body[0].label is Label.IMAGE  # read just before the first region it holds
+
+
+def test_first_line_indents_start_paragraphs_hanging_indents_do_not():
+    from docparse.engines.layout_regions import split_indented
+
+    # two paragraphs without space between them, each opening with a two-em indent
+    book = [_line(92, 100, "x" * 30, width=300), _line(72, 112, "x" * 34, width=320), _line(72, 124, "x" * 10, width=100)]
+    book += [_line(92, 136, "y" * 30, width=300), _line(72, 148, "y" * 34, width=320), _line(72, 160, "y" * 34, width=320)]
+    assert [len(p) for p in split_indented(book)] == [3, 3]
+    hanging = [_line(72, 100, "z" * 34, width=320)] + [_line(92, 112 + 12 * i, "z" * 30, width=300) for i in range(3)]
+    assert [len(p) for p in split_indented(hanging)] == [4]

@@ -233,7 +233,26 @@ def cluster_lines(lines: list[Line]) -> list[list[Line]]:
             clusters.append([ln])
         else:
             home.append(ln)
-    return clusters
+    return [part for c in clusters for part in split_indented(c)]
+
+
+def split_indented(cluster: list[Line]) -> list[list[Line]]:
+    """A cluster cut before each first-line indent: a line set in by an em or more, whose next
+    line is back at the left edge (paragraphs without vertical space between them, as in most
+    CJK books). A hanging indent keeps every following line set in, so it is not cut."""
+    if len(cluster) < 3:
+        return [cluster]
+    left = min(ln.bbox[0] for ln in cluster)
+    parts: list[list[Line]] = [[cluster[0]]]
+    for i in range(1, len(cluster)):
+        ln = cluster[i]
+        em = max(ln.size, 1.0)
+        nxt = cluster[i + 1] if i + 1 < len(cluster) else None
+        if nxt is not None and ln.bbox[0] - left >= em and nxt.bbox[0] - left < 0.5 * em:
+            parts.append([ln])
+        else:
+            parts[-1].append(ln)
+    return parts
 
 
 def body_size(lines: list[Line]) -> float:
