@@ -329,3 +329,20 @@ def test_right_to_left_corpus_page(engine):
     text = "\n".join(b.text for b in sorted((b for b in out.blocks if b.order is not None), key=lambda b: b.order))
     # the first row of the page reads "تعتبر البرمجة بلغة R وPython" before "من الأدوات القوية"
     assert text.index("تعتبر البرمجة") < text.index("من األدوات القوية")
+
+
+def test_layout_model_survives_pymupdf4llm_switching_it_off(tmp_path):
+    """pymupdf4llm.use_layout(False) clears PyMuPDF's process-wide layout hook; we turn it back on."""
+    import pymupdf
+    import pymupdf4llm
+
+    from docparse.engines.layout_regions import run_layout_model
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_textbox(pymupdf.Rect(72, 72, 540, 300), "A paragraph of body text. " * 20, fontsize=11)
+    try:
+        pymupdf4llm.use_layout(False)
+        assert run_layout_model(page), "the layout model gave no regions"
+    finally:
+        pymupdf4llm.use_layout(True)

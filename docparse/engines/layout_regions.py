@@ -51,8 +51,14 @@ class Region:
 
 
 def load_layout_model() -> None:
-    """Import (and so activate) PyMuPDF's layout model; raises ImportError when unavailable."""
-    import pymupdf.layout  # noqa: F401  (activates page.get_layout)
+    """Activate PyMuPDF's layout model; raises ImportError when unavailable.
+
+    Activation is process-wide and can be undone by others (``pymupdf4llm.use_layout(False)``
+    clears it), so it is checked before every use; ``activate()`` is a no-op when already on.
+    """
+    import pymupdf.layout
+
+    pymupdf.layout.activate()
 
 
 def run_layout_model(page: Any) -> list[dict]:
