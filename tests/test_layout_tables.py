@@ -58,3 +58,63 @@ def test_model_table_spans_and_conflicts():
     assert '<th colspan="2">Head</th>' in table.html
     assert "<td>a b</td>" in table.html
     assert table.text.splitlines()[0] == "Head | X"
+
+
+def _statement_pdf_page():
+    """Four small statements laid out 2x2, each with a rule under (or a band around) its header."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=600, height=500)
+    for left in (40, 320):
+        for top, title in ((60, "Income"), (250, "Balance")):
+            name = f"{title}{left}"
+            rows = [[name, "2021", "2022", "2023"]] + [[f"item{i}", str(10 + i), str(20 + i), str(30 + i)] for i in range(10)]
+            for r, row in enumerate(rows):
+                for k, text in enumerate(row):
+                    page.insert_text((left + 4 + k * 60, top + 12 + r * 14), text, fontsize=9)
+            if top != 60:  # the lower tables open with a band: a rule above and below the header
+                page.draw_line((left, top), (left + 240, top), width=0.5)
+            page.draw_line((left, top + 15), (left + 240, top + 15), width=0.5)
+    return doc, page
+
+
+def test_one_box_over_four_ruled_tables_is_split_2x2():
+    from docparse.engines.layout_table_split import horizontal_rules, split_table_box
+
+    doc, page = _statement_pdf_page()
+    words = page.get_text("words")
+    box = (35, 50, 570, 420)
+    pieces = split_table_box(box, words, horizontal_rules(page, box))
+    assert len(pieces) == 4
+    for piece in pieces:
+        inside = [w[4] for w in words if piece[0] <= (w[0] + w[2]) / 2 <= piece[2] and piece[1] <= (w[1] + w[3]) / 2 <= piece[3]]
+        assert len([t for t in inside if t.startswith(("Income", "Balance"))]) == 1
+        assert len([t for t in inside if t.startswith("item")]) == 10
+    doc.close()
+
+
+def test_plain_gutters_and_single_header_rule_do_not_split():
+    from docparse.engines.layout_table_split import split_table_box
+
+    words = [_word(10 + k * 100, 10 + r * 14, 50 + k * 100, 20 + r * 14, f"c{r}{k}") for r in range(8) for k in range(4)]
+    box = (0, 0, 400, 130)
+    assert split_table_box(box, words, []) == [box]  # no rules: gutters are column gaps
+    assert split_table_box(box, words, [(23.0, 5.0, 395.0)]) == [box]  # a header rule across all columns
+
+
+def test_model_table_clipped_to_one_piece_is_renumbered():
+    info = lambda i, r0, r1, c0, c1: SimpleNamespace(  # noqa: E731
+        bbox_idx=i, row_start=r0, row_end=r1, col_start=c0, col_end=c1, text=""
+    )
+    boxes = [(0, 0, 50, 10), (50, 0, 100, 10), (200, 0, 250, 10), (250, 0, 300, 10), (200, 10, 250, 20), (250, 10, 300, 20)]
+    region = {
+        "group_bbox": [0, 0, 300, 20],
+        "bboxes": boxes,
+        "table_cells": [info(0, 0, 1, 0, 1), info(1, 0, 1, 1, 2), info(2, 0, 1, 3, 4), info(3, 0, 1, 4, 5),
+                        info(4, 1, 2, 3, 4), info(5, 1, 2, 4, 5)],
+    }
+    words = [_word(b[0] + 5, b[1] + 2, b[0] + 30, b[3] - 2, f"w{i}") for i, b in enumerate(boxes)]
+    table = model_table(region, words, clip=(190, 0, 300, 20))
+    assert table is not None and (table.n_rows, table.n_cols) == (2, 2)
+    assert table.text.splitlines() == ["w2 | w3", "w4 | w5"]

@@ -20,6 +20,7 @@ from typing import Any
 from docparse.document import Label
 from docparse.engines.layout_columns import spans_columns
 from docparse.engines.layout_labels import is_page_number, model_label, numbering_depth, starts_with_marker
+from docparse.engines.layout_table_split import horizontal_rules, split_table_box
 from docparse.engines.layout_tables import Table, find_table, model_table
 from docparse.engines.layout_text import Line, lines_in, union
 
@@ -102,6 +103,10 @@ def model_regions(
                 region.table = match
                 region.bbox = union([bbox, match.bbox])  # type: ignore[list-item]
             else:
+                pieces = split_table_box(bbox, words, horizontal_rules(page, bbox))  # type: ignore[arg-type]
+                if len(pieces) > 1:  # one model box over several tables: one region per table
+                    regions.extend(_table_pieces(item, words, pieces, name))
+                    continue
                 region.table = model_table(item, words)
             if not plausible_table(region.table):  # prose the model took for a table: re-read as text
                 region.label, region.table, region.source_class = Label.PARAGRAPH, None, "table-as-text"
@@ -119,6 +124,18 @@ def model_regions(
     if not scanned:
         kept.extend(vector_figures(page, kept))
     return kept, warnings
+
+
+def _table_pieces(item: dict, words: list[tuple], pieces: list[BBox], name: str) -> list[Region]:
+    """One table region per piece of a split model box (prose pieces are re-read as text)."""
+    out = []
+    for piece in pieces:
+        table = model_table(item, words, clip=piece)
+        region = Region(bbox=piece, label=Label.TABLE, table=table, source_class=name)
+        if table is None or not plausible_table(table):
+            region.label, region.table, region.source_class = Label.PARAGRAPH, None, "table-as-text"
+        out.append(region)
+    return out
 
 
 def plausible_table(table: Table | None) -> bool:

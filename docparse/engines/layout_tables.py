@@ -173,32 +173,75 @@ def find_table(page: Any, clip: BBox | None, words: list[tuple]) -> list[Table]:
     return tables
 
 
-def model_table(region: dict, words: list[tuple]) -> Table | None:
-    """A table from the layout model's ``table_cells`` (row/col start and end per cell)."""
+def model_table(region: dict, words: list[tuple], clip: BBox | None = None) -> Table | None:
+    """A table from the layout model's ``table_cells`` (row/col start and end per cell).
+
+    With ``clip``, only the cells whose box centre lies in it, renumbered from row and column 0
+    (one table of several the model's box holds).
+    """
     infos = region.get("table_cells") or []
     raw_boxes = region.get("bboxes") or []
     if not infos:
         return None
-    cells: dict[tuple[int, int], Cell] = {}
-    n_rows = n_cols = 0
+    placed = []
     for info in infos:
-        r0, r1 = int(info.row_start), max(int(info.row_end), int(info.row_start) + 1)
-        c0, c1 = int(info.col_start), max(int(info.col_end), int(info.col_start) + 1)
         idx = getattr(info, "bbox_idx", None)
         box = tuple(raw_boxes[idx]) if idx is not None and 0 <= idx < len(raw_boxes) else None
+        if clip is not None and (box is None or not _centre_inside(box, clip)):  # type: ignore[arg-type]
+            continue
+        placed.append((info, box))
+    if not placed:
+        return None
+    row_of = _renumber([int(i.row_start) for i, _ in placed], clip is not None)
+    col_of = _renumber([int(i.col_start) for i, _ in placed], clip is not None)
+    cells: dict[tuple[int, int], Cell] = {}
+    n_rows = n_cols = 0
+    for info, box in placed:
+        r0, r1 = row_of(int(info.row_start), int(info.row_end))
+        c0, c1 = col_of(int(info.col_start), int(info.col_end))
         text = words_text(words, box) if box else ""  # type: ignore[arg-type]
         if not text:
             text = " ".join(str(info.text or "").split())
         key = (r0, c0)
-        if key in cells:  # two pieces of text landed in one grid slot: keep both
-            if text:
-                cells[key].text = (cells[key].text + " " + text).strip()
+        if key in cells:  # two pieces of text landed in one grid slot: keep both, each word once
+            cell = cells[key]
+            if box is not None and cell.bbox is not None:
+                cell.bbox = _box_union(cell.bbox, box)  # type: ignore[arg-type]
+                text = words_text(words, cell.bbox) or (cell.text + " " + text)
+                cell.text = text.strip()
+            elif text and text not in cell.text:
+                cell.text = (cell.text + " " + text).strip()
             continue
         cells[key] = Cell(r0, c0, r1 - r0, c1 - c0, text, box)  # type: ignore[arg-type]
         n_rows, n_cols = max(n_rows, r1), max(n_cols, c1)
     cleaned = _drop_overlaps(list(cells.values()))
-    bbox = tuple(region["group_bbox"][:4])
+    bbox = tuple(clip) if clip is not None else tuple(region["group_bbox"][:4])
     return Table(bbox=bbox, cells=cleaned, n_rows=n_rows, n_cols=n_cols)  # type: ignore[arg-type]
+
+
+def _renumber(starts: list[int], compact: bool) -> Any:
+    """Map (start, end) grid positions onto the positions actually used, from 0, no gaps
+    (``compact``), or keep them as they are (end at least start + 1)."""
+    used = sorted(set(starts))
+    index = {v: i for i, v in enumerate(used)}
+
+    def span(start: int, end: int) -> tuple[int, int]:
+        if not compact:
+            return start, max(end, start + 1)
+        first = index[start]
+        last = sum(1 for v in used if v < max(end, start + 1))
+        return first, max(last, first + 1)
+
+    return span
+
+
+def _box_union(a: BBox, b: BBox) -> BBox:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+def _centre_inside(box: BBox, clip: BBox) -> bool:
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return clip[0] <= cx <= clip[2] and clip[1] <= cy <= clip[3]
 
 
 def _drop_overlaps(cells: list[Cell]) -> list[Cell]:
