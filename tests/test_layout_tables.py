@@ -118,3 +118,22 @@ def test_model_table_clipped_to_one_piece_is_renumbered():
     table = model_table(region, words, clip=(190, 0, 300, 20))
     assert table is not None and (table.n_rows, table.n_cols) == (2, 2)
     assert table.text.splitlines() == ["w2 | w3", "w4 | w5"]
+
+
+def test_overlapping_model_cells_read_each_word_once():
+    info = lambda i, r0, r1, c0, c1: SimpleNamespace(  # noqa: E731
+        bbox_idx=i, row_start=r0, row_end=r1, col_start=c0, col_end=c1, text="model text"
+    )
+    # a tall first-column cell over both rows overlaps the small cell of row 1 in column 0
+    boxes = [(0, 0, 100, 40), (100, 0, 200, 20), (50, 20, 100, 40), (100, 20, 200, 40)]
+    region = {
+        "group_bbox": [0, 0, 200, 40],
+        "bboxes": boxes,
+        "table_cells": [info(0, 0, 2, 0, 1), info(1, 0, 1, 1, 2), info(2, 1, 2, 0, 1), info(3, 1, 2, 1, 2)],
+    }
+    words = [_word(5, 5, 40, 15, "tall"), _word(60, 25, 90, 35, "small"), _word(110, 5, 150, 15, "a"),
+             _word(110, 25, 150, 35, "b")]
+    table = model_table(region, words)
+    assert table is not None
+    texts = [c.text for c in table.cells]
+    assert texts.count("small") == 1 and "tall small" not in texts and "tall" in texts

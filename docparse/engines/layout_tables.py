@@ -133,11 +133,27 @@ def grid_from_boxes(boxes: list[BBox], words: list[tuple], bbox: BBox, tol: floa
 
 def words_text(words: list[tuple], box: BBox) -> str:
     """Text of the words whose centre lies in ``box``, lines kept as rows."""
-    inside = [
-        w
-        for w in words
-        if box[0] - 1 <= (w[0] + w[2]) / 2 <= box[2] + 1 and box[1] - 1 <= (w[1] + w[3]) / 2 <= box[3] + 1
-    ]
+    return join_words([w for w in words if _holds(box, w)])
+
+
+def _holds(box: BBox, w: tuple) -> bool:
+    return box[0] - 1 <= (w[0] + w[2]) / 2 <= box[2] + 1 and box[1] - 1 <= (w[1] + w[3]) / 2 <= box[3] + 1
+
+
+def words_per_box(words: list[tuple], boxes: list[BBox | None]) -> list[list[tuple]]:
+    """Each word given to one box only: the smallest holding its centre (model cells overlap,
+    and a word read into two cells duplicates text)."""
+    out: list[list[tuple]] = [[] for _ in boxes]
+    areas = [(b[2] - b[0]) * (b[3] - b[1]) if b is not None else 0.0 for b in boxes]
+    for w in words:
+        holders = [i for i, b in enumerate(boxes) if b is not None and _holds(b, w)]
+        if holders:
+            out[min(holders, key=lambda i: areas[i])].append(w)
+    return out
+
+
+def join_words(inside: list[tuple]) -> str:
+    """Words as text, lines kept as rows."""
     if not inside:
         return ""
     inside.sort(key=lambda w: (w[5], w[6], w[7]) if len(w) >= 8 else (w[1], w[0]))
@@ -194,25 +210,28 @@ def model_table(region: dict, words: list[tuple], clip: BBox | None = None) -> T
         return None
     row_of = _renumber([int(i.row_start) for i, _ in placed], clip is not None)
     col_of = _renumber([int(i.col_start) for i, _ in placed], clip is not None)
+    own = words_per_box(words, [box for _, box in placed])  # type: ignore[misc]
     cells: dict[tuple[int, int], Cell] = {}
+    cell_words: dict[tuple[int, int], list[tuple]] = {}
     n_rows = n_cols = 0
-    for info, box in placed:
+    for (info, box), mine in zip(placed, own):
         r0, r1 = row_of(int(info.row_start), int(info.row_end))
         c0, c1 = col_of(int(info.col_start), int(info.col_end))
-        text = words_text(words, box) if box else ""  # type: ignore[arg-type]
-        if not text:
+        text = join_words(mine) if box else ""
+        if not text and not (box and any(_holds(box, w) for w in words)):  # no text layer here: the model's
             text = " ".join(str(info.text or "").split())
         key = (r0, c0)
         if key in cells:  # two pieces of text landed in one grid slot: keep both, each word once
             cell = cells[key]
             if box is not None and cell.bbox is not None:
                 cell.bbox = _box_union(cell.bbox, box)  # type: ignore[arg-type]
-                text = words_text(words, cell.bbox) or (cell.text + " " + text)
-                cell.text = text.strip()
+                cell_words[key] += mine
+                cell.text = join_words(cell_words[key]) or (cell.text + " " + text).strip()
             elif text and text not in cell.text:
                 cell.text = (cell.text + " " + text).strip()
             continue
         cells[key] = Cell(r0, c0, r1 - r0, c1 - c0, text, box)  # type: ignore[arg-type]
+        cell_words[key] = list(mine)
         n_rows, n_cols = max(n_rows, r1), max(n_cols, c1)
     cleaned = _drop_overlaps(list(cells.values()))
     bbox = tuple(clip) if clip is not None else tuple(region["group_bbox"][:4])
