@@ -32,7 +32,8 @@ def smart_resize(
 
     Same arithmetic as the reference image processor (transformers' ``smart_resize`` of
     Qwen2-VL), including Python's banker's rounding, so our boxes map back exactly as the model's
-    training data did.
+    training data did. ``qwen2_5_vl.processing.smart_resize`` is its twin on purpose: the model
+    package never imports docparse, and docparse must not import torch; a test keeps them equal.
     """
     if height <= 0 or width <= 0:
         raise OptionsError(f"image size must be positive, got {width}x{height}")

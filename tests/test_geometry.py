@@ -57,3 +57,21 @@ def test_iou():
     assert iou((0, 0, 10, 10), (0, 0, 10, 10)) == 1
     assert iou((0, 0, 10, 10), (5, 0, 15, 10)) == pytest.approx(1 / 3)
     assert iou((0, 0, 1, 1), (2, 2, 3, 3)) == 0
+
+
+def test_smart_resize_equals_the_model_packages_twin():
+    pytest.importorskip("torch")
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from qwen2_5_vl.processing import smart_resize as model_smart_resize
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.integers(28, 6000), st.integers(28, 6000), st.sampled_from([3136, 256 * 784]),
+           st.sampled_from([1280 * 784, 2048 * 784, 16384 * 784]))
+    def check(h, w, lo, hi):
+        if max(h, w) / min(h, w) > 200:
+            return
+        assert smart_resize(h, w, 28, lo, hi) == tuple(model_smart_resize(h, w, 28, lo, hi))
+
+    check()
