@@ -17,6 +17,7 @@ from docparse.document import EngineInfo, PageStatus
 from docparse.engines.base import PageInput, PageOutput, Timer
 from docparse.engines.layout_blocks import build_blocks
 from docparse.engines.layout_ocr import language_installed, tesseract_available, upright_ocr_page
+from docparse.engines.layout_orientation import detect_rotation, turned_copy, work_to_page
 from docparse.engines.layout_regions import (
     heuristic_regions,
     load_layout_model,
@@ -84,16 +85,14 @@ class LayoutEngine:
 
         lines = extract_lines(page) if self.ocr != "always" else []
         textpage = None
-        scale = (1.0, 1.0)  # work page -> displayed page points (an upright OCR copy may differ in size)
+        to_page = None  # work page -> displayed page points, when we work on an (upright) OCR copy
         need_ocr = self.ocr == "always" or (
             self.ocr == "auto" and (not inp.has_text_layer or not lines or unreadable(lines))
         )
         if need_ocr:
-            textpage, work, why = self._ocr(page, language)
+            textpage, work, why, to_page = self._ocr(page, language)
             if textpage is not None:
-                if work is not page:  # a rotated scan was OCRed upright, as displayed: work on that copy
-                    scale = (page.rect.width / work.rect.width, page.rect.height / work.rect.height)
-                    page = work
+                page = work  # the scan was OCRed upright, as displayed, into a copy: work on that
                 lines = extract_lines(page, textpage, ocr=True)
             elif why:
                 warnings.append(why)
@@ -117,12 +116,16 @@ class LayoutEngine:
         rotated = page.rotation % 360 != 0
 
         def to_display(b: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
-            if rotated:
+            if rotated or to_page is not None:
                 import pymupdf
 
-                r = pymupdf.Rect(b) * matrix
+                r = pymupdf.Rect(b)
+                if rotated:
+                    r = r * matrix
+                if to_page is not None:
+                    r = r * to_page
                 b = (r.x0, r.y0, r.x1, r.y1)
-            return (b[0] * scale[0], b[1] * scale[1], b[2] * scale[0], b[3] * scale[1])
+            return b
 
         extra = {"ocr": True} if textpage is not None else None
         blocks = build_blocks(regions, inp.index, to_display, extra)
@@ -133,23 +136,28 @@ class LayoutEngine:
                 warnings.append("no text layer and OCR is off (ocr='never'): the page has no text")
         return PageOutput(index=inp.index, blocks=blocks, status=status, warnings=warnings)
 
-    def _ocr(self, page: Any, language: str) -> tuple[Any, Any, str | None]:
-        """(OCR text page, the page it belongs to, None) or (None, None, why not).
+    def _ocr(self, page: Any, language: str) -> tuple[Any, Any, str | None, Any]:
+        """(OCR text page, the page it belongs to, None, matrix from that page to ``page``'s
+        displayed points) or (None, None, why not, None).
 
-        A rotated page is OCRed as displayed (upright) on a one-page copy, since Tesseract reads
-        the unrotated render sideways; the copy is returned so the caller keeps it alive.
+        The page is OCRed as displayed into a one-page copy, since Tesseract reads an unrotated
+        render of a /Rotate-d page sideways; a scan that is sideways even as displayed is turned
+        upright first (Tesseract's orientation detection). The copy is returned so the caller
+        keeps it alive.
         """
         if not tesseract_available():
             return None, None, (
                 "no text layer and Tesseract is not installed: install tesseract-ocr and "
                 f"tesseract-ocr-{language.split('+')[0]} to read scanned pages"
-            )
+            ), None
         if not language_installed(language):
-            return None, None, f"Tesseract language data for {language!r} is not installed; page not OCRed"
+            return None, None, f"Tesseract language data for {language!r} is not installed; page not OCRed", None
         try:
-            # OCR into a one-page copy with a real (invisible) text layer, as displayed: rotated
-            # scans read upright, and the layout model can run on the OCR text like on any PDF
-            work = upright_ocr_page(page, language)
-            return work.get_textpage(), work, None
+            turn = detect_rotation(page)
+            shown = turned_copy(page, turn) if turn else page
+            # OCR into a one-page copy with a real (invisible) text layer, as displayed: the
+            # layout model can then run on the OCR text like on any PDF
+            work = upright_ocr_page(shown, language)
+            return work.get_textpage(), work, None, work_to_page(work, shown, page)
         except Exception as exc:  # Tesseract errors must not fail the document
-            return None, None, f"OCR failed on this page ({type(exc).__name__}: {exc})"
+            return None, None, f"OCR failed on this page ({type(exc).__name__}: {exc})", None

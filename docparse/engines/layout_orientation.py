@@ -1,0 +1,83 @@
+"""Which way up a scanned page is: Tesseract's orientation detection (OSD).
+
+A scan fed in sideways or upside down (and not fixed by the PDF's /Rotate) reads as garbage to
+OCR. Tesseract's ``--psm 0`` mode guesses the page's orientation from the shapes of its letters;
+we trust a turn only when Tesseract is confident, because on pages with little or handwritten
+text it guesses (confidences below 1 on such pages, 2.8 and more on a sideways printed page).
+
+OSD needs the ``tesseract`` program and ``osd.traineddata`` (Debian's tesseract-ocr package
+brings both); without them every page counts as upright.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from typing import Any
+
+from docparse.engines.layout_ocr import language_installed, tessdata
+
+OSD_DPI = 100  # letter shapes at ~100 dpi are plenty for orientation; more only costs time
+MIN_CONFIDENCE = 2.0  # Tesseract's orientation confidence below which we keep the page as is
+OSD_TIMEOUT_S = 30.0
+
+
+def osd_available() -> bool:
+    return shutil.which("tesseract") is not None and language_installed("osd")
+
+
+def detect_rotation(page: Any, dpi: int = OSD_DPI) -> int:
+    """Clockwise degrees (0, 90, 180, 270) that turn ``page`` as displayed upright; 0 when unsure."""
+    if not osd_available():
+        return 0
+    try:
+        png = page.get_pixmap(dpi=dpi, colorspace="gray").tobytes("png")
+        result = subprocess.run(
+            ["tesseract", "stdin", "stdout", "--psm", "0", "--tessdata-dir", str(tessdata())],
+            input=png,
+            capture_output=True,
+            timeout=OSD_TIMEOUT_S,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError, ValueError, RuntimeError):
+        return 0  # orientation is a nicety: never fail the page over it
+    return parse_osd(result.stdout.decode("utf-8", "replace"))
+
+
+def parse_osd(report: str, min_confidence: float = MIN_CONFIDENCE) -> int:
+    """The rotation in Tesseract's OSD report ("Rotate: 90", "Orientation confidence: 2.84")."""
+    rotate = re.search(r"^Rotate:\s*(\d+)", report, re.MULTILINE)
+    confidence = re.search(r"^Orientation confidence:\s*([\d.]+)", report, re.MULTILINE)
+    if not rotate or not confidence:
+        return 0
+    degrees = int(rotate.group(1)) % 360
+    if degrees not in (90, 180, 270) or float(confidence.group(1)) < min_confidence:
+        return 0
+    return degrees
+
+
+def turned_copy(page: Any, degrees: int) -> Any:
+    """A one-page copy of ``page`` displayed turned by ``degrees`` more, clockwise.
+
+    Keep the returned page alive while using it (it holds its own document).
+    """
+    import pymupdf
+
+    doc = pymupdf.open()
+    doc.insert_pdf(page.parent, from_page=page.number, to_page=page.number)
+    copy = doc[0]
+    copy.set_rotation((page.rotation + degrees) % 360)
+    return copy
+
+
+def work_to_page(work: Any, shown: Any, page: Any) -> Any:
+    """The matrix from points on ``work`` (an OCR copy of ``shown`` as displayed) to ``page``'s
+    displayed points, where ``shown`` is ``page`` itself or a :func:`turned_copy` of it."""
+    import pymupdf
+
+    # the OCR copy has the displayed size of `shown`, up to rounding of the render
+    matrix = pymupdf.Matrix(shown.rect.width / work.rect.width, shown.rect.height / work.rect.height)
+    if shown is not page:  # undo the extra turn: shown displayed -> unrotated -> page displayed
+        matrix = matrix * ~shown.rotation_matrix * page.rotation_matrix
+    return matrix
