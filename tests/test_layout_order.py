@@ -56,3 +56,58 @@ def test_side_heading_is_read_where_it_stands():
     bio = (263, 376, 542, 517)
     boxes = [bio, side, after, top, second, intro]
     assert [boxes[i] for i in reading_order(boxes)] == [top, intro, second, side, after, bio]
+
+
+def _line(x0, y0, x1, text, size=9.0):
+    from docparse.engines.layout_text import Line, Span
+
+    bbox = (x0, y0, x1, y0 + size)
+    return Line(bbox=bbox, spans=[Span(text, bbox, "Helvetica", size, 0)])
+
+
+def test_banner_across_a_wide_gutter_is_read_side_by_side():
+    # one picture box over a banner: a publication name at the left, a section name far right;
+    # below it a narrow left column (side heading) and the main text column at the right
+    from docparse.document import Label
+    from docparse.engines.layout_blocks import build_blocks
+    from docparse.engines.layout_regions import Region
+
+    left = [_line(94, 138, 234, "IBM Systems Lab Services and Training"), _line(94, 147, 150, "Solution Brief")]
+    right = [_line(461, 138, 506, "Power Services")]
+    banner = Region(bbox=(94, 138, 506, 156), label=Label.IMAGE, lines=left + right)
+    side = Region(bbox=(145, 328, 189, 337), label=Label.HEADING, lines=[_line(145, 328, 189, "Highlights")])
+    title = Region(bbox=(280, 239, 464, 273), label=Label.TITLE, lines=[_line(280, 239, 464, "Center of Excellence", 24)])
+    body = Region(bbox=(280, 316, 488, 363), label=Label.PARAGRAPH, lines=[_line(280, 316, 488, "We build confident clients")])
+    blocks = build_blocks([body, side, banner, title], 0)
+    texts = [b.text for b in sorted(blocks, key=lambda b: b.order)]
+    assert texts == [
+        "IBM Systems Lab Services and Training\nSolution Brief",
+        "Highlights",
+        "Power Services",
+        "Center of Excellence",
+        "We build confident clients",
+    ]
+
+
+def test_side_by_side_keeps_numbers_rows_and_figures_whole():
+    from docparse.document import Label
+    from docparse.engines.layout_blocks import build_blocks
+    from docparse.engines.layout_columns import side_by_side
+    from docparse.engines.layout_regions import Region
+
+    # a figure with axis words far apart stays one picture
+    words = [_line(60, 150, 110, "Pressure"), _line(400, 300, 450, "Temperature")]
+    figure = Region(bbox=(50, 100, 500, 320), label=Label.IMAGE, lines=words)
+    assert len(build_blocks([figure], 0)) == 1
+
+    # a heading number set apart by a tab
+    assert len(side_by_side([_line(50, 100, 60, "3.6"), _line(120, 100, 220, "Sorption isotherm")])) == 1
+    # key / value rows read across
+    rows = [_line(50, 100 + 12 * k, 120, f"Name{k} field") for k in range(3)]
+    rows += [_line(300, 100 + 12 * k, 380, f"Value{k} here") for k in range(3)]
+    assert len(side_by_side(rows)) == 1
+    # words close together: one group
+    assert len(side_by_side([_line(50, 100, 200, "Some words"), _line(210, 100, 300, "more words")])) == 1
+    # a lone line at the far side of a band: two groups
+    band = [_line(50, 100, 200, "Publication name"), _line(50, 109, 120, "Second line"), _line(450, 100, 520, "Section name")]
+    assert [len(g) for g in side_by_side(band)] == [2, 1]

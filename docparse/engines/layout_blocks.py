@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Callable
 
 from docparse.document import FURNITURE_LABELS, Block, Label, ListItem, block_id
+from docparse.engines.layout_columns import side_by_side
 from docparse.engines.layout_labels import heading_levels, indent_levels, split_marker
 from docparse.engines.layout_order import page_is_rtl, reading_order
 from docparse.engines.layout_regions import Region
@@ -27,7 +28,7 @@ def build_blocks(
     extra_meta: dict | None = None,
 ) -> list[Block]:
     """Blocks of one page: body blocks in reading order (order 0..n-1), then furniture."""
-    body = [r for r in regions if r.label not in FURNITURE_LABELS]
+    body = [piece for r in regions if r.label not in FURNITURE_LABELS for piece in _side_by_side(r)]
     furniture = sorted((r for r in regions if r.label in FURNITURE_LABELS), key=lambda r: (r.bbox[1], r.bbox[0]))
     rtl = page_is_rtl([ln.text for r in body for ln in r.lines])
     ordered = _order_body(body, rtl)
@@ -63,6 +64,27 @@ def _order_body(body: list[Region], rtl: bool) -> list[Region]:
         at = next((k for k, r in enumerate(ordered) if _holds(back.bbox, r.bbox)), len(ordered))
         ordered.insert(at, back)
     return ordered
+
+
+_SPLIT_LABELS = (Label.PARAGRAPH, Label.HEADING, Label.TITLE)
+
+
+def _side_by_side(region: Region) -> list[Region]:
+    """A text region (or a picture that is only a band of text) whose lines stand apart across a
+    wide gutter, as one region per side: each side is read in its own column."""
+    lines = region.lines
+    if not lines or region.table is not None:
+        return [region]
+    if region.label is Label.IMAGE:
+        height = sorted(ln.bbox[3] - ln.bbox[1] for ln in lines)[len(lines) // 2]
+        if region.bbox[3] - region.bbox[1] > 3 * max(height, 1.0):
+            return [region]  # a real figure with words in it (labels, legends): one picture
+    elif region.label not in _SPLIT_LABELS:
+        return [region]
+    groups = side_by_side(lines)
+    if len(groups) == 1:
+        return [region]
+    return [Region(bbox=union(ln.bbox for ln in g), label=region.label, lines=g, source_class=region.source_class) for g in groups]
 
 
 def _holds(outer: BBox, inner: BBox) -> bool:

@@ -55,3 +55,48 @@ def spans_columns(lines: list[Line]) -> bool:
     height = statistics.median(max(ln.bbox[3] - ln.bbox[1], 1.0) for ln in lines)
     columns = columns_of(lines, max(MIN_GUTTER, height))
     return sum(is_prose_column(c) for c in columns) >= 2
+
+
+WIDE_GUTTER = 4.0  # font sizes: far wider than a word gap or a tab after a heading number
+WIDE_SHARE = 0.25  # of the region's width
+
+
+def side_by_side(lines: list[Line]) -> list[list[Line]]:
+    """A region's lines cut into x groups where a wide empty gutter separates them.
+
+    The layout model sometimes draws one box over things that only share a band of the page
+    (a publication name at the left of a banner, a section name at its right). A gutter of
+    ``WIDE_GUTTER`` font sizes and ``WIDE_SHARE`` of the region's width that no line crosses
+    separates them. Not cut: groups that are only a number or a marker (a heading number set
+    apart by a tab), and groups of two lines or more sharing rows (key/value pairs, a table
+    the model took for text), whose rows read across.
+    """
+    if len(lines) < 2:
+        return [lines]
+    size = statistics.median(max(ln.size, 1.0) for ln in lines)
+    width = max(ln.bbox[2] for ln in lines) - min(ln.bbox[0] for ln in lines)
+    groups = columns_of(lines, max(WIDE_GUTTER * size, WIDE_SHARE * width))
+    if len(groups) < 2:
+        return [lines]
+    if not all(any(len(w) >= 3 and w.isalpha() for w in _words(g)) for g in groups):
+        return [lines]
+    if min(len(g) for g in groups) >= 2 and _shared_rows(groups) >= 2:
+        return [lines]
+    return [sorted(g, key=lambda ln: (ln.bbox[1], ln.bbox[0])) for g in groups]
+
+
+def _words(lines: list[Line]) -> list[str]:
+    return [w for ln in lines for w in ln.text.split()]
+
+
+def _shared_rows(groups: list[list[Line]]) -> int:
+    """Lines of the first group that share their row with a line of another group."""
+    others = [ln for g in groups[1:] for ln in g]
+    count = 0
+    for ln in groups[0]:
+        for other in others:
+            overlap = min(ln.bbox[3], other.bbox[3]) - max(ln.bbox[1], other.bbox[1])
+            if overlap > 0.5 * min(ln.bbox[3] - ln.bbox[1], other.bbox[3] - other.bbox[1]):
+                count += 1
+                break
+    return count
