@@ -44,6 +44,25 @@ def test_footnotes_go_last_and_unordered_blocks_keep_position() -> None:
     assert [b.text for b in doc.pages[0].reading_order] == ["First.", "Second.", "1 Note."]
 
 
+def test_a_footnote_with_text_below_it_stays_where_it_is_read() -> None:
+    # a small heading the layout model took for a note, mid-column: read in place;
+    # the real note at the foot of the page still goes last
+    pages = [[
+        (Label.PARAGRAPH, FULL, (72, 100), "First."),
+        (Label.FOOTNOTE, (54.0, 200.0), (110, 120), "3.6. Sorption isotherm"),
+        (Label.PARAGRAPH, FULL, (130, 160), "Second."),
+        (Label.FOOTNOTE, (54.0, 280.0), (700, 712), "1 Note."),
+        (Label.PARAGRAPH, (300.0, 558.0), (690, 740), "Right column end."),
+    ]]
+    doc = doc_of(pages)
+    for k, b in enumerate(doc.pages[0].blocks):
+        b.order = k
+    order(doc)
+    assert [b.text for b in doc.pages[0].reading_order] == [
+        "First.", "3.6. Sorption isotherm", "Second.", "Right column end.", "1 Note."
+    ]
+
+
 def test_duplicate_orders_warn() -> None:
     doc = doc_of([[(Label.PARAGRAPH, FULL, (72, 100), "a"), (Label.PARAGRAPH, FULL, (110, 140), "b")]])
     for b in doc.pages[0].blocks:
