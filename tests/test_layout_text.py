@@ -86,3 +86,13 @@ def test_ocr_sizes_snap_to_the_body_size():
     snap_sizes(rows)
     sizes = [r.spans[0].size for r in rows]
     assert sizes[:4] == [sizes[0]] * 4 and sizes[4] == 20.0
+
+
+def test_small_label_beside_a_large_heading_is_its_own_line():
+    # "Chapter 1." in 7-point print a tab away from a 26-point heading: not one row of words
+    label = _piece(81, 115, 262, "Chapter 1.", size=7.0)
+    heading = _piece(137, 549, 255, "Securing and protecting", size=26.0)
+    assert sorted(ln.text for ln in merge_rows([heading, label])) == ["Chapter 1.", "Securing and protecting"]
+    # a note mark right after the large heading still joins its row
+    mark = _piece(550, 555, 255, "2", size=10.0)
+    assert [ln.text for ln in merge_rows([heading, mark])] == ["Securing and protecting2"]

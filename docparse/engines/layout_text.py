@@ -264,7 +264,12 @@ def _same_row(a: BBox, b: BBox) -> bool:
 
 
 def _near(row: list[Line], piece: Line) -> bool:
-    size = max(piece.size, row[0].size, 1.0)
+    """A gap narrow enough for a word space in the larger print; when one side is set in less
+    than half the other's size (a small label beside a large heading), the smaller print's
+    gap: a tab in front of a 26-point heading is no word space for 7-point words."""
+    big = max(piece.size, row[0].size, 1.0)
+    small = max(min(piece.size, row[0].size), 1.0)
+    size = small if big > 2 * small else big
     x0, x1 = min(p.bbox[0] for p in row), max(p.bbox[2] for p in row)
     gap = max(piece.bbox[0] - x1, x0 - piece.bbox[2])
     return gap < 1.2 * size
