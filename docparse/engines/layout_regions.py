@@ -20,6 +20,7 @@ from typing import Any
 from docparse.document import Label
 from docparse.engines.layout_columns import spans_columns
 from docparse.engines.layout_labels import is_page_number, model_label, numbering_depth, starts_with_marker
+from docparse.engines.layout_raster_tables import scanned_table
 from docparse.engines.layout_table_split import horizontal_rules, split_table_box
 from docparse.engines.layout_tables import Table, find_table, model_table
 from docparse.engines.layout_text import Line, lines_in, union
@@ -36,6 +37,7 @@ _CAPTION_STRICT = re.compile(
 )
 _MATH = re.compile(r"[=<>≤≥≈±×÷∑∫√∞∂∆∇∈∉⊂⊆∪∩→^]")
 _MODEL_LOCK = threading.Lock()  # the layout model keeps process-global state
+_GRIDDED = (Label.TABLE, Label.IMAGE)  # on scans, model regions whose ruled grid is read from pixels
 MARGIN = 0.075  # top/bottom share of the page where running headers and footers live
 
 
@@ -95,7 +97,12 @@ def model_regions(
             warnings.append(f"unknown layout class {name!r} read as paragraph")
             label = Label.PARAGRAPH
         region = Region(bbox=bbox, label=label, source_class=name)  # type: ignore[arg-type]
-        if label is Label.TABLE:
+        grid = None
+        if scanned and label in _GRIDDED:
+            grid = scanned_table(page, bbox, words, strict=label is not Label.TABLE)  # type: ignore[arg-type]
+        if grid is not None:  # a scan's ruled grid: cells from its pixels' rules and the OCR words
+            region.label, region.table, region.bbox = Label.TABLE, grid, union([bbox, grid.bbox])  # type: ignore[list-item]
+        elif label is Label.TABLE:
             if ruled is None:
                 ruled = find_table(page, None, words)
             match = _best_overlap(bbox, ruled)  # type: ignore[arg-type]
