@@ -2,7 +2,7 @@
 
 from types import SimpleNamespace
 
-from docparse.engines.layout_tables import Cell, grid_from_boxes, model_table, table_html
+from docparse.engines.layout_tables import Cell, grid_from_boxes, model_table, table_html, word_grid
 
 
 def _word(x0, y0, x1, y1, text):
@@ -137,3 +137,53 @@ def test_overlapping_model_cells_read_each_word_once():
     assert table is not None
     texts = [c.text for c in table.cells]
     assert texts.count("small") == 1 and "tall small" not in texts and "tall" in texts
+
+
+def _sidebar_prose_and_table():
+    """A box over a key-value sidebar (left), a prose column (right, top) and a numbers table
+    (right, bottom), as OCR words: one word per token, boxes as tall as their line."""
+    words = []
+    for r, (key, value) in enumerate([("Industry", "Banks"), ("Website", "bank.example"), ("Owner", "Holding/9%"),
+                                      ("Shares", "2,741"), ("Float", "2,643")]):
+        y = 10 + r * 20
+        words += [_word(10, y, 60, y + 12, key), _word(120, y, 180, y + 12, value)]
+    for r in range(8):  # prose: one run of words per line, across the right column
+        y = 10 + r * 20
+        words += [_word(220 + k * 40, y, 256 + k * 40, y + 12, f"wordy{k}") for k in range(9)]
+    words += [_word(300 + k * 60, 200, 340 + k * 60, 212, f"{2021 + k}A") for k in range(3)]
+    for r, label in enumerate(["Revenue", "Growth", "Profit", "ROE"]):
+        y = 220 + r * 20
+        words += [_word(220, y, 280, y + 12, label)] + [_word(300 + k * 60, y, 340 + k * 60, y + 12, f"{r}.{k}") for k in range(3)]
+    words += [_word(10, 260, 90, 272, "Analysts")]  # a one-cell heading in the sidebar
+    return words
+
+
+def test_table_box_over_prose_keeps_only_the_tables():
+    from docparse.engines.layout_table_split import trim_prose
+
+    words = _sidebar_prose_and_table()
+    boxes = trim_prose((0, 0, 600, 320), words)
+    assert boxes is not None and len(boxes) == 2
+    side, numbers = sorted(boxes)
+    assert side[2] < 200 and side[3] < 120  # the key-value rows, not the heading below them
+    assert numbers[0] >= 210 and numbers[1] >= 190  # the numbers table, not the prose above it
+    table = word_grid(numbers, words)
+    assert table is not None and (table.n_rows, table.n_cols) == (5, 4)
+    assert table.text.splitlines()[1] == "Revenue | 0.0 | 0.1 | 0.2"
+    assert '<th></th><th>2021A</th>' in table.html  # the header's empty first cell stays
+
+
+def test_table_box_without_prose_is_left_alone():
+    from docparse.engines.layout_table_split import trim_prose
+
+    words = [_word(10 + k * 100, 10 + r * 14, 50 + k * 100, 20 + r * 14, f"c{r}{k}") for r in range(8) for k in range(4)]
+    assert trim_prose((0, 0, 400, 130), words) is None
+
+
+def test_text_rows_split_tall_ocr_boxes_that_overlap():
+    from docparse.engines.layout_table_split import text_rows
+
+    # a header row and the first body row, each word box as tall as the OCR line (they overlap)
+    words = [_word(100, 0, 140, 50, "2021A"), _word(0, 24, 80, 64, "Revenue"), _word(95, 24, 145, 64, "7,655")]
+    rows = text_rows(words)
+    assert [[w[4] for w in r] for r in rows] == [["2021A"], ["Revenue", "7,655"]]

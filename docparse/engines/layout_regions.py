@@ -21,8 +21,8 @@ from docparse.document import Label
 from docparse.engines.layout_columns import spans_columns
 from docparse.engines.layout_labels import is_page_number, model_label, numbering_depth, starts_with_marker
 from docparse.engines.layout_raster_tables import scanned_table
-from docparse.engines.layout_table_split import horizontal_rules, split_table_box
-from docparse.engines.layout_tables import Table, find_table, model_table
+from docparse.engines.layout_table_split import horizontal_rules, split_table_box, trim_prose
+from docparse.engines.layout_tables import Table, find_table, model_table, word_grid
 from docparse.engines.layout_text import Line, lines_in, union
 
 BBox = tuple[float, float, float, float]
@@ -110,6 +110,10 @@ def model_regions(
                 region.table = match
                 region.bbox = union([bbox, match.bbox])  # type: ignore[list-item]
             else:
+                trimmed = trim_prose(bbox, words) if scanned else None  # type: ignore[arg-type]
+                if trimmed is not None:  # one model box over a sidebar, prose and a table or two
+                    regions.extend(_word_tables(trimmed, words, name))
+                    continue
                 pieces = split_table_box(bbox, words, horizontal_rules(page, bbox))  # type: ignore[arg-type]
                 if len(pieces) > 1:  # one model box over several tables: one region per table
                     regions.extend(_table_pieces(item, words, pieces, name))
@@ -142,6 +146,17 @@ def _table_pieces(item: dict, words: list[tuple], pieces: list[BBox], name: str)
         if table is None or not plausible_table(table):
             region.label, region.table, region.source_class = Label.PARAGRAPH, None, "table-as-text"
         out.append(region)
+    return out
+
+
+def _word_tables(boxes: list[BBox], words: list[tuple], name: str) -> list[Region]:
+    """Table regions from word positions for the tabular parts of a model box that held prose
+    (OCR model cells there are unreliable); the prose is left to the text regions."""
+    out = []
+    for box in boxes:
+        table = word_grid(box, words)
+        if table is not None and plausible_table(table):
+            out.append(Region(bbox=box, label=Label.TABLE, table=table, source_class=name))
     return out
 
 

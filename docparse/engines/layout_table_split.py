@@ -127,3 +127,127 @@ def _rows(words: list[tuple]) -> int:
 def _centre_in(w: tuple, box: BBox) -> bool:
     cx, cy = (w[0] + w[2]) / 2, (w[1] + w[3]) / 2
     return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
+
+
+# -- a table box that swallowed prose -------------------------------------------------------------
+
+PROSE_CHARS = 15  # a text line at least this long, with no cell gap, over half the width: prose
+MIN_TABLE_ROWS = 3  # a run of rows with cells, at least this many, is kept as a table
+CELL_GAP = 1.0  # a gap between words this many word heights wide separates cells
+
+
+def trim_prose(bbox: BBox, words: list[tuple]) -> list[BBox] | None:
+    """The boxes of the tables inside a model table box that also holds prose, or None when the
+    box holds no prose (leave it be).
+
+    The box is cut at word-free gutters running its full height (a sidebar beside a text column);
+    when a piece holds prose lines, every piece is read row by row: runs of rows made of two cells
+    or more (a short one-cell row may sit in between, as an empty value does) are tables, the rest
+    text.
+    """
+    inside = [w for w in words if _centre_in(w, bbox)]
+    if len(inside) < 4:
+        return None
+    pieces = _gutter_pieces(bbox, inside)
+    prose = [_prose_lines(p, inside) >= 2 for p in pieces]
+    if not any(prose):
+        return None
+    out: list[BBox] = []
+    for piece in pieces:
+        out.extend(_cell_runs(piece, [w for w in inside if _centre_in(w, piece)]))
+    return out
+
+
+def _gutter_pieces(bbox: BBox, words: list[tuple]) -> list[BBox]:
+    """``bbox`` cut at full-height gutters; neighbours with no prose are joined again (the gutters
+    between a table's own columns)."""
+    gutters = [g for g in _gutters(words) if g[1] - g[0] >= _word_height(words)]
+    edges = [bbox[0], *[(a + b) / 2 for a, b in gutters], bbox[2]]
+    pieces = [(edges[i], bbox[1], edges[i + 1], bbox[3]) for i in range(len(edges) - 1)]
+    joined: list[BBox] = []
+    for p in pieces:
+        if joined and not _prose_lines(joined[-1], words) and not _prose_lines(p, words):
+            joined[-1] = (joined[-1][0], p[1], p[2], p[3])
+        else:
+            joined.append(p)
+    return joined
+
+
+def text_rows(words: list[tuple]) -> list[list[tuple]]:
+    """Words grouped into rows, each left to right: vertical centres within 0.3 word heights, and
+    no two words of a row over the same x (OCR boxes are as tall as their line, so two table rows
+    may overlap in height)."""
+    rows: list[list[tuple]] = []
+    for w in sorted(words, key=lambda w: ((w[1] + w[3]) / 2, w[0])):
+        c = (w[1] + w[3]) / 2
+        best, best_d = None, 0.3 * max(w[3] - w[1], 1.0)
+        for row in rows[-3:]:
+            d = abs(c - sum((v[1] + v[3]) / 2 for v in row) / len(row))
+            if d <= best_d and not any(v[0] < w[2] - 1 and v[2] > w[0] + 1 for v in row):
+                best, best_d = row, d
+        if best is None:
+            rows.append([w])
+        else:
+            best.append(w)
+    return [sorted(r, key=lambda w: w[0]) for r in rows]
+
+
+def row_cells(row: list[tuple], gap: float) -> list[list[tuple]]:
+    """A row's words grouped into cells: a gap of at least ``gap`` starts a new cell."""
+    cells: list[list[tuple]] = []
+    for w in row:
+        if cells and w[0] - cells[-1][-1][2] < gap:
+            cells[-1].append(w)
+        else:
+            cells.append([w])
+    return cells
+
+
+def _prose_lines(piece: BBox, words: list[tuple]) -> int:
+    mine = [w for w in words if _centre_in(w, piece)]
+    if not mine:
+        return 0
+    gap = CELL_GAP * _word_height(mine)
+    width = piece[2] - piece[0]
+    count = 0
+    for row in text_rows(mine):
+        chars = sum(len(str(w[4])) for w in row)
+        if len(row_cells(row, gap)) == 1 and row[-1][2] - row[0][0] >= 0.5 * width and chars >= PROSE_CHARS:
+            count += 1
+    return count
+
+
+def _cell_runs(piece: BBox, words: list[tuple]) -> list[BBox]:
+    """Boxes of the runs of rows with two cells or more (MIN_TABLE_ROWS at least)."""
+    if not words:
+        return []
+    h = _word_height(words)
+    width = piece[2] - piece[0]
+    runs: list[list[list[tuple]]] = [[]]
+    pending: list[list[tuple]] = []  # short one-cell rows (two at most), kept if the run goes on after them
+    for row in text_rows(words):
+        n = len(row_cells(row, CELL_GAP * h))
+        last = (pending or runs[-1] or [None])[-1]
+        near = last is not None and (row[0][1] + row[0][3]) / 2 - max(w[3] for w in last) <= 5.0 * h  # OCR may drop rows
+        if n >= 2:
+            if runs[-1] and not near:
+                runs.append([])
+            if runs[-1]:
+                runs[-1].extend(pending)
+            runs[-1].append(row)
+            pending = []
+        elif len(pending) < 2 and runs[-1] and near and row[-1][2] - row[0][0] < 0.4 * width:
+            pending.append(row)
+        else:
+            runs.append([])
+            pending = []
+    out = []
+    for run in runs:
+        if len(run) >= MIN_TABLE_ROWS:
+            ws = [w for row in run for w in row]
+            out.append((min(w[0] for w in ws) - 2, min(w[1] for w in ws) - 2, max(w[2] for w in ws) + 2, max(w[3] for w in ws) + 2))
+    return out
+
+
+def _word_height(words: list[tuple]) -> float:
+    return statistics.median(w[3] - w[1] for w in words) if words else 10.0

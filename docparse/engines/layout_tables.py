@@ -287,3 +287,41 @@ def _drop_overlaps(cells: list[Cell]) -> list[Cell]:
         taken |= slots
         out.append(c)
     return out
+
+
+def word_grid(bbox: BBox, words: list[tuple]) -> Table | None:
+    """A table from word positions alone (no rules, no model cells): rows are text rows, cells
+    are split at gaps of CELL_GAP word heights, columns are where the fullest rows' cells line up."""
+    from docparse.engines.layout_table_split import CELL_GAP, row_cells, text_rows
+
+    inside = [w for w in words if _centre_inside(tuple(w[:4]), bbox)]  # type: ignore[arg-type]
+    if not inside:
+        return None
+    gap = CELL_GAP * sorted(w[3] - w[1] for w in inside)[len(inside) // 2]
+    rows = [row_cells(r, gap) for r in text_rows(inside)]
+    most = max(len(r) for r in rows)
+    spans = sorted((min(w[0] for w in c), max(w[2] for w in c)) for r in rows if len(r) >= max(2, most - 1) for c in r)
+    columns: list[list[float]] = []
+    for x0, x1 in spans:  # overlapping cells of the fullest rows share a column
+        if columns and x0 <= columns[-1][1]:
+            columns[-1][1] = max(columns[-1][1], x1)
+        else:
+            columns.append([x0, x1])
+    if len(columns) < 2:
+        return None
+    cells: dict[tuple[int, int], Cell] = {}
+    for i, row in enumerate(rows):
+        for c in row:
+            x0, x1 = min(w[0] for w in c), max(w[2] for w in c)
+            hit = [k for k, (a, b) in enumerate(columns) if x0 < b and x1 > a]
+            if not hit:  # in a gap between columns: the nearest one
+                mid = (x0 + x1) / 2
+                hit = [min(range(len(columns)), key=lambda k: abs((columns[k][0] + columns[k][1]) / 2 - mid))]
+            key = (i, hit[0])
+            text = join_words(list(c))
+            if key in cells:
+                cells[key].text = (cells[key].text + " " + text).strip()
+                continue
+            box = (x0, min(w[1] for w in c), x1, max(w[3] for w in c))
+            cells[key] = Cell(i, hit[0], 1, hit[-1] - hit[0] + 1, text, box)
+    return Table(bbox=bbox, cells=_drop_overlaps(list(cells.values())), n_rows=len(rows), n_cols=len(columns))
