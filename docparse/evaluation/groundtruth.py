@@ -88,22 +88,43 @@ def _union(a: BBox | None, b: BBox | None) -> BBox | None:
 # -- OmniDocBench --------------------------------------------------------------------------------
 def read_omnidocbench(json_path: Path, pdf_dir: Path, image_dir: Path) -> list[GTDocument]:
     """One GTDocument per page entry whose derived PDF exists (``<image stem>.pdf``)."""
-    from PIL import Image
-
     docs = []
     for entry in json.loads(Path(json_path).read_text(encoding="utf-8")):
         image_name = entry["page_info"]["image_path"]
         pdf = Path(pdf_dir) / (Path(image_name).stem + ".pdf")
         if not pdf.exists():
             continue
-        width, height = _pdf_page_sizes(pdf)[0]
-        # the polys are in true image pixels (page_info's width/height are swapped on some pages)
-        with Image.open(Path(image_dir) / image_name) as im:
-            sx, sy = width / im.size[0], height / im.size[1]
-        page = PageItems(page=0, width=width, height=height, has_boxes=True, has_levels=False)
-        page.items, page.layout_boxes = _omnidocbench_items(entry, sx, sy)
+        page = omnidocbench_page(entry, pdf, Path(image_dir) / image_name)
         docs.append(GTDocument("omnidocbench", Path(image_name).stem, str(pdf), [page]))
     return docs
+
+
+def omnidocbench_page(entry: dict[str, Any], document: Path, image: Path | None = None) -> PageItems:
+    """One OmniDocBench page entry, its boxes scaled to ``document`` (the annotated image itself,
+    or a PDF whose page 1 shows it). The boxes are in the image's pixels: ``image`` gives its size
+    when ``document`` is a PDF; without it, page_info's size is used.
+    """
+    from PIL import Image
+
+    document = Path(document)
+    if document.suffix.lower() == ".pdf":
+        width, height = _pdf_page_sizes(document)[0]
+    else:  # an image converts to a page of its pixel size
+        with Image.open(document) as im:
+            width, height = float(im.size[0]), float(im.size[1])
+    # the polys are in true image pixels (page_info's width/height are swapped on some pages)
+    if image is not None:
+        with Image.open(image) as im:
+            image_w, image_h = float(im.size[0]), float(im.size[1])
+    else:  # page_info's size, turned when it disagrees with the page's shape (swapped in v1.0)
+        info = entry.get("page_info") or {}
+        image_w, image_h = float(info.get("width") or width), float(info.get("height") or height)
+        if (image_w > image_h) != (width > height):
+            image_w, image_h = image_h, image_w
+    sx, sy = width / image_w, height / image_h
+    page = PageItems(page=0, width=width, height=height, has_boxes=True, has_levels=False)
+    page.items, page.layout_boxes = _omnidocbench_items(entry, sx, sy)
+    return page
 
 
 def _omnidocbench_items(
@@ -263,31 +284,33 @@ def read_markdown(md_path: Path, pdf: Path, source: str, name: str | None = None
 SET_ASIDE = {"header", "footer", "page_number", "caption", "footnote", "formula", "image", "chart"}
 
 
-def read_samples_truth(truth_path: Path) -> GTDocument:
+def read_samples_truth(truth_path: Path, pdf: Path | None = None, source: str = "samples") -> GTDocument:
     """``samples/NAME.truth.json``: a docparse Document (engine "truth") -> GTDocument.
+
+    ``pdf``: the document it describes (default: ``NAME.pdf`` beside the truth file).
 
     Blocks come in reading order; list items become one text item each (as predictions do);
     a paragraph continued in the next column (``meta.continues``) is joined to its first part.
     """
     from docparse.document import Document
-    from docparse.evaluation.predictions import _block_items
+    from docparse.evaluation.predictions import _block_items, layout_boxes
 
     truth_path = Path(truth_path)
     doc = Document.from_dict(json.loads(truth_path.read_text(encoding="utf-8")))
-    pdf = truth_path.with_name(truth_path.name.replace(".truth.json", ".pdf"))
+    if pdf is None:
+        pdf = truth_path.with_name(truth_path.name.replace(".truth.json", ".pdf"))
+    pdf = Path(pdf)
     pages = []
     for p in doc.pages:
+        # boxes as predictions count them (pictures without text included)
         page = PageItems(page=p.index, width=p.width, height=p.height, has_boxes=True,
-                         layout_boxes=[])
+                         layout_boxes=layout_boxes(p))
         by_id: dict[str, Item] = {}
         rank = 0
         for block in p.reading_order + [b for b in p.blocks if b.order is None]:
             label = str(block.label)
             ignore = label in SET_ASIDE or block.order is None
             block_items = _block_items(block)
-            page.layout_boxes.extend(  # type: ignore[union-attr]
-                (it.label, it.bbox) for it in block_items if it.label and it.bbox
-            )
             if label in ("image", "chart"):
                 block_items = [Item("figure", bbox=tuple(block.bbox), label="picture")]
             first = by_id.get(str(block.meta.get("continues", "")))
@@ -303,4 +326,4 @@ def read_samples_truth(truth_path: Path) -> GTDocument:
             if block_items:
                 by_id[block.id] = block_items[0]
         pages.append(page)
-    return GTDocument("samples", pdf.stem, str(pdf), pages)
+    return GTDocument(source, pdf.stem, str(pdf), pages)

@@ -110,20 +110,25 @@ def from_document(doc: Any) -> list[PageItems]:
     pages = []
     for p in doc.pages:
         items = [it for block, own in _page_body(p, heads) for it in _block_items(block, own)]
-        boxes: list[tuple[str, BBox]] = []
-        for block in p.blocks:
-            layout = DOCPARSE_LAYOUT.get(str(block.label), "text")
-            if str(block.label) == "list" and block.items and all(i.bbox for i in block.items):
-                boxes.extend((layout, tuple(i.bbox)) for i in block.items)  # type: ignore[misc]
-            else:
-                boxes.append((layout, tuple(float(v) for v in block.bbox)))  # type: ignore[arg-type]
         pages.append(
             PageItems(
                 page=p.index, items=items, width=p.width, height=p.height,
-                has_boxes=True, layout_boxes=boxes,
+                has_boxes=True, layout_boxes=layout_boxes(p),
             )
         )
     return pages
+
+
+def layout_boxes(page: Any) -> list[tuple[str, BBox]]:
+    """(layout class, box) of every block of a docparse page, list items one box each."""
+    boxes: list[tuple[str, BBox]] = []
+    for block in page.blocks:
+        layout = DOCPARSE_LAYOUT.get(str(block.label), "text")
+        if str(block.label) == "list" and block.items and all(i.bbox for i in block.items):
+            boxes.extend((layout, tuple(i.bbox)) for i in block.items)  # type: ignore[misc]
+        else:
+            boxes.append((layout, tuple(float(v) for v in block.bbox)))  # type: ignore[arg-type]
+    return boxes
 
 
 def whole_document(pages: list[PageItems]) -> PageItems:
