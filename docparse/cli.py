@@ -1,4 +1,4 @@
-"""The command line: ``docparse convert``, ``docparse schema``, ``docparse model info``.
+"""The command line: ``docparse convert``, ``docparse eval``, ``docparse schema``, ``docparse model info``.
 
 Progress and errors go to stderr (rich); results go to files (or stdout for ``schema``).
 Exit codes: 0 everything converted, 1 some file failed, 2 bad usage.
@@ -137,6 +137,75 @@ def _summary(results, out: Path) -> None:  # noqa: ANN001
     rate = f", {pages / secs:.2f} pages/s" if secs > 0 and pages else ""
     err.print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + f"; {pages} pages in {secs:.1f} s{rate}")
     err.print(f"report: {out / 'docparse-report.json'}")
+
+
+@app.command("eval")
+def eval_(
+    document: Path = typer.Argument(..., help="The PDF or image the ground truth describes."),
+    truth: Path = typer.Option(..., "--truth", "-t", help="Ground truth: docparse JSON, OmniDocBench JSON, DoclingDocument JSON, docling-eval CVAT XML or Markdown."),
+    truth_format: str = typer.Option("auto", "--truth-format", help="auto, docparse, omnidocbench, docling, cvat or markdown."),
+    prediction: Optional[Path] = typer.Option(None, "--prediction", help="Score this docparse JSON output instead of converting the document now."),
+    engine: str = typer.Option("auto", "--engine", "-e", help=_HELP["engine"]),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help=_HELP["model"]),
+    ocr_language: str = typer.Option("eng", "--ocr-language", help=_HELP["ocr_language"]),
+    as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON on stdout."),
+) -> None:
+    """Score docparse's output for one document against its ground truth (text and reading-order
+    edit distance, table TEDS, layout and heading precision/recall; see benchmarks/QUALITY.md)."""
+    from docparse.document import Document
+    from docparse.evaluation.against import TRUTH_FORMATS, TruthError, evaluate, summary_dict
+
+    if truth_format not in TRUTH_FORMATS:
+        err.print(f"[red]error:[/red] --truth-format must be one of {', '.join(TRUTH_FORMATS)}")
+        raise typer.Exit(2)
+    try:
+        if prediction is not None:
+            doc = Document.from_dict(json.loads(prediction.read_text(encoding="utf-8")))
+        else:
+            if not document.is_file():
+                raise TruthError(f"document not found: {document}")
+            from docparse.api import convert as convert_document
+
+            doc = convert_document(document, engine=engine, model=model, ocr_language=ocr_language)
+        total, pages = evaluate(document, truth, truth_format, prediction=doc)
+    except (DocparseError, OSError, ValueError, KeyError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2)
+    if as_json:
+        out = {"document": str(document), "truth": str(truth), "engine": doc.engine.name, **summary_dict(total)}
+        out["per_page"] = [{"page": p, **summary_dict(s)} for p, s in pages]
+        sys.stdout.write(json.dumps(out, indent=2) + "\n")
+        return
+    Console().print(_scores_table(f"{document.name} vs {truth.name} ({doc.engine.name})", total, pages))
+
+
+def _scores_table(title: str, total, pages) -> Table:  # noqa: ANN001
+    from docparse.evaluation.against import summary_dict
+
+    columns = [
+        ("text edit ↓", "text_edit"), ("order edit ↓", "order_edit"), ("TEDS ↑", "teds"),
+        ("TEDS-S ↑", "teds_structure"), ("layout P / R ↑", ("layout_precision", "layout_recall")),
+        ("heading P / R ↑", ("heading_precision", "heading_recall")), ("level P / R ↑", ("level_precision", "level_recall")),
+    ]
+
+    def fmt(d: dict, key) -> str:  # noqa: ANN001
+        if isinstance(key, tuple):
+            a, b = d[key[0]], d[key[1]]
+            return "–" if a is None and b is None else " / ".join("–" if v is None else f"{v:.2f}" for v in (a, b))
+        v = d[key]
+        return "–" if v is None else f"{v:.3f}"
+
+    table = Table(title=title)
+    table.add_column("page")
+    for name, _ in columns:
+        table.add_column(name, justify="right")
+    rows = [("all" if len(pages) != 1 or pages[0][0] is None else str(pages[0][0] + 1), total)]
+    if len(pages) > 1:
+        rows = [(str(p + 1) if p is not None else "doc", s) for p, s in pages] + rows
+    for label, s in rows:
+        d = summary_dict(s)
+        table.add_row(label, *(fmt(d, key) for _, key in columns))
+    return table
 
 
 @app.command()
