@@ -19,6 +19,7 @@ from typing import Any
 from docparse.engines.layout_ocr import language_installed, tessdata
 
 OSD_DPI = 100  # letter shapes at ~100 dpi are plenty for orientation; more only costs time
+OSD_MAX_SIDE = 2000  # pixels: a poster-sized page is shrunk to this (OSD time grows with pixels)
 MIN_CONFIDENCE = 2.0  # Tesseract's orientation confidence below which we keep the page as is
 OSD_TIMEOUT_S = 30.0
 
@@ -32,6 +33,8 @@ def detect_rotation(page: Any, dpi: int = OSD_DPI) -> int:
     if not osd_available():
         return 0
     try:
+        longest = max(page.rect.width, page.rect.height, 1.0)
+        dpi = max(1, min(dpi, int(OSD_MAX_SIDE * 72 / longest)))
         png = page.get_pixmap(dpi=dpi, colorspace="gray").tobytes("png")
         result = subprocess.run(
             ["tesseract", "stdin", "stdout", "--psm", "0", "--tessdata-dir", str(tessdata())],
