@@ -16,6 +16,7 @@ from typing import Any
 from docparse.document import EngineInfo, PageStatus
 from docparse.engines.base import PageInput, PageOutput, Timer
 from docparse.engines.layout_blocks import build_blocks
+from docparse.engines.layout_figures import add_missing_pictures
 from docparse.engines.layout_ocr import language_installed, tesseract_available, upright_ocr_page
 from docparse.engines.layout_orientation import detect_rotation, turned_copy, work_to_page
 from docparse.engines.layout_regions import (
@@ -105,6 +106,8 @@ class LayoutEngine:
                 raw = run_layout_model(page)
                 regions, model_warnings = model_regions(page, lines, words, raw, scanned=textpage is not None)
                 warnings.extend(model_warnings)
+                if textpage is None:  # on a scan the page image is everything at once
+                    regions = add_missing_pictures(page, regions)
             except Exception as exc:  # the model must never fail the page: heuristics instead
                 warnings.append(f"layout model failed on this page ({type(exc).__name__}: {exc}); using heuristics")
                 regions = heuristic_regions(page, lines, words)

@@ -1,0 +1,180 @@
+"""Pictures the layout model did not box: embedded images and vector charts.
+
+The model works from the text layer and finds most figures, but it misses some: a photo or logo
+with no text near it, and charts drawn with vector shapes whose axis labels it reads as small
+text blocks. Both are plain to see in the PDF itself:
+
+- an embedded image (``page.get_image_info``) that no region covers is a picture, unless it is
+  a page background (most of the page) or sits behind running text; images that touch (a photo
+  made of tiles, a figure with inset pictures) are one picture;
+- vector drawings with many curves and slanted strokes (data lines, markers) are a chart, not a
+  table: a "table" box over them becomes a chart, and a cluster of such drawings whose only text
+  is short labels (tick values, a legend) becomes a chart that absorbs those labels, which are
+  part of the figure rather than body text. Tables are drawn with level and upright rules.
+
+Only for pages with a real text layer: on a scan, the page image is everything at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docparse.document import Label
+from docparse.engines.layout_regions import Region, image_boxes
+
+BBox = tuple[float, float, float, float]
+
+MIN_SIDE = 24.0  # points: smaller images are bullets, icons and rules
+BACKGROUND_SHARE = 0.6  # of the page area: an image this large is a page background
+MIN_SLANTED = 12  # curves and slanted strokes before drawings can be a chart
+SLANTED_SHARE = 0.15  # of all strokes: a table has a diagonal header cell at most
+MARKER_SIZE = 10.0  # points: a data point's marker is smaller than this
+MAX_DRAWINGS = 20000
+TOUCH_GAP = 1.0  # points: images that overlap or abut are pieces of one figure
+LABEL_CHARS = 24  # a chart's text blocks are short (tick values, axis titles, legend entries)
+_PICTURE_LIKE = (Label.IMAGE, Label.CHART, Label.TABLE)
+
+
+def add_missing_pictures(page: Any, regions: list[Region]) -> list[Region]:
+    """``regions`` plus the pictures the model missed (chart labels folded into their chart)."""
+    try:
+        drawings = page.get_drawings()
+    except Exception:  # odd vector graphics: judge without them
+        drawings = []
+    if len(drawings) > MAX_DRAWINGS:
+        drawings = []  # a map or a vector-art page: too many shapes to weigh one by one
+    regions = _tables_that_are_charts(regions, drawings)
+    regions = _with_missing_images(page, regions)
+    return _absorb_into_charts(page, regions, drawings)
+
+
+def chart_like(drawings: list[dict], box: BBox) -> bool:
+    """Enough curves and slanted strokes inside ``box`` to be a plot rather than a ruled table.
+
+    Curves count when they are markers (small shapes) or belong to a path with slanted strokes
+    (pie slices, smoothed lines); the rounded corners of a table's cell frames do not.
+    """
+    level = slanted = 0
+    for d in drawings:
+        rect = tuple(d["rect"])
+        if not _inside(rect, box):
+            continue
+        items = d.get("items", ())
+        lines = [(abs(it[2].x - it[1].x), abs(it[2].y - it[1].y)) for it in items if it[0] == "l"]
+        oblique = sum(1 for dx, dy in lines if dx > 0.5 and dy > 0.5)
+        curves = sum(1 for it in items if it[0] == "c")
+        marker = max(rect[2] - rect[0], rect[3] - rect[1]) <= MARKER_SIZE
+        slanted += oblique + (curves if oblique or marker else 0)
+        level += len(items) - oblique - curves + (0 if oblique or marker else curves)
+    return slanted >= MIN_SLANTED and slanted >= SLANTED_SHARE * (slanted + level)
+
+
+def _tables_that_are_charts(regions: list[Region], drawings: list[dict]) -> list[Region]:
+    for region in regions:
+        if region.label is Label.TABLE and chart_like(drawings, region.bbox):
+            region.label, region.table, region.source_class = Label.CHART, None, "table-as-chart"
+    return regions
+
+
+def _with_missing_images(page: Any, regions: list[Region]) -> list[Region]:
+    page_area = float(page.cropbox.width * page.cropbox.height)
+    found: list[BBox] = []
+    for box in image_boxes(page, min_size=MIN_SIDE):
+        area = _area(box)
+        if area > BACKGROUND_SHARE * page_area:
+            continue
+        if any(_overlap(box, r.bbox) > 0.5 * min(area, _area(r.bbox)) for r in regions if r.label in _PICTURE_LIKE):
+            continue  # the model already has it
+        behind = sum(_overlap(box, r.bbox) for r in regions if r.label not in _PICTURE_LIKE)
+        if behind > 0.3 * area:
+            continue  # text stands on it: a decoration behind text, not a figure
+        found.append(box)
+    if not found:
+        return regions
+    # touching images are one figure; a piece touching a picture the model found widens it
+    pictures = [r for r in regions if r.label is Label.IMAGE]
+    for group in _touching(found + [r.bbox for r in pictures]):
+        own = [b for b in group if b in found]
+        if not own:
+            continue
+        hosts = [r for r in pictures if r.bbox in group]
+        box = _union(group)
+        if hosts:
+            hosts[0].bbox = box
+            regions = [r for r in regions if not any(r is h for h in hosts[1:])]
+        else:
+            regions = regions + [Region(bbox=box, label=Label.IMAGE, source_class="image")]
+    return regions
+
+
+def _touching(boxes: list[BBox], gap: float = TOUCH_GAP) -> list[list[BBox]]:
+    """Boxes grouped by chains of overlap or near contact (within ``gap`` points), a box that
+    lies within a group's outline included."""
+    groups = [[b] for b in boxes]
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(groups)):
+            for j in range(i + 1, len(groups)):
+                if _near(_union(groups[i]), _union(groups[j]), gap):
+                    groups[i] += groups.pop(j)
+                    merged = True
+                    break
+            if merged:
+                break
+    return groups
+
+
+def _near(a: BBox, b: BBox, gap: float) -> bool:
+    return a[0] - gap <= b[2] and b[0] - gap <= a[2] and a[1] - gap <= b[3] and b[1] - gap <= a[3]
+
+
+def _union(boxes: list[BBox]) -> BBox:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _absorb_into_charts(page: Any, regions: list[Region], drawings: list[dict]) -> list[Region]:
+    try:
+        clusters = page.cluster_drawings(drawings=drawings) if drawings else []
+    except Exception:  # odd vector graphics: no charts is a fine answer
+        return regions
+    page_area = float(page.cropbox.width * page.cropbox.height)
+    out = list(regions)
+    for rect in clusters:
+        box = (float(rect.x0), float(rect.y0), float(rect.x1), float(rect.y1))
+        if min(box[2] - box[0], box[3] - box[1]) < 2 * MIN_SIDE or _area(box) > BACKGROUND_SHARE * page_area:
+            continue
+        if any(_overlap(box, r.bbox) > 0.5 * _area(box) for r in out if r.label in _PICTURE_LIKE):
+            continue  # a table's rules or a picture the model found
+        if not chart_like(drawings, box):
+            continue
+        inside = [r for r in out if r.label not in _PICTURE_LIKE and _inside(r.bbox, box)]
+        if any(len(_text(r)) > LABEL_CHARS for r in inside):
+            continue  # real prose inside: a framed text box, not a chart
+        if any(r.label not in _PICTURE_LIKE and _overlap(box, r.bbox) > 0 and not any(r is i for i in inside) for r in out):
+            continue  # text runs across the cluster's edge
+        chart = Region(bbox=box, label=Label.CHART, source_class="vector-chart")
+        chart.lines = sorted((ln for r in inside for ln in r.lines), key=lambda ln: (ln.bbox[1], ln.bbox[0]))
+        out = [r for r in out if not any(r is i for i in inside)] + [chart]
+    return out
+
+
+def _text(region: Region) -> str:
+    return " ".join(ln.text.strip() for ln in region.lines)
+
+
+def _area(b: BBox) -> float:
+    return max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1])
+
+
+def _overlap(a: BBox, b: BBox) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+def _inside(inner: BBox, outer: BBox, slack: float = 2.0) -> bool:
+    return (
+        inner[0] >= outer[0] - slack and inner[1] >= outer[1] - slack
+        and inner[2] <= outer[2] + slack and inner[3] <= outer[3] + slack
+    )
