@@ -134,3 +134,34 @@ def test_scanned_table_from_ocr_words():
     assert table is not None and (table.n_rows, table.n_cols) == (4, 3)
     assert table.text.splitlines()[0].replace(" ", "") == "Fruit|Price|Stock"
     assert "Plum" in table.text.splitlines()[3]
+
+
+def test_lines_through_most_words_are_not_a_grid():
+    # "rules" that run through the words: strokes of CJK text lined up, not a table's grid
+    h = [(0, 0, 300), (20, 0, 300), (40, 0, 300)]
+    v = [(0, 0, 40), (150, 0, 40), (300, 0, 40)]
+    words = [_w(120, 5, 180, 15, "across"), _w(130, 25, 170, 35, "again"), _w(10, 5, 40, 15, "ok")]
+    assert raster_table(h, v, words, tol=3) is None
+    assert raster_table(h, v, words, tol=3, max_cut=None) is not None
+
+
+def test_table_ruled_across_only_takes_columns_from_gutters_or_the_model():
+    from docparse.engines.layout_raster_tables import gutter_table
+
+    # a rule under every row, no vertical rules; a tall first cell with a paragraph in it
+    h = [(y, 0, 400) for y in (0, 20, 40, 60, 80)]
+    words = [_w(10, 3, 60, 17, "Rating"), _w(210, 3, 260, 17, "Meaning")]
+    words += [_w(10, 23 + k * 12, 90, 33 + k * 12, f"para{k}") for k in range(4)]  # runs across unruled rows
+    for r, (name, text) in enumerate([("Buy", "up 15%"), ("Hold", "flat"), ("Sell", "down")]):
+        words += [_w(210, 23 + r * 20, 250, 37 + r * 20, name), _w(300, 23 + r * 20, 360, 37 + r * 20, text)]
+    h_part = [h[0], h[1]] + [(y, 200, 400) for y in (40, 60)] + [h[4]]  # body rules in the right columns only
+    table = gutter_table(h_part, words, (0, 0, 400, 80), word_h=10, tol=3, columns=[])
+    assert table is not None and (table.n_rows, table.n_cols) == (4, 3)
+    assert '<td rowspan="3">para0' in table.html
+    # OCR words bridging the column gap: the model's column starts are used instead
+    bridged = words + [_w(60, 63, 340, 77, "runs-over")]
+    table = gutter_table(h_part, bridged, (0, 0, 400, 80), word_h=10, tol=3, columns=[200, 290])
+    assert table is not None and table.n_cols == 3
+    # a rule under the header only: the body is one band of many rows, left to the model
+    body = [_w(10 + k * 150, 25 + r * 12, 60 + k * 150, 35 + r * 12, f"v{r}{k}") for r in range(5) for k in range(3)]
+    assert gutter_table([(0, 0, 400), (20, 0, 400), (90, 0, 400)], body, (0, 0, 400, 90), 10, 3, []) is None

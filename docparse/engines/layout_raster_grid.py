@@ -46,9 +46,12 @@ def _positions(values: list[float], tol: float) -> list[float]:
 
 
 def raster_table(
-    horizontal: list[Segment], vertical: list[Segment], words: list[tuple], tol: float = 4.0
+    horizontal: list[Segment], vertical: list[Segment], words: list[tuple], tol: float = 4.0, max_cut: float | None = 0.25
 ) -> Table | None:
-    """A table from ruling lines and words, or None when the lines make no grid of 2 x 2 cells."""
+    """A table from ruling lines and words, or None when the lines make no grid of 2 x 2 cells.
+
+    ``max_cut``: the largest share of the grid's words a vertical line may run through (strokes
+    of CJK text lined up across rows are not rules); None to skip the check."""
     h, v = grid_lines(horizontal, vertical, tol)
     if len(h) < 2 or len(v) < 2:
         return None
@@ -63,6 +66,9 @@ def raster_table(
         return None
     bbox = (xs[0], ys[0], xs[-1], ys[-1])
     inside = [w for w in words if _centre_in(w, bbox)]
+    texty = [w for w in inside if any(ch.isalnum() for ch in str(w[4]))]  # not OCR's "|" for a rule
+    if max_cut is not None and texty and sum(_cut(w, v) for w in texty) > max_cut * len(texty):
+        return None
 
     def v_ruled(j: int, i: int) -> bool:  # a rule at xs[j] along row band i
         return any(abs(t[0] - xs[j]) <= tol and _covers(t[1], t[2], ys[i], ys[i + 1]) for t in v)
@@ -161,14 +167,29 @@ def _joined(
     across_x: bool,
 ) -> bool:
     """Two unruled neighbours are one cell when a word runs across their boundary ``at`` (inside
-    ``band`` the other way) or one of them holds no word."""
+    ``band`` the other way), one of them holds no word, or (one above the other) their text runs
+    on at line spacing across the boundary (a paragraph in a tall cell)."""
     if not sum(counts.get(s, 0) for s in first) or not sum(counts.get(s, 0) for s in second):
         return True
+    if not across_x:
+        mine = [w for w in words if band[0] <= (w[0] + w[2]) / 2 <= band[1]]
+        above = [w[3] for w in mine if (w[1] + w[3]) / 2 < at]
+        below = [w[1] for w in mine if (w[1] + w[3]) / 2 > at]
+        heights = sorted(w[3] - w[1] for w in mine)
+        if above and below and min(below) - max(above) < 0.6 * heights[len(heights) // 2]:
+            return True
     for w in words:
         lo, hi, c = (w[0], w[2], (w[1] + w[3]) / 2) if across_x else (w[1], w[3], (w[0] + w[2]) / 2)
         if band[0] <= c <= band[1] and lo < at - 1 and hi > at + 1:
             return True
     return False
+
+
+def _cut(w: tuple, vertical: list[Segment]) -> bool:
+    """Does a vertical line run through the middle half of word ``w``?"""
+    q = (w[2] - w[0]) / 4
+    cy = (w[1] + w[3]) / 2
+    return any(w[0] + q < t[0] < w[2] - q and t[1] <= cy <= t[2] for t in vertical)
 
 
 def _covers(a0: float, a1: float, b0: float, b1: float) -> bool:

@@ -13,18 +13,23 @@ from typing import Any
 
 from docparse.engines.layout_raster_grid import is_clean_grid, raster_table
 from docparse.engines.layout_raster_lines import ruling_lines
+from docparse.engines.layout_table_split import text_rows
 from docparse.engines.layout_tables import Table
 
 BBox = tuple[float, float, float, float]
+Segment = tuple[float, float, float]
 
 MARGIN = 0.03  # share of the page added around a region: its table's rules may stick out
 
 
-def scanned_table(page: Any, bbox: BBox, words: list[tuple], strict: bool) -> Table | None:
+def scanned_table(
+    page: Any, bbox: BBox, words: list[tuple], strict: bool, columns: list[float] | None = None
+) -> Table | None:
     """The ruled table in (or just around) ``bbox`` on a scanned page, or None.
 
     ``strict``: the model did not call the region a table, so the grid must be clean (words in
-    most rows, two columns or more) and cover most of the region.
+    most rows, two columns or more) and cover most of the region. ``columns``: where the model's
+    table columns start (used when rules run across only and OCR words bridge the column gaps).
     """
     rect = page.rect
     pad = MARGIN * max(rect.width, rect.height)
@@ -36,16 +41,77 @@ def scanned_table(page: Any, bbox: BBox, words: list[tuple], strict: bool) -> Ta
         horizontal, vertical = ruling_lines(page, clip, min_len=max(8.0, 1.2 * word_h))
     except Exception:  # a page that will not render: no grid is a fine answer
         return None
-    table = raster_table(horizontal, vertical, near, tol=max(3.0, 0.3 * word_h))
-    if table is None:
-        return None
+    tol = max(3.0, 0.3 * word_h)
     area = max((bbox[2] - bbox[0]) * (bbox[3] - bbox[1]), 1e-6)
-    if _overlap(table.bbox, bbox) < 0.5 * area:  # a small ruled box inside the region, not its table
+    table = raster_table(horizontal, vertical, near, tol=tol)
+    if table is not None and _overlap(table.bbox, bbox) < 0.5 * area:  # a small ruled box inside the region
+        table = None
+    if table is None and not strict:  # rules across only: columns from the gaps between words
+        table = gutter_table(horizontal, near, bbox, word_h, tol, columns or [])
+        if table is not None and _overlap(table.bbox, bbox) < 0.7 * area:
+            return None
+    if table is None:
         return None
     if strict and not is_clean_grid(table):
         return None
     filled = sum(1 for c in table.cells if c.text.strip())
     return table if filled >= 2 else None
+
+
+def gutter_table(
+    horizontal: list[Segment], words: list[tuple], bbox: BBox, word_h: float, tol: float, columns: list[float]
+) -> Table | None:
+    """A table ruled across only (no vertical rules): its columns are the word-free gutters
+    between its top and bottom rule (or, without any, where the model's columns start), each
+    taken as a rule from top to bottom. Only when the rules
+    part most rows (one text row per band in most columns): a table with a rule under its header
+    and none in its body is left to the layout model's cells."""
+    long = [s for s in horizontal if s[2] - s[1] >= 0.25 * (bbox[2] - bbox[0]) and bbox[1] - tol <= s[0] <= bbox[3] + tol]
+    if len(long) < 3:
+        return None
+    top, bottom = min(s[0] for s in long), max(s[0] for s in long)
+    left, right = min(s[1] for s in long), max(s[2] for s in long)
+    body = [w for w in words if top <= (w[1] + w[3]) / 2 <= bottom and left <= (w[0] + w[2]) / 2 <= right]
+    if not body:
+        return None
+    cuts = [(a + b) / 2 for a, b in _gaps(body, 0.8 * word_h)]
+    if not cuts:  # OCR read across the column gaps: the model's columns instead
+        cuts = [x for x in columns if left + 2 * tol < x < right - 2 * tol]
+    if not cuts:
+        return None
+    vertical = [(x, top, bottom) for x in [left, *cuts, right]]
+    table = raster_table(long, vertical, words, tol=tol, max_cut=None)  # OCR words may bridge columns
+    if table is None or not _rows_ruled(table, long, body, [left, *cuts, right], tol):
+        return None
+    return table
+
+
+def _gaps(words: list[tuple], min_width: float) -> list[tuple[float, float]]:
+    """x ranges at least ``min_width`` wide that no word covers, between the words."""
+    spans = sorted((w[0], w[2]) for w in words)
+    out: list[tuple[float, float]] = []
+    right = spans[0][1]
+    for x0, x1 in spans[1:]:
+        if x0 - right >= min_width:
+            out.append((right, x0))
+        right = max(right, x1)
+    return out
+
+
+def _rows_ruled(table: Table, rules: list[Segment], words: list[tuple], xs: list[float], tol: float) -> bool:
+    """Do the rules part the text rows? In some column, three bands or more hold words and at
+    least three quarters of those hold one text row (a table ruled only under its header has a
+    band of many rows in every column)."""
+    ys = sorted({round(s[0], 1) for s in rules})
+    for x0, x1 in zip(xs, xs[1:]):
+        counts = []
+        for y0, y1 in zip(ys, ys[1:]):
+            mine = [w for w in words if y0 <= (w[1] + w[3]) / 2 <= y1 and x0 <= (w[0] + w[2]) / 2 <= x1]
+            if mine:
+                counts.append(len(text_rows(mine)))
+        if len(counts) >= 3 and sum(c == 1 for c in counts) >= 0.75 * len(counts):
+            return True
+    return False
 
 
 def _overlap(a: BBox, b: BBox) -> float:

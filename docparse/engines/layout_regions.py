@@ -22,7 +22,7 @@ from docparse.engines.layout_columns import spans_columns
 from docparse.engines.layout_labels import is_page_number, model_label, numbering_depth, starts_with_marker
 from docparse.engines.layout_raster_tables import scanned_table
 from docparse.engines.layout_table_split import horizontal_rules, split_table_box, trim_prose
-from docparse.engines.layout_tables import Table, find_table, model_table, word_grid
+from docparse.engines.layout_tables import Table, find_table, model_columns, model_table, word_grid
 from docparse.engines.layout_text import Line, lines_in, union
 
 BBox = tuple[float, float, float, float]
@@ -99,7 +99,7 @@ def model_regions(
         region = Region(bbox=bbox, label=label, source_class=name)  # type: ignore[arg-type]
         grid = None
         if scanned and label in _GRIDDED:
-            grid = scanned_table(page, bbox, words, strict=label is not Label.TABLE)  # type: ignore[arg-type]
+            grid = scanned_table(page, bbox, words, label is not Label.TABLE, model_columns(item))  # type: ignore[arg-type]
         if grid is not None:  # a scan's ruled grid: cells from its pixels' rules and the OCR words
             region.label, region.table, region.bbox = Label.TABLE, grid, union([bbox, grid.bbox])  # type: ignore[list-item]
         elif label is Label.TABLE:

@@ -238,6 +238,20 @@ def model_table(region: dict, words: list[tuple], clip: BBox | None = None) -> T
     return Table(bbox=bbox, cells=cleaned, n_rows=n_rows, n_cols=n_cols)  # type: ignore[arg-type]
 
 
+def model_columns(region: dict) -> list[float]:
+    """Where each of the layout model's table columns starts (after the first): the leftmost
+    edge of its one-column cells."""
+    starts: dict[int, float] = {}
+    boxes = region.get("bboxes") or []
+    for info in region.get("table_cells") or []:
+        idx = getattr(info, "bbox_idx", None)
+        col = int(getattr(info, "col_start", 0))
+        if idx is None or not 0 <= idx < len(boxes) or col < 1 or int(getattr(info, "col_end", col + 1)) != col + 1:
+            continue
+        starts[col] = min(starts.get(col, float("inf")), float(boxes[idx][0]))
+    return [starts[c] for c in sorted(starts)]
+
+
 def _renumber(starts: list[int], compact: bool) -> Any:
     """Map (start, end) grid positions onto the positions actually used, from 0, no gaps
     (``compact``), or keep them as they are (end at least start + 1)."""
