@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from docparse.document import Label
-from docparse.engines.layout_regions import Region, image_boxes
+from docparse.engines.layout_regions import Region, image_boxes, is_caption, text_regions
 
 BBox = tuple[float, float, float, float]
 
@@ -31,6 +31,7 @@ SLANTED_SHARE = 0.15  # of all strokes: a table has a diagonal header cell at mo
 MARKER_SIZE = 10.0  # points: a data point's marker is smaller than this
 MAX_DRAWINGS = 20000
 TOUCH_GAP = 1.0  # points: images that overlap or abut are pieces of one figure
+LABEL_REACH = 20.0  # points around a plot where its tick values and axis titles stand
 LABEL_CHARS = 24  # a chart's text blocks are short (tick values, axis titles, legend entries)
 _PICTURE_LIKE = (Label.IMAGE, Label.CHART, Label.TABLE)
 
@@ -43,7 +44,7 @@ def add_missing_pictures(page: Any, regions: list[Region]) -> list[Region]:
         drawings = []
     if len(drawings) > MAX_DRAWINGS:
         drawings = []  # a map or a vector-art page: too many shapes to weigh one by one
-    regions = _tables_that_are_charts(regions, drawings)
+    regions = _tables_that_are_charts(page, regions, drawings)
     regions = _with_missing_images(page, regions)
     return _absorb_into_charts(page, regions, drawings)
 
@@ -69,11 +70,30 @@ def chart_like(drawings: list[dict], box: BBox) -> bool:
     return slanted >= MIN_SLANTED and slanted >= SLANTED_SHARE * (slanted + level)
 
 
-def _tables_that_are_charts(regions: list[Region], drawings: list[dict]) -> list[Region]:
+def _tables_that_are_charts(page: Any, regions: list[Region], drawings: list[dict]) -> list[Region]:
+    """A "table" box over a plot becomes a chart, cut to the plot: the drawings' extent and the
+    labels around it; lines further out (prose the box swallowed) are read as text again."""
+    out: list[Region] = []
     for region in regions:
-        if region.label is Label.TABLE and chart_like(drawings, region.bbox):
-            region.label, region.table, region.source_class = Label.CHART, None, "table-as-chart"
-    return regions
+        if region.label is not Label.TABLE or not chart_like(drawings, region.bbox):
+            out.append(region)
+            continue
+        plot = _union([tuple(d["rect"]) for d in drawings if _inside(tuple(d["rect"]), region.bbox)])
+        near = (plot[0] - LABEL_REACH, plot[1] - LABEL_REACH, plot[2] + LABEL_REACH, plot[3] + LABEL_REACH)
+        labels = [ln for ln in region.lines if _centre_in(ln.bbox, near)]
+        rest = [ln for ln in region.lines if not _centre_in(ln.bbox, near)]
+        box = _union([plot] + [ln.bbox for ln in labels])
+        out.append(Region(bbox=box, label=Label.CHART, lines=labels, source_class="table-as-chart"))
+        for freed in text_regions(rest, float(page.cropbox.height)) if rest else []:
+            if freed.label in (Label.HEADER, Label.FOOTER) and is_caption(_text(freed), len(freed.lines)):
+                freed.label = Label.CAPTION  # the figure's caption low on the page, not a footer
+            out.append(freed)
+    return out
+
+
+def _centre_in(b: BBox, box: BBox) -> bool:
+    cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
+    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
 
 
 def _with_missing_images(page: Any, regions: list[Region]) -> list[Region]:
@@ -91,19 +111,12 @@ def _with_missing_images(page: Any, regions: list[Region]) -> list[Region]:
         found.append(box)
     if not found:
         return regions
-    # touching images are one figure; a piece touching a picture the model found widens it
-    pictures = [r for r in regions if r.label is Label.IMAGE]
-    for group in _touching(found + [r.bbox for r in pictures]):
-        own = [b for b in group if b in found]
-        if not own:
-            continue
-        hosts = [r for r in pictures if r.bbox in group]
-        box = _union(group)
-        if hosts:
-            hosts[0].bbox = box
-            regions = [r for r in regions if not any(r is h for h in hosts[1:])]
-        else:
-            regions = regions + [Region(bbox=box, label=Label.IMAGE, source_class="image")]
+    # touching images are one figure; pieces touching a picture the model found belong to it
+    # (the model's box stays: pieces often spill into a gutter, which would block column cuts)
+    pictures = [r.bbox for r in regions if r.label is Label.IMAGE]
+    for group in _touching(found + pictures):
+        if any(b in found for b in group) and not any(b in pictures for b in group):
+            regions = regions + [Region(bbox=_union(group), label=Label.IMAGE, source_class="image")]
     return regions
 
 
