@@ -174,3 +174,39 @@ def test_first_line_indents_start_paragraphs_hanging_indents_do_not():
     assert [len(p) for p in split_indented(book)] == [3, 3]
     hanging = [_line(72, 100, "z" * 34, width=320)] + [_line(92, 112 + 12 * i, "z" * 30, width=300) for i in range(3)]
     assert [len(p) for p in split_indented(hanging)] == [4]
+
+
+def test_scanned_picture_holding_a_ruled_grid_becomes_a_table():
+    import pytest
+
+    pymupdf = pytest.importorskip("pymupdf")
+    from docparse.engines.layout_ocr import language_installed, upright_ocr_page
+    from docparse.engines.layout_regions import model_regions
+    from docparse.engines.layout_text import extract_lines
+    from tests.test_layout_raster_lines import _scanned_pdf
+
+    if not language_installed("eng"):
+        pytest.skip("Tesseract with English data is not installed")
+    page = upright_ocr_page(pymupdf.open("pdf", _scanned_pdf())[0], "eng")
+    textpage = page.get_textpage()
+    lines = extract_lines(page, textpage, ocr=True)
+    words = page.get_text("words", textpage=textpage)
+    raw = [{"class_name": "picture", "group_bbox": [60, 80, 540, 260]}]  # the model's word for the grid
+    regions, _ = model_regions(page, lines, words, raw, scanned=True)
+    tables = [r for r in regions if r.label is Label.TABLE]
+    assert len(tables) == 1 and tables[0].table is not None
+    assert (tables[0].table.n_rows, tables[0].table.n_cols) == (4, 3)
+    assert not any(r.label is Label.IMAGE for r in regions)
+
+
+def test_model_columns_start_at_one_column_cells():
+    from types import SimpleNamespace
+
+    from docparse.engines.layout_tables import model_columns
+
+    cell = lambda i, c0, c1: SimpleNamespace(bbox_idx=i, col_start=c0, col_end=c1)  # noqa: E731
+    region = {
+        "bboxes": [(0, 0, 50, 10), (120, 0, 150, 10), (110, 20, 150, 30), (0, 40, 300, 50), (220, 20, 260, 30)],
+        "table_cells": [cell(0, 0, 1), cell(1, 1, 2), cell(2, 1, 2), cell(3, 0, 3), cell(4, 2, 3)],
+    }
+    assert model_columns(region) == [110, 220]  # the spanning cell says nothing about a column start
