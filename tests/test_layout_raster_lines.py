@@ -81,7 +81,7 @@ def test_grid_without_words_is_not_clean():
     assert table is not None and not is_clean_grid(table)
 
 
-def _scanned_pdf() -> bytes:
+def _scanned_pdf(rule=(205, 185, 175), width=1) -> bytes:
     """An image-only PDF page (700 x 500 pt): a 4 x 3 ruled table with words, drawn into a picture.
 
     Thin light rules: MuPDF's Tesseract reads nothing in cells boxed by heavy lines.
@@ -97,9 +97,9 @@ def _scanned_pdf() -> bytes:
         font = ImageFont.load_default()
     xs, ys = [100, 500, 800, 1100], [150, 250, 350, 450, 550]
     for y in ys:
-        draw.line([(xs[0], y), (xs[-1], y)], fill=(205, 185, 175), width=1)
+        draw.line([(xs[0], y), (xs[-1], y)], fill=rule, width=width)
     for x in xs:
-        draw.line([(x, ys[0]), (x, ys[-1])], fill=(205, 185, 175), width=1)
+        draw.line([(x, ys[0]), (x, ys[-1])], fill=rule, width=width)
     rows = [["Fruit", "Price", "Stock"], ["Apple", "12", "40"], ["Pear", "15", "22"], ["Plum", "9", "71"]]
     for i, row in enumerate(rows):
         for j, text in enumerate(row):
@@ -165,3 +165,28 @@ def test_table_ruled_across_only_takes_columns_from_gutters_or_the_model():
     # a rule under the header only: the body is one band of many rows, left to the model
     body = [_w(10 + k * 150, 25 + r * 12, 60 + k * 150, 35 + r * 12, f"v{r}{k}") for r in range(5) for k in range(3)]
     assert gutter_table([(0, 0, 400), (20, 0, 400), (90, 0, 400)], body, (0, 0, 400, 90), 10, 3, []) is None
+
+
+def test_erase_lines_paints_rules_white():
+    from docparse.engines.layout_raster_lines import erase_lines
+
+    img = _grid_image()
+    h, v = lines_in_image(img, 1.0, (0, 0, 400, 300), 30)
+    erase_lines(img, 1.0, (0, 0, 400, 300), h, v)
+    assert img[40:42, 60:340].min() == 255 and img[60:200, 200:203].min() == 255
+    assert img[52, 120] == 30  # the text-like stroke stays
+
+
+def test_table_with_heavy_rules_is_read_again_without_them():
+    pymupdf = pytest.importorskip("pymupdf")
+    from docparse.engines.layout_ocr import language_installed, upright_ocr_page
+    from docparse.engines.layout_raster_tables import scanned_table
+
+    if not language_installed("eng"):
+        pytest.skip("Tesseract with English data is not installed")
+    # dark 2 px rules: Tesseract on the whole page reads next to nothing in the boxed cells
+    page = upright_ocr_page(pymupdf.open("pdf", _scanned_pdf(rule=(90, 90, 90), width=2))[0], "eng")
+    words = page.get_text("words")
+    table = scanned_table(page, (50, 75, 550, 275), words, strict=False)
+    assert table is not None and (table.n_rows, table.n_cols) == (4, 3)
+    assert "Plum" in table.text and "71" in table.text

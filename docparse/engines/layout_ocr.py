@@ -57,7 +57,28 @@ def upright_ocr_page(page: Any, language: str = "eng", dpi: int = OCR_DPI) -> An
     with quiet_native_stderr():  # Tesseract prints "Line cannot be recognized!!" and the like
         data = pix.pdfocr_tobytes(compress=True, language=language, tessdata=tessdata())
     doc = pymupdf.open("pdf", data)
-    return doc[0]
+    work = doc[0]
+    work.ocr_language = language  # a second read of a part (a table with its rules erased) uses it
+    return work
+
+
+def ocr_gray_words(gray: Any, language: str, dpi: int = OCR_DPI) -> list[tuple]:
+    """Words Tesseract reads in a grey image (uint8 rows x cols), in the image's pixels:
+    ``(x0, y0, x1, y1, text, block, line, word)``."""
+    import pymupdf
+
+    h, w = gray.shape
+    grey = pymupdf.Pixmap(pymupdf.csGRAY, w, h, gray.tobytes(), 0)
+    pix = pymupdf.Pixmap(pymupdf.csRGB, grey)  # MuPDF's OCR reads nothing from a grey pixmap
+    pix.set_dpi(dpi, dpi)
+    with quiet_native_stderr():
+        data = pix.pdfocr_tobytes(compress=True, language=language, tessdata=tessdata())
+    doc = pymupdf.open("pdf", data)
+    page = doc[0]
+    sx, sy = w / page.rect.width, h / page.rect.height  # OCR page points -> image pixels
+    words = [(x0 * sx, y0 * sy, x1 * sx, y1 * sy, *rest) for x0, y0, x1, y1, *rest in page.get_text("words")]
+    doc.close()
+    return words
 
 
 @contextlib.contextmanager

@@ -26,12 +26,14 @@ MIN_COVER = 0.8  # share of a line's length its pieces must cover
 TARGET_PX = 2200  # longest side of the page rendered at about this many pixels
 
 
-def render_gray(page: Any, clip: BBox) -> tuple[np.ndarray, float]:
-    """The ``clip`` of ``page`` as a grey image (uint8, rows x cols) and its zoom (px per point)."""
+def render_gray(page: Any, clip: BBox, zoom: float | None = None) -> tuple[np.ndarray, float]:
+    """The ``clip`` of ``page`` as a grey image (uint8, rows x cols) and its zoom (px per point);
+    by default about TARGET_PX over the whole page."""
     import pymupdf
 
     rect = page.rect
-    zoom = min(3.0, TARGET_PX / max(rect.width, rect.height, 1.0))
+    if zoom is None:
+        zoom = min(3.0, TARGET_PX / max(rect.width, rect.height, 1.0))
     pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), clip=pymupdf.Rect(clip), colorspace=pymupdf.csGRAY)
     img = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.stride)[:, : pix.width]
     return img.copy(), zoom
@@ -160,3 +162,18 @@ def lines_in_image(gray: np.ndarray, zoom: float, origin: BBox, min_len: float) 
         (ox + (col + 0.5) / zoom, oy + y0 / zoom, oy + y1 / zoom) for col, y0, y1, _ in row_segments(mask.T, px)
     ]
     return horizontal, vertical
+
+
+def erase_lines(gray: np.ndarray, zoom: float, origin: BBox, horizontal: list[Segment], vertical: list[Segment]) -> None:
+    """Paint the ruling lines of ``gray`` (an image of ``origin`` at ``zoom``) over with white, in
+    place: a band a few pixels wide around each line, so OCR sees plain text."""
+    h, w = gray.shape
+    pad = max(2, int(round(1.5 * zoom)))
+    for y, x0, x1 in horizontal:
+        r = int(round((y - origin[1]) * zoom))
+        c0, c1 = int((x0 - origin[0]) * zoom), int(np.ceil((x1 - origin[0]) * zoom))
+        gray[max(r - pad, 0) : min(r + pad + 1, h), max(c0, 0) : min(c1 + 1, w)] = 255
+    for x, y0, y1 in vertical:
+        c = int(round((x - origin[0]) * zoom))
+        r0, r1 = int((y0 - origin[1]) * zoom), int(np.ceil((y1 - origin[1]) * zoom))
+        gray[max(r0, 0) : min(r1 + 1, h), max(c - pad, 0) : min(c + pad + 1, w)] = 255

@@ -12,7 +12,7 @@ import statistics
 from typing import Any
 
 from docparse.engines.layout_raster_grid import is_clean_grid, raster_table
-from docparse.engines.layout_raster_lines import ruling_lines
+from docparse.engines.layout_raster_lines import erase_lines, render_gray, ruling_lines
 from docparse.engines.layout_table_split import text_rows
 from docparse.engines.layout_tables import Table
 
@@ -54,6 +54,8 @@ def scanned_table(
         return None
     if strict and not is_clean_grid(table):
         return None
+    if table is not None and getattr(page, "ocr_language", None):
+        table = _reread(page, table, horizontal, vertical, words, tol) or table
     filled = sum(1 for c in table.cells if c.text.strip())
     return table if filled >= 2 else None
 
@@ -112,6 +114,36 @@ def _rows_ruled(table: Table, rules: list[Segment], words: list[tuple], xs: list
         if len(counts) >= 3 and sum(c == 1 for c in counts) >= 0.75 * len(counts):
             return True
     return False
+
+
+def _reread(
+    page: Any, table: Table, horizontal: list[Segment], vertical: list[Segment], words: list[tuple], tol: float
+) -> Table | None:
+    """The table OCRed again with its rules erased, when that reads more text.
+
+    Tesseract takes ruled cells for pictures and leaves much of their text unread; with the
+    rules painted over, the grid is plain text in columns, which it reads well."""
+    from docparse.engines.layout_ocr import OCR_DPI, ocr_gray_words
+
+    box = table.bbox
+    try:
+        gray, zoom = render_gray(page, box, zoom=OCR_DPI / 72)
+        erase_lines(gray, zoom, box, horizontal, vertical)
+        found = ocr_gray_words(gray, page.ocr_language)
+    except Exception:  # a second read is a bonus: keep the first on any failure
+        return None
+    fresh = [(box[0] + w[0] / zoom, box[1] + w[1] / zoom, box[0] + w[2] / zoom, box[1] + w[3] / zoom, *w[4:]) for w in found]
+    if _chars(fresh) <= _chars([w for w in words if _centre_in(w, box)]):
+        return None
+    outside = [w for w in words if not _centre_in(w, box)]
+    again = raster_table(horizontal, vertical, fresh + outside, tol=tol, max_cut=None)
+    if again is None or (again.n_rows, again.n_cols) != (table.n_rows, table.n_cols):
+        return None
+    return again
+
+
+def _chars(words: list[tuple]) -> int:
+    return sum(sum(ch.isalnum() for ch in str(w[4])) for w in words)
 
 
 def _overlap(a: BBox, b: BBox) -> float:
