@@ -210,3 +210,26 @@ def test_model_columns_start_at_one_column_cells():
         "table_cells": [cell(0, 0, 1), cell(1, 1, 2), cell(2, 1, 2), cell(3, 0, 3), cell(4, 2, 3)],
     }
     assert model_columns(region) == [110, 220]  # the spanning cell says nothing about a column start
+
+
+def test_scanned_grid_no_model_region_holds_becomes_a_table():
+    import pytest
+
+    pymupdf = pytest.importorskip("pymupdf")
+    from docparse.engines.layout_ocr import language_installed, upright_ocr_page
+    from docparse.engines.layout_regions import model_regions
+    from docparse.engines.layout_text import extract_lines
+    from tests.test_layout_raster_lines import _scanned_pdf
+
+    if not language_installed("eng"):
+        pytest.skip("Tesseract with English data is not installed")
+    page = upright_ocr_page(pymupdf.open("pdf", _scanned_pdf())[0], "eng")
+    textpage = page.get_textpage()
+    lines = extract_lines(page, textpage, ocr=True)
+    words = page.get_text("words", textpage=textpage)
+    raw = [{"class_name": "text", "group_bbox": [40, 60, 560, 290]}]  # the model read the grid as text
+    regions, _ = model_regions(page, lines, words, raw, scanned=True)
+    tables = [r for r in regions if r.label is Label.TABLE]
+    assert len(tables) == 1 and tables[0].source_class == "raster-grid"
+    assert "Apple" in tables[0].table.text
+    assert not any(r.label is not Label.TABLE and r.lines for r in regions)  # its rows are the table's

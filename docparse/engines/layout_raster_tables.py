@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from docparse.engines.layout_raster_grid import is_clean_grid, raster_table
+from docparse.engines.layout_raster_grid import grid_lines, is_clean_grid, raster_table
 from docparse.engines.layout_raster_lines import erase_lines, render_gray, ruling_lines
 from docparse.engines.layout_table_split import text_rows
 from docparse.engines.layout_tables import Table
@@ -58,6 +58,57 @@ def scanned_table(
         table = _reread(page, table, horizontal, vertical, words, tol) or table
     filled = sum(1 for c in table.cells if c.text.strip())
     return table if filled >= 2 else None
+
+
+def page_grids(page: Any, words: list[tuple], taken: list[BBox]) -> list[Table]:
+    """Clean ruled grids anywhere on a scanned page that no table or picture region holds (the
+    model read them as text or missed them): each set of crossing lines with 3 x 3 lines or more
+    whose cells hold words in most rows."""
+    texty = [w for w in words if sum(ch.isalnum() for ch in str(w[4])) >= 2]
+    word_h = statistics.median(w[3] - w[1] for w in texty) if texty else 10.0
+    tol = max(3.0, 0.3 * word_h)
+    rect = page.rect
+    try:
+        horizontal, vertical = ruling_lines(page, (rect.x0, rect.y0, rect.x1, rect.y1), min_len=max(8.0, 1.2 * word_h))
+    except Exception:  # a page that will not render: no grid is a fine answer
+        return []
+    out = []
+    for hs, vs in _crossing_groups(*grid_lines(horizontal, vertical, tol), tol):
+        if len(hs) < 3 or len(vs) < 3:
+            continue
+        table = raster_table(hs, vs, words, tol=tol)
+        if table is None:
+            continue
+        area = max((table.bbox[2] - table.bbox[0]) * (table.bbox[3] - table.bbox[1]), 1e-6)
+        if any(_overlap(table.bbox, t) > 0.3 * area for t in taken):
+            continue
+        if getattr(page, "ocr_language", None):  # read first: the page's OCR may have skipped the cells
+            table = _reread(page, table, hs, vs, words, tol) or table
+        if is_clean_grid(table):
+            out.append(table)
+    return out
+
+
+def _crossing_groups(h: list[Segment], v: list[Segment], tol: float) -> list[tuple[list[Segment], list[Segment]]]:
+    """The lines split into groups that cross each other (one group per ruled grid)."""
+    parent = list(range(len(h) + len(v)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(h):
+        for j, b in enumerate(v):
+            if a[1] - tol <= b[0] <= a[2] + tol and b[1] - tol <= a[0] <= b[2] + tol:
+                parent[root(i)] = root(len(h) + j)
+    groups: dict[int, tuple[list[Segment], list[Segment]]] = {}
+    for i, a in enumerate(h):
+        groups.setdefault(root(i), ([], []))[0].append(a)
+    for j, b in enumerate(v):
+        groups.setdefault(root(len(h) + j), ([], []))[1].append(b)
+    return list(groups.values())
 
 
 def gutter_table(

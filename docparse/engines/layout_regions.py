@@ -20,7 +20,7 @@ from typing import Any
 from docparse.document import Label
 from docparse.engines.layout_columns import spans_columns
 from docparse.engines.layout_labels import is_page_number, model_label, numbering_depth, starts_with_marker
-from docparse.engines.layout_raster_tables import scanned_table
+from docparse.engines.layout_raster_tables import page_grids, scanned_table
 from docparse.engines.layout_table_split import horizontal_rules, split_table_box, trim_prose
 from docparse.engines.layout_tables import Table, find_table, model_columns, model_table, word_grid
 from docparse.engines.layout_text import Line, lines_in, union
@@ -122,6 +122,11 @@ def model_regions(
             if not plausible_table(region.table):  # prose the model took for a table: re-read as text
                 region.label, region.table, region.source_class = Label.PARAGRAPH, None, "table-as-text"
         regions.append(region)
+    if scanned:  # ruled grids the model read as text or missed
+        taken = [r.bbox for r in regions if r.label in (Label.TABLE, Label.IMAGE)]
+        for grid in page_grids(page, words, taken):
+            if plausible_table(grid):
+                regions.append(Region(bbox=grid.bbox, label=Label.TABLE, table=grid, source_class="raster-grid"))
     _assign_lines(regions, lines)
     for region in regions:
         if region.label in (Label.PARAGRAPH, Label.LIST) and spans_columns(region.lines):
