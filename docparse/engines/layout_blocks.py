@@ -10,7 +10,7 @@ from typing import Callable
 
 from docparse.document import FURNITURE_LABELS, Block, Label, ListItem, block_id
 from docparse.engines.layout_columns import side_by_side
-from docparse.engines.layout_labels import heading_levels, indent_levels, split_marker
+from docparse.engines.layout_labels import heading_levels, indent_levels, misread_heading, split_marker
 from docparse.engines.layout_order import page_is_rtl, reading_order
 from docparse.engines.layout_regions import Region
 from docparse.engines.layout_tables import table_html, Cell
@@ -28,6 +28,7 @@ def build_blocks(
     extra_meta: dict | None = None,
 ) -> list[Block]:
     """Blocks of one page: body blocks in reading order (order 0..n-1), then furniture."""
+    _check_headings(regions, ocr=bool(extra_meta and extra_meta.get("ocr")))
     body = [piece for r in regions if r.label not in FURNITURE_LABELS for piece in _side_by_side(r)]
     furniture = sorted((r for r in regions if r.label in FURNITURE_LABELS), key=lambda r: (r.bbox[1], r.bbox[0]))
     rtl = page_is_rtl([ln.text for r in body for ln in r.lines])
@@ -51,6 +52,28 @@ def build_blocks(
     _set_heading_levels(blocks)
     _link_captions(blocks)
     return blocks
+
+
+def _check_headings(regions: list[Region], ocr: bool) -> None:
+    """Titles and headings that cannot be ones, relabelled in place.
+
+    On an OCRed page where the layout model ran, a heading only the heuristics found (lines
+    re-read from a model box over several columns or over prose beside a table, lines no model
+    box held) becomes a paragraph: OCR sizes are character heights, which swing with the script
+    and the scan, so "larger than the body" says nothing there; the model saw the page and did
+    not call it a heading. A model heading whose text is an equation number or has no letter
+    is relabelled (see ``misread_heading``).
+    """
+    model_ran = any(r.source_class for r in regions)
+    for region in regions:
+        if region.label not in (Label.TITLE, Label.HEADING):
+            continue
+        if ocr and model_ran and region.source_class is None:
+            region.label = Label.PARAGRAPH
+            continue
+        label = misread_heading("\n".join(ln.text for ln in region.lines))
+        if label is not None:
+            region.label = label
 
 
 def _order_body(body: list[Region], rtl: bool) -> list[Region]:

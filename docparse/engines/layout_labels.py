@@ -49,6 +49,29 @@ def model_label(class_name: str) -> Label | None:
     return MODEL_CLASSES.get(class_name)
 
 
+_EQUATION_NUMBER = re.compile(r"^\(\s*\d{1,3}[a-z]?\s*\)$")
+_SECTION_NUMBER = re.compile(r"^\d{1,3}(?:\.\d{1,3})*\.?$")  # "1", "2.3": a chapter number set alone
+
+
+def misread_heading(text: str) -> Label | None:
+    """What a region the model called a title or section header really is, when its text says
+    it cannot be one; None when it may well be a heading.
+
+    - a line that is only an equation number, "(12)", marks a display formula (the model takes
+      equation numbers and the short formulas beside them for titles);
+    - a text without a single letter ("57165", "12:30") is a running number, not a heading,
+      unless it is a chapter or section number set on its own line ("1", "2.3").
+    """
+    rows = [r.strip() for r in text.splitlines() if r.strip()]
+    if not rows:
+        return None
+    if len(rows) <= 4 and any(_EQUATION_NUMBER.match(r) for r in rows):
+        return Label.FORMULA
+    if not any(ch.isalpha() for ch in text) and not _SECTION_NUMBER.match(" ".join(rows)):
+        return Label.PARAGRAPH
+    return None
+
+
 def numbering_depth(text: str) -> int | None:
     """Depth of a heading number: "2" -> 1, "2.3" -> 2, "A.1" -> 2; None when unnumbered."""
     m = _NUMBERED.match(text)

@@ -1,0 +1,59 @@
+"""Headings on OCRed pages: the layout model decides, OCR sizes do not; misread model headings."""
+
+from docparse.document import Label
+from docparse.engines.layout_blocks import build_blocks
+from docparse.engines.layout_labels import misread_heading
+from docparse.engines.layout_regions import Region
+from docparse.engines.layout_text import Line, Span
+
+
+def _line(x0, y0, x1, text, size=20.0):
+    bbox = (x0, y0, x1, y0 + size)
+    return Line(bbox=bbox, spans=[Span(text, bbox, "ocr", size, 0)])
+
+
+def _region(label, lines, source_class=None):
+    box = (min(ln.bbox[0] for ln in lines), min(ln.bbox[1] for ln in lines),
+           max(ln.bbox[2] for ln in lines), max(ln.bbox[3] for ln in lines))
+    return Region(bbox=box, label=label, lines=lines, source_class=source_class)
+
+
+def test_misread_heading():
+    assert misread_heading("(15)") is Label.FORMULA
+    assert misread_heading("[T(x), Z(y)] = w d(x - y).\n(16)") is Label.FORMULA
+    assert misread_heading("57165") is Label.PARAGRAPH
+    assert misread_heading("3.1. Soxhlet extraction") is None
+    assert misread_heading("1") is None  # a chapter number set alone
+    assert misread_heading("2.3") is None
+    assert misread_heading("二、“比较美术学”的中西视域") is None
+    assert misread_heading("Results (2019)") is None
+
+
+def test_heuristic_heading_on_an_ocr_page_is_a_paragraph():
+    # a model heading stays; a "larger" OCR row the heuristics called a heading (lines re-read
+    # from a model text box) is prose on a scan
+    model_head = _region(Label.HEADING, [_line(100, 100, 400, "3. Results and discussion")], "section-header")
+    guessed = _region(Label.HEADING, [_line(100, 200, 700, "orator to 1 ml. The extracts were", 29.0)])
+    body = _region(Label.PARAGRAPH, [_line(100, 300, 700, "Concern has been expressed over")], "text")
+    blocks = build_blocks([model_head, guessed, body], 0, extra_meta={"ocr": True})
+    labels = {b.text: b.label for b in blocks}
+    assert labels["3. Results and discussion"] is Label.HEADING
+    assert labels["orator to 1 ml. The extracts were"] is Label.PARAGRAPH
+
+
+def test_heuristic_heading_stays_without_ocr_or_without_model():
+    guessed = _region(Label.HEADING, [_line(100, 200, 400, "Introduction", 29.0)])
+    body = _region(Label.PARAGRAPH, [_line(100, 300, 700, "Some prose follows here")], "text")
+    blocks = build_blocks([guessed, body], 0)  # a born-digital page: sizes are real
+    assert blocks[0].label is Label.HEADING
+    guessed = _region(Label.HEADING, [_line(100, 200, 400, "Introduction", 29.0)])
+    plain = _region(Label.PARAGRAPH, [_line(100, 300, 700, "Some prose follows here")])
+    blocks = build_blocks([guessed, plain], 0, extra_meta={"ocr": True})  # heuristics only: no model
+    assert blocks[0].label is Label.HEADING
+
+
+def test_model_title_over_an_equation_number_is_a_formula():
+    number = _region(Label.TITLE, [_line(1343, 616, 1387, "(15)")], "title")
+    body = _region(Label.PARAGRAPH, [_line(100, 300, 700, "with constraints as")], "text")
+    blocks = build_blocks([number, body], 0, extra_meta={"ocr": True})
+    assert [b.label for b in blocks if b.text == "(15)"] == [Label.FORMULA]
