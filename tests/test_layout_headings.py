@@ -57,3 +57,25 @@ def test_model_title_over_an_equation_number_is_a_formula():
     body = _region(Label.PARAGRAPH, [_line(100, 300, 700, "with constraints as")], "text")
     blocks = build_blocks([number, body], 0, extra_meta={"ocr": True})
     assert [b.label for b in blocks if b.text == "(15)"] == [Label.FORMULA]
+
+
+def test_short_first_row_above_prose_on_a_scan_is_a_heading():
+    rows = [_line(100, 100, 230, "免责声明")] + [
+        _line(100, 140 + 42 * i, 1540, "本报告仅供本公司境内客户使用本公司不会因接收人收到本报告而视其为客户" + str(i))
+        for i in range(4)
+    ]
+    box = _region(Label.PARAGRAPH, rows, "text")
+    blocks = build_blocks([box], 0, extra_meta={"ocr": True})
+    assert [b.label for b in blocks] == [Label.HEADING, Label.PARAGRAPH]
+    assert blocks[0].text == "免责声明"
+    assert blocks[1].bbox[1] >= 140
+
+
+def test_short_first_row_kept_when_it_ends_a_sentence_or_stands_far_off():
+    prose = [_line(100, 140 + 42 * i, 1540, "a full row of running prose in the column " * 2) for i in range(4)]
+    ended = _region(Label.PARAGRAPH, [_line(100, 100, 300, "to 1 ml.")] + prose, "text")
+    assert len(build_blocks([ended], 0, extra_meta={"ocr": True})) == 1
+    far = _region(Label.PARAGRAPH, [_line(100, -200, 300, "Banner")] + prose, "text")
+    assert len(build_blocks([far], 0, extra_meta={"ocr": True})) == 1
+    plain = _region(Label.PARAGRAPH, [_line(100, 100, 300, "Disclaimer")] + prose, "text")
+    assert len(build_blocks([plain], 0)) == 1  # born-digital page: the model's box stands

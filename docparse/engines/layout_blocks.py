@@ -10,7 +10,7 @@ from typing import Callable
 
 from docparse.document import FURNITURE_LABELS, Block, Label, ListItem, block_id
 from docparse.engines.layout_columns import side_by_side
-from docparse.engines.layout_labels import heading_levels, indent_levels, misread_heading, split_marker
+from docparse.engines.layout_labels import could_head, heading_levels, indent_levels, misread_heading, split_marker
 from docparse.engines.layout_order import page_is_rtl, reading_order
 from docparse.engines.layout_regions import Region
 from docparse.engines.layout_tables import table_html, Cell
@@ -29,6 +29,8 @@ def build_blocks(
 ) -> list[Block]:
     """Blocks of one page: body blocks in reading order (order 0..n-1), then furniture."""
     _check_headings(regions, ocr=bool(extra_meta and extra_meta.get("ocr")))
+    if extra_meta and extra_meta.get("ocr"):
+        regions = [piece for r in regions for piece in _lead_heading(r)]
     body = [piece for r in regions if r.label not in FURNITURE_LABELS for piece in _side_by_side(r)]
     furniture = sorted((r for r in regions if r.label in FURNITURE_LABELS), key=lambda r: (r.bbox[1], r.bbox[0]))
     rtl = page_is_rtl([ln.text for r in body for ln in r.lines])
@@ -74,6 +76,37 @@ def _check_headings(regions: list[Region], ocr: bool) -> None:
         label = misread_heading("\n".join(ln.text for ln in region.lines))
         if label is not None:
             region.label = label
+
+
+def _lead_heading(region: Region) -> list[Region]:
+    """A model text box on a scan whose first row is a short line standing alone above full
+    rows of prose, as a heading region and the paragraph below it.
+
+    The model often draws one box over a heading and its paragraph on OCRed pages ("免责声明"
+    above the disclaimer). A paragraph's first row runs across the column; a row under half
+    the width of the full rows below it (most rows), close above them, that does not end a
+    clause, is a heading.
+    """
+    if region.label is not Label.PARAGRAPH or region.source_class != "text" or len(region.lines) < 3:
+        return [region]
+    lines = sorted(region.lines, key=lambda ln: (ln.bbox[1], ln.bbox[0]))
+    first, second, rest = lines[0], lines[1], lines[1:]
+    if second.bbox[1] < first.bbox[3] - 0.3 * (first.bbox[3] - first.bbox[1]):
+        return [region]  # another line shares the first row: not a line of its own
+    left, right = min(ln.bbox[0] for ln in rest), max(ln.bbox[2] for ln in rest)
+    width = max(right - left, 1.0)
+    first_w = first.bbox[2] - first.bbox[0]
+    widths = sorted(ln.bbox[2] - ln.bbox[0] for ln in rest)
+    if first_w >= 0.5 * width or widths[len(widths) // 2] < 0.7 * width:
+        return [region]  # not a short row above rows of prose
+    height = max(first.bbox[3] - first.bbox[1], second.bbox[3] - second.bbox[1])
+    if second.bbox[1] - first.bbox[3] > 1.5 * height:
+        return [region]  # far above the prose: a banner or running head, not its heading
+    if not could_head(first.text):  # (OCR sizes are glyph heights: no size test)
+        return [region]
+    head = Region(bbox=first.bbox, label=Label.HEADING, lines=[first], source_class="text-lead")
+    body = Region(bbox=union(ln.bbox for ln in rest), label=region.label, lines=rest, source_class=region.source_class)
+    return [head, body]
 
 
 def _order_body(body: list[Region], rtl: bool) -> list[Region]:

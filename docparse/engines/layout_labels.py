@@ -72,6 +72,17 @@ def misread_heading(text: str) -> Label | None:
     return None
 
 
+_CLAUSE_END = (".", ",", ";", "。", "，", "；", "、", "-")
+
+
+def could_head(text: str, max_chars: int = 40) -> bool:
+    """A short row that may stand as a heading: not a list item, not the end of a sentence."""
+    text = text.strip()
+    if not (2 <= len(text) <= max_chars) or not any(ch.isalpha() for ch in text):
+        return False
+    return not starts_with_marker(text) and not text.endswith(_CLAUSE_END)
+
+
 def numbering_depth(text: str) -> int | None:
     """Depth of a heading number: "2" -> 1, "2.3" -> 2, "A.1" -> 2; None when unnumbered."""
     m = _NUMBERED.match(text)
