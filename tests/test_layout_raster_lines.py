@@ -190,3 +190,17 @@ def test_table_with_heavy_rules_is_read_again_without_them():
     table = scanned_table(page, (50, 75, 550, 275), words, strict=False)
     assert table is not None and (table.n_rows, table.n_cols) == (4, 3)
     assert "Plum" in table.text and "71" in table.text
+
+
+def test_page_grid_held_by_a_region_is_not_found_twice():
+    pymupdf = pytest.importorskip("pymupdf")
+    from docparse.engines.layout_ocr import language_installed, upright_ocr_page
+    from docparse.engines.layout_raster_tables import page_grids
+
+    if not language_installed("eng"):
+        pytest.skip("Tesseract with English data is not installed")
+    page = upright_ocr_page(pymupdf.open("pdf", _scanned_pdf())[0], "eng")
+    words = page.get_text("words")
+    assert len(page_grids(page, words, [])) == 1
+    assert page_grids(page, words, [(45, 70, 555, 280)]) == []  # a table region already holds it
+    assert len(page_grids(page, words, [(0, 0, 700, 500)])) == 1  # a box over the whole page does not

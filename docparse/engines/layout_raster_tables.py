@@ -80,8 +80,8 @@ def page_grids(page: Any, words: list[tuple], taken: list[BBox]) -> list[Table]:
         if table is None:
             continue
         area = max((table.bbox[2] - table.bbox[0]) * (table.bbox[3] - table.bbox[1]), 1e-6)
-        if any(_overlap(table.bbox, t) > 0.3 * area for t in taken):
-            continue
+        if any(_overlap(table.bbox, t) > 0.3 * area and _overlap(table.bbox, t) > 0.5 * _area(t) for t in taken):
+            continue  # a region that is mostly this grid already holds it (a far larger one does not)
         if getattr(page, "ocr_language", None):  # read first: the page's OCR may have skipped the cells
             table = _reread(page, table, hs, vs, words, tol) or table
         if is_clean_grid(table):
@@ -195,6 +195,10 @@ def _reread(
 
 def _chars(words: list[tuple]) -> int:
     return sum(sum(ch.isalnum() for ch in str(w[4])) for w in words)
+
+
+def _area(b: BBox) -> float:
+    return max((b[2] - b[0]) * (b[3] - b[1]), 1e-6)
 
 
 def _overlap(a: BBox, b: BBox) -> float:
