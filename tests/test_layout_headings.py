@@ -79,3 +79,17 @@ def test_short_first_row_kept_when_it_ends_a_sentence_or_stands_far_off():
     assert len(build_blocks([far], 0, extra_meta={"ocr": True})) == 1
     plain = _region(Label.PARAGRAPH, [_line(100, 100, 300, "Disclaimer")] + prose, "text")
     assert len(build_blocks([plain], 0)) == 1  # born-digital page: the model's box stands
+
+
+def test_model_text_box_over_indented_paragraphs_on_a_scan_is_split():
+    def para(y, n):
+        rows = [_line(140, y, 1500, "an indented first row of a paragraph that runs on")]
+        rows += [_line(100, y + 40 * i, 1500, "a full row of running prose across the column") for i in range(1, n - 1)]
+        return rows + [_line(100, y + 40 * (n - 1), 700, "a short last row.")]
+
+    lines = para(100, 4) + para(260, 3)
+    box = _region(Label.PARAGRAPH, lines, "text")
+    blocks = build_blocks([box], 0, extra_meta={"ocr": True})
+    assert [len(b.text.splitlines()) for b in blocks] == [4, 3]
+    assert blocks[0].bbox[3] <= blocks[1].bbox[1]
+    assert len(build_blocks([_region(Label.PARAGRAPH, lines, "text")], 0)) == 1  # born-digital: kept

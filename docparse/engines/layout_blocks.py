@@ -30,7 +30,7 @@ def build_blocks(
     """Blocks of one page: body blocks in reading order (order 0..n-1), then furniture."""
     _check_headings(regions, ocr=bool(extra_meta and extra_meta.get("ocr")))
     if extra_meta and extra_meta.get("ocr"):
-        regions = [piece for r in regions for piece in _lead_heading(r)]
+        regions = [piece for r in regions for head in _lead_heading(r) for piece in _paragraphs(head)]
     body = [piece for r in regions if r.label not in FURNITURE_LABELS for piece in _side_by_side(r)]
     furniture = sorted((r for r in regions if r.label in FURNITURE_LABELS), key=lambda r: (r.bbox[1], r.bbox[0]))
     rtl = page_is_rtl([ln.text for r in body for ln in r.lines])
@@ -107,6 +107,36 @@ def _lead_heading(region: Region) -> list[Region]:
     head = Region(bbox=first.bbox, label=Label.HEADING, lines=[first], source_class="text-lead")
     body = Region(bbox=union(ln.bbox for ln in rest), label=region.label, lines=rest, source_class=region.source_class)
     return [head, body]
+
+
+def _paragraphs(region: Region) -> list[Region]:
+    """A model text box on a scan over several indented paragraphs, as one region per paragraph.
+
+    On OCRed pages the model often draws one box over a run of paragraphs. A paragraph ends
+    where a row stops short of the right edge and the next row starts indented, while the row
+    after that is back at the left edge (a first-line indent, not a block set in).
+    """
+    if region.label is not Label.PARAGRAPH or region.source_class != "text" or len(region.lines) < 4:
+        return [region]
+    lines = sorted(region.lines, key=lambda ln: (ln.bbox[1], ln.bbox[0]))
+    em = sorted(ln.bbox[3] - ln.bbox[1] for ln in lines)[len(lines) // 2]
+    left = sorted(ln.bbox[0] for ln in lines)[len(lines) // 4]
+    right = max(ln.bbox[2] for ln in lines)
+    pieces: list[list[Line]] = [[lines[0]]]
+    for i in range(1, len(lines)):
+        prev, cur = lines[i - 1], lines[i]
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        short_end = prev.bbox[2] < right - 1.5 * em
+        indented = left + 0.8 * em < cur.bbox[0] < left + 5 * em
+        back = nxt is None or nxt.bbox[0] < left + 0.5 * em
+        alone = cur.bbox[1] >= prev.bbox[3] - 0.5 * em and (nxt is None or nxt.bbox[1] >= cur.bbox[3] - 0.5 * em)
+        if short_end and indented and back and alone:  # (rows side by side: a table, labels)
+            pieces.append([cur])
+        else:
+            pieces[-1].append(cur)
+    if len(pieces) == 1:
+        return [region]
+    return [Region(bbox=union(ln.bbox for ln in p), label=region.label, lines=p, source_class=region.source_class) for p in pieces]
 
 
 def _order_body(body: list[Region], rtl: bool) -> list[Region]:
