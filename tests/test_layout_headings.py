@@ -29,6 +29,19 @@ def test_misread_heading():
     assert misread_heading("Results (2019)") is None
 
 
+def test_scattered_rows_are_not_a_heading_on_a_scan():
+    from docparse.engines.layout_labels import scattered_rows
+
+    assert scattered_rows("F 2\nH 二\n了\nGa\nIs")
+    assert not scattered_rows("3\n문제점")  # a number above its title: two rows
+    assert not scattered_rows("Row and Column Access Control\nSupport in IBM DB2\nfor i")
+    rows = [_line(880, 480 + 40 * i, 950, t) for i, t in enumerate(["F 2", "了", "Ga", "Is"])]
+    head = _region(Label.HEADING, rows, "section-header")
+    body = _region(Label.PARAGRAPH, [_line(100, 700, 700, "Read each question")], "text")
+    blocks = build_blocks([head, body], 0, extra_meta={"ocr": True})
+    assert not any(b.label is Label.HEADING for b in blocks)
+
+
 def test_heuristic_heading_on_an_ocr_page_is_a_paragraph():
     # a model heading stays; a "larger" OCR row the heuristics called a heading (lines re-read
     # from a model text box) is prose on a scan

@@ -10,7 +10,14 @@ from typing import Callable
 
 from docparse.document import FURNITURE_LABELS, Block, Label, ListItem, block_id
 from docparse.engines.layout_columns import side_by_side
-from docparse.engines.layout_labels import could_head, heading_levels, indent_levels, misread_heading, split_marker
+from docparse.engines.layout_labels import (
+    could_head,
+    heading_levels,
+    indent_levels,
+    misread_heading,
+    scattered_rows,
+    split_marker,
+)
 from docparse.engines.layout_order import page_is_rtl, reading_order
 from docparse.engines.layout_regions import Region
 from docparse.engines.layout_tables import table_html, Cell
@@ -64,7 +71,8 @@ def _check_headings(regions: list[Region], ocr: bool) -> None:
     box held) becomes a paragraph: OCR sizes are character heights, which swing with the script
     and the scan, so "larger than the body" says nothing there; the model saw the page and did
     not call it a heading. A model heading whose text is an equation number or has no letter
-    is relabelled (see ``misread_heading``).
+    is relabelled (see ``misread_heading``), and on a scan one whose rows are a few stacked
+    characters each (``scattered_rows``: a graphic's labels, a logo) is read as text.
     """
     model_ran = any(r.source_class for r in regions)
     for region in regions:
@@ -73,7 +81,10 @@ def _check_headings(regions: list[Region], ocr: bool) -> None:
         if ocr and model_ran and region.source_class is None:
             region.label = Label.PARAGRAPH
             continue
-        label = misread_heading("\n".join(ln.text for ln in region.lines))
+        text = "\n".join(ln.text for ln in region.lines)
+        label = misread_heading(text)
+        if label is None and ocr and scattered_rows(text):
+            label = Label.PARAGRAPH
         if label is not None:
             region.label = label
 

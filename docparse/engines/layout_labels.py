@@ -72,6 +72,13 @@ def misread_heading(text: str) -> Label | None:
     return None
 
 
+def scattered_rows(text: str, min_rows: int = 3, max_chars: int = 4) -> bool:
+    """Rows of a few characters each, stacked: OCR of a graphic's labels or a logo
+    ("F 2 / H 二 / 了 / Ga"), not a heading wrapped over several rows."""
+    rows = [len("".join(r.split())) for r in text.splitlines() if r.strip()]
+    return len(rows) >= min_rows and sorted(rows)[len(rows) // 2] <= max_chars
+
+
 _CLAUSE_END = (".", ",", ";", "。", "，", "；", "、", "-")
 
 
