@@ -3,7 +3,7 @@
 from docparse.document import Label
 from docparse.engines.layout_blocks import build_blocks
 from docparse.engines.layout_labels import misread_heading
-from docparse.engines.layout_regions import Region
+from docparse.engines.layout_heuristics import Region
 from docparse.engines.layout_text import Line, Span
 
 

@@ -70,7 +70,7 @@ def test_banner_across_a_wide_gutter_is_read_side_by_side():
     # below it a narrow left column (side heading) and the main text column at the right
     from docparse.document import Label
     from docparse.engines.layout_blocks import build_blocks
-    from docparse.engines.layout_regions import Region
+    from docparse.engines.layout_heuristics import Region
 
     left = [_line(94, 138, 234, "IBM Systems Lab Services and Training"), _line(94, 147, 150, "Solution Brief")]
     right = [_line(461, 138, 506, "Power Services")]
@@ -93,7 +93,7 @@ def test_side_by_side_keeps_numbers_rows_and_figures_whole():
     from docparse.document import Label
     from docparse.engines.layout_blocks import build_blocks
     from docparse.engines.layout_columns import side_by_side
-    from docparse.engines.layout_regions import Region
+    from docparse.engines.layout_heuristics import Region
 
     # a figure with axis words far apart stays one picture
     words = [_line(60, 150, 110, "Pressure"), _line(400, 300, 450, "Temperature")]

@@ -1,7 +1,7 @@
 """Region labelling without PDFs: clustering lines, heuristic labels, refinements of model classes."""
 
 from docparse.document import Label
-from docparse.engines.layout_regions import (
+from docparse.engines.layout_heuristics import (
     Region,
     cluster_lines,
     is_caption,
@@ -166,7 +166,7 @@ def test_background_picture_does_not_block_columns():
 
 
 def test_first_line_indents_start_paragraphs_hanging_indents_do_not():
-    from docparse.engines.layout_regions import split_indented
+    from docparse.engines.layout_heuristics import split_indented
 
     # two paragraphs without space between them, each opening with a two-em indent
     book = [_line(92, 100, "x" * 30, width=300), _line(72, 112, "x" * 34, width=320), _line(72, 124, "x" * 10, width=100)]

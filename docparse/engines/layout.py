@@ -19,13 +19,8 @@ from docparse.engines.layout_blocks import build_blocks
 from docparse.engines.layout_figures import add_missing_pictures
 from docparse.engines.layout_ocr import language_installed, tesseract_available, upright_ocr_page
 from docparse.engines.layout_orientation import detect_rotation, turned_copy, work_to_page
-from docparse.engines.layout_regions import (
-    heuristic_regions,
-    load_layout_model,
-    model_regions,
-    refine,
-    run_layout_model,
-)
+from docparse.engines.layout_heuristics import heuristic_regions, refine
+from docparse.engines.layout_regions import load_layout_model, model_regions, run_layout_model
 from docparse.engines.layout_text import extract_lines, unreadable
 from docparse.errors import OptionsError
 

@@ -19,7 +19,7 @@ from docparse.engines.layout_labels import (
     split_marker,
 )
 from docparse.engines.layout_order import page_is_rtl, reading_order
-from docparse.engines.layout_regions import Region
+from docparse.engines.layout_heuristics import Region
 from docparse.engines.layout_tables import table_html, Cell
 from docparse.engines.layout_text import Line, font_meta, join_text, union, verbatim_text
 

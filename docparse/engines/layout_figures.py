@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from docparse.document import Label
-from docparse.engines.layout_regions import Region, image_boxes, is_caption, text_regions
+from docparse.engines.layout_heuristics import Region, image_boxes, is_caption, text_regions
 
 BBox = tuple[float, float, float, float]
 

@@ -1,0 +1,278 @@
+"""Regions without the layout model, and the labels text gets from its looks.
+
+A ``Region`` is a box with a label and its text lines, before blocks are made (page's unrotated
+coordinates, where PyMuPDF's text layer lives). Here: lines clustered into paragraphs and
+labelled from font size, weight, position and markers (``text_regions``), whole pages read that
+way when the model is unavailable (``heuristic_regions``: tables from ``page.find_tables()``,
+pictures from the image list and vector drawings), and ``refine``, which fixes what the model's
+classes cannot say (code, page numbers, list items, captions, formulas, the title).
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+from typing import Any
+
+from docparse.document import Label
+from docparse.engines.layout_labels import is_page_number, numbering_depth, starts_with_marker
+from docparse.engines.layout_tables import Table, find_table
+from docparse.engines.layout_text import Line, lines_in, union
+
+BBox = tuple[float, float, float, float]
+
+_CAPTION = re.compile(
+    r"^\s*(fig\.?|figure|table|tab\.|chart|scheme|plate|listing|algorithm|图|表)\s*[0-9ivxlcIVXLC]", re.I
+)
+# "Figure 1: ...", "Table 2. ...", "Fig. 3 - ...": a delimiter after the number (prose says "Figure 1 shows")
+_CAPTION_STRICT = re.compile(
+    r"^\s*(fig\.?|figure|table|tab\.|chart|scheme|plate|listing|algorithm|图|表)\s*[0-9A-Za-z.\-]{1,8}\s*[:.|—–-]",
+    re.I,
+)
+_MATH = re.compile(r"[=<>≤≥≈±×÷∑∫√∞∂∆∇∈∉⊂⊆∪∩→^]")
+MARGIN = 0.075  # top/bottom share of the page where running headers and footers live
+
+
+@dataclass
+class Region:
+    bbox: BBox
+    label: Label
+    lines: list[Line] = field(default_factory=list)
+    table: Table | None = None
+    source_class: str | None = None  # the layout model's class, when the model made it
+
+
+def heuristic_regions(
+    page: Any, lines: list[Line], words: list[tuple], find_tables: bool = True, scanned: bool = False
+) -> list[Region]:
+    """Regions without the layout model: tables, pictures, then clustered text.
+
+    On a ``scanned`` (OCRed) page the picture covering the page is the scan, not a figure.
+    """
+    regions: list[Region] = []
+    if find_tables:
+        for table in find_table(page, None, words):
+            regions.append(Region(bbox=table.bbox, label=Label.TABLE, table=table))
+    page_area = float(page.cropbox.width * page.cropbox.height)
+    for box in image_boxes(page):
+        if scanned and (box[2] - box[0]) * (box[3] - box[1]) > 0.6 * page_area:
+            continue
+        if not any(_inside(box, r.bbox) for r in regions):
+            regions.append(Region(bbox=box, label=Label.IMAGE))
+    tables = [r for r in regions if r.label is Label.TABLE]
+    free = [ln for ln in lines if not any(lines_in([ln], t.bbox) for t in tables)]
+    for t in tables:
+        t.lines = lines_in(lines, t.bbox)
+    regions.extend(text_regions(free, page_height=_height(page)))
+    if not scanned:
+        regions.extend(vector_figures(page, regions))
+    return regions
+
+
+def image_boxes(page: Any, min_size: float = 12.0) -> list[BBox]:
+    """Boxes of the page's images (unrotated coordinates), tiny ones left out."""
+    boxes: list[BBox] = []
+    try:
+        infos = page.get_image_info()
+    except Exception:
+        return boxes
+    for info in infos:
+        b = tuple(float(v) for v in info["bbox"])
+        if b[2] - b[0] >= min_size and b[3] - b[1] >= min_size and b not in boxes:
+            boxes.append(b)  # type: ignore[arg-type]
+    return boxes
+
+
+def text_regions(lines: list[Line], page_height: float) -> list[Region]:
+    """Lines clustered into paragraphs, each labelled by style and position."""
+    clusters = cluster_lines(lines)
+    body = body_size(lines)
+    regions = [Region(bbox=union(ln.bbox for ln in c), label=Label.PARAGRAPH, lines=c) for c in clusters]
+    for region in regions:
+        region.label = guess_label(region, body, page_height)
+    titles = [r for r in regions if r.label is Label.TITLE]
+    if len(titles) > 1:  # one title per page: the largest; the others are headings
+        keep = max(titles, key=lambda r: (max(ln.size for ln in r.lines), -r.bbox[1]))
+        for r in titles:
+            if r is not keep:
+                r.label = Label.HEADING
+    return regions
+
+
+def cluster_lines(lines: list[Line]) -> list[list[Line]]:
+    """Paragraphs: lines stacked closely, overlapping horizontally, in the same style."""
+    clusters: list[list[Line]] = []
+    for ln in sorted(lines, key=lambda ln: (ln.bbox[1], ln.bbox[0])):
+        height = max(ln.bbox[3] - ln.bbox[1], 1.0)
+        home = None
+        if not (starts_with_marker(ln.text) and not ln.mono):  # a list item starts a new region
+            for cluster in reversed(clusters[-8:]):
+                last = cluster[-1]
+                gap = ln.bbox[1] - last.bbox[3]
+                overlap = min(ln.bbox[2], last.bbox[2]) - max(ln.bbox[0], last.bbox[0])
+                same_style = abs(ln.size - last.size) <= 0.15 * max(ln.size, 1.0) and ln.mono == last.mono
+                if -0.5 * height < gap < 0.5 * height and overlap > 0 and same_style:
+                    home = cluster
+                    break
+        if home is None:
+            clusters.append([ln])
+        else:
+            home.append(ln)
+    return [part for c in clusters for part in split_indented(c)]
+
+
+def split_indented(cluster: list[Line]) -> list[list[Line]]:
+    """A cluster cut before each first-line indent: a line set in by an em or more, whose next
+    line is back at the left edge (paragraphs without vertical space between them, as in most
+    CJK books). A hanging indent keeps every following line set in, so it is not cut."""
+    if len(cluster) < 3:
+        return [cluster]
+    left = min(ln.bbox[0] for ln in cluster)
+    parts: list[list[Line]] = [[cluster[0]]]
+    for i in range(1, len(cluster)):
+        ln = cluster[i]
+        em = max(ln.size, 1.0)
+        nxt = cluster[i + 1] if i + 1 < len(cluster) else None
+        if nxt is not None and ln.bbox[0] - left >= em and nxt.bbox[0] - left < 0.5 * em:
+            parts.append([ln])
+        else:
+            parts[-1].append(ln)
+    return parts
+
+
+def body_size(lines: list[Line]) -> float:
+    """The font size most characters of the page use."""
+    weights: dict[float, int] = {}
+    for ln in lines:
+        weights[round(ln.size, 1)] = weights.get(round(ln.size, 1), 0) + ln.chars
+    if not weights:
+        return 10.0
+    return max(weights.items(), key=lambda kv: kv[1])[0]
+
+
+def guess_label(region: Region, body: float, page_height: float) -> Label:
+    lines = region.lines
+    text = " ".join(ln.text.strip() for ln in lines)
+    size = statistics.median(ln.size for ln in lines) if lines else body
+    y0, y1 = region.bbox[1], region.bbox[3]
+    short = len(lines) <= 2 and len(text) < 120
+    if short and (y1 < MARGIN * page_height or y0 > (1 - MARGIN) * page_height):
+        if is_page_number(text):
+            return Label.PAGE_NUMBER
+        return Label.HEADER if y1 < MARGIN * page_height else Label.FOOTER
+    if all(ln.mono for ln in lines):
+        return Label.CODE
+    emphasised = all(ln.bold for ln in lines) or size >= 1.12 * body
+    if len(lines) == 1 and len(text) < 80 and emphasised and numbering_depth(text) is not None:
+        return Label.HEADING  # "1. Introduction" in bold is a section, not a list
+    if starts_with_marker(text):
+        return Label.LIST
+    if is_caption(text, len(lines)):
+        return Label.CAPTION
+    if size >= 1.6 * body and len(lines) <= 3 and y0 < 0.35 * page_height:
+        return Label.TITLE
+    if len(lines) <= 3 and len(text) < 150 and (size >= 1.12 * body or (all(ln.bold for ln in lines) and len(text) < 90)):
+        if not text.rstrip().endswith((".", ",", ";")) or size >= 1.12 * body:
+            return Label.HEADING
+    if size <= 0.85 * body and y0 > 0.75 * page_height:
+        return Label.FOOTNOTE
+    return Label.PARAGRAPH
+
+
+def refine(regions: list[Region], page_height: float) -> list[Region]:
+    """Fix what the model's classes cannot say: code, page numbers, list items run together."""
+    body = body_size([ln for r in regions for ln in r.lines])
+    _promote_title(regions, body, page_height)
+    out: list[Region] = []
+    for region in regions:
+        text = " ".join(ln.text.strip() for ln in region.lines)
+        if region.label in (Label.PARAGRAPH, Label.LIST) and region.lines and all(ln.mono for ln in region.lines):
+            region.label = Label.CODE
+        if region.label in (Label.HEADER, Label.FOOTER) and is_page_number(text):
+            region.label = Label.PAGE_NUMBER
+        if region.label is Label.PARAGRAPH and region.lines and starts_with_marker(region.lines[0].text):
+            region.label = Label.LIST
+        if region.label in (Label.PARAGRAPH, Label.HEADING) and is_caption(text, len(region.lines)):
+            region.label = Label.CAPTION
+        if region.label in (Label.PARAGRAPH, Label.HEADING) and len(region.lines) <= 2 and looks_like_math(text):
+            region.label = Label.FORMULA
+        out.append(region)
+    return out
+
+
+def is_caption(text: str, n_lines: int) -> bool:
+    """"Figure 1: ..." (any length up to 5 lines) or a short "Fig. 1 ..." (up to 2 lines)."""
+    if n_lines <= 5 and _CAPTION_STRICT.match(text):
+        return True
+    return n_lines <= 2 and bool(_CAPTION.match(text))
+
+
+def looks_like_math(text: str) -> bool:
+    """A short line that is mostly symbols and digits around a relation sign: "a2 + 8 = 12"."""
+    chars = [c for c in text if not c.isspace()]
+    if not chars or not _MATH.search(text):
+        return False
+    letters = sum(c.isalpha() for c in chars)
+    return letters <= 0.5 * len(chars)
+
+
+def _promote_title(regions: list[Region], body: float, page_height: float) -> None:
+    """The model has no separate title on many pages: a lone, much larger heading near the top is one."""
+    if any(r.label is Label.TITLE for r in regions):
+        return
+    heads = [r for r in regions if r.label is Label.HEADING and r.lines]
+    if not heads:
+        return
+    sizes = {id(r): max(ln.size for ln in r.lines) for r in heads}
+    top = max(heads, key=lambda r: sizes[id(r)])
+    others = [sizes[id(r)] for r in heads if r is not top]
+    text = " ".join(ln.text.strip() for ln in top.lines)
+    if (
+        sizes[id(top)] >= 1.6 * body
+        and top.bbox[1] < 0.4 * page_height
+        and all(s < 0.9 * sizes[id(top)] for s in others)
+        and numbering_depth(text) is None
+    ):
+        top.label = Label.TITLE
+
+
+def vector_figures(page: Any, regions: list[Region], min_size: float = 30.0) -> list[Region]:
+    """Pictures drawn with vector shapes only, where no region (table, picture, text) already is."""
+    try:
+        clusters = page.cluster_drawings()
+    except Exception:  # odd vector graphics: no figures is a fine answer
+        return []
+    found: list[Region] = []
+    page_area = float(page.cropbox.width * page.cropbox.height)
+    for rect in clusters:
+        box = (float(rect.x0), float(rect.y0), float(rect.x1), float(rect.y1))
+        if box[2] - box[0] < min_size or box[3] - box[1] < min_size:
+            continue
+        if (box[2] - box[0]) * (box[3] - box[1]) > 0.8 * page_area:  # a page background, not a figure
+            continue
+        area = (box[2] - box[0]) * (box[3] - box[1])
+        covered = sum(_overlap(box, r.bbox) for r in regions)
+        if covered < 0.3 * area:
+            found.append(Region(bbox=box, label=Label.IMAGE, source_class="vector-figure"))
+    return found
+
+
+def _overlap(a: BBox, b: BBox) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return max(w, 0.0) * max(h, 0.0)
+
+
+def _inside(inner: BBox, outer: BBox, slack: float = 2.0) -> bool:
+    return (
+        inner[0] >= outer[0] - slack
+        and inner[1] >= outer[1] - slack
+        and inner[2] <= outer[2] + slack
+        and inner[3] <= outer[3] + slack
+    )
+
+
+def _height(page: Any) -> float:
+    """Height of the unrotated page (the space text and model boxes live in)."""
+    return float(page.cropbox.height)
