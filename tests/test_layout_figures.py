@@ -71,6 +71,20 @@ def test_rounded_cell_frames_are_not_a_chart():
     assert not chart_like(page.get_drawings(), (50, 50, 310, 190))
 
 
+def test_a_form_table_full_of_check_marks_is_not_a_chart():
+    doc = pymupdf.open()
+    page = doc.new_page()
+    _ruled_table(page, 60, 60)
+    for r in range(5):
+        for c in range(1, 4):  # a check mark in most cells: two slanted strokes each
+            x, y = 60 + 60 * c + 25, 60 + 20 * r + 8
+            shape = page.new_shape()
+            shape.draw_polyline([(x, y + 3), (x + 3, y + 6), (x + 8, y - 1)])
+            shape.finish(color=(0, 0, 0), width=0.8)
+            shape.commit()
+    assert not chart_like(page.get_drawings(), (50, 50, 310, 170))
+
+
 def test_a_table_box_over_a_plot_becomes_a_chart():
     doc = pymupdf.open()
     page = doc.new_page()

@@ -53,9 +53,11 @@ def chart_like(drawings: list[dict], box: BBox) -> bool:
     """Enough curves and slanted strokes inside ``box`` to be a plot rather than a ruled table.
 
     Curves count when they are markers (small shapes) or belong to a path with slanted strokes
-    (pie slices, smoothed lines); the rounded corners of a table's cell frames do not.
+    (pie slices, smoothed lines); the rounded corners of a table's cell frames do not. A plot
+    also needs one slanted or curved stroke longer than a mark (a data line, a curve, a slice,
+    hatching): small marks alone, such as the check marks of a form, make no plot.
     """
-    level = slanted = 0
+    level = slanted = paths = 0
     for d in drawings:
         rect = tuple(d["rect"])
         if not _inside(rect, box):
@@ -67,7 +69,9 @@ def chart_like(drawings: list[dict], box: BBox) -> bool:
         marker = max(rect[2] - rect[0], rect[3] - rect[1]) <= MARKER_SIZE
         slanted += oblique + (curves if oblique or marker else 0)
         level += len(items) - oblique - curves + (0 if oblique or marker else curves)
-    return slanted >= MIN_SLANTED and slanted >= SLANTED_SHARE * (slanted + level)
+        # a stroke longer than a mark: a data line, a curve, a slice, hatching
+        paths += not marker and (oblique > 0 or curves > 4)
+    return paths >= 1 and slanted >= MIN_SLANTED and slanted >= SLANTED_SHARE * (slanted + level)
 
 
 def _tables_that_are_charts(page: Any, regions: list[Region], drawings: list[dict]) -> list[Region]:
