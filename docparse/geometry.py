@@ -136,6 +136,22 @@ def iou(a: BBox, b: BBox) -> float:
     return inter / union if union > 0 else 0.0
 
 
+def centre_in(item: tuple, box: BBox) -> bool:
+    """Whether the centre of ``item`` (a box, or a word tuple starting with its box) lies in ``box``."""
+    cx, cy = (item[0] + item[2]) / 2, (item[1] + item[3]) / 2
+    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
+
+
+def box_inside(inner: BBox, outer: BBox, slack: float = 0.0) -> bool:
+    """Whether ``inner`` lies in ``outer`` grown by ``slack`` on every side."""
+    return (
+        inner[0] >= outer[0] - slack
+        and inner[1] >= outer[1] - slack
+        and inner[2] <= outer[2] + slack
+        and inner[3] <= outer[3] + slack
+    )
+
+
 def union_box(boxes: list[BBox]) -> BBox:
     return (
         min(b[0] for b in boxes),

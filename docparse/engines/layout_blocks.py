@@ -22,6 +22,7 @@ from docparse.engines.layout_order import page_is_rtl, reading_order
 from docparse.engines.layout_heuristics import Region
 from docparse.engines.layout_tables import table_html, Cell
 from docparse.engines.layout_text import Line, font_meta, join_text, union, verbatim_text
+from docparse.geometry import centre_in
 
 BBox = tuple[float, float, float, float]
 SOURCE = "layout"
@@ -154,11 +155,11 @@ def _order_body(body: list[Region], rtl: bool) -> list[Region]:
     """Body regions in reading order; a picture behind other regions (a page background holding
     two or more of them) is left out of the column cuts it would block, and read just before the
     first region it holds."""
-    behind = [r for r in body if r.label is Label.IMAGE and sum(_holds(r.bbox, o.bbox) for o in body if o is not r) >= 2]
+    behind = [r for r in body if r.label is Label.IMAGE and sum(centre_in(o.bbox, r.bbox) for o in body if o is not r) >= 2]
     front = [r for r in body if not any(r is b for b in behind)]
     ordered = [front[i] for i in reading_order([r.bbox for r in front], rtl=rtl)]
     for back in behind:
-        at = next((k for k, r in enumerate(ordered) if _holds(back.bbox, r.bbox)), len(ordered))
+        at = next((k for k, r in enumerate(ordered) if centre_in(r.bbox, back.bbox)), len(ordered))
         ordered.insert(at, back)
     return ordered
 
@@ -182,11 +183,6 @@ def _side_by_side(region: Region) -> list[Region]:
     if len(groups) == 1:
         return [region]
     return [Region(bbox=union(ln.bbox for ln in g), label=region.label, lines=g, source_class=region.source_class) for g in groups]
-
-
-def _holds(outer: BBox, inner: BBox) -> bool:
-    cx, cy = (inner[0] + inner[2]) / 2, (inner[1] + inner[3]) / 2
-    return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
 
 
 def _block(

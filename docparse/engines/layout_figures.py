@@ -21,6 +21,7 @@ from typing import Any
 
 from docparse.document import Label
 from docparse.engines.layout_heuristics import Region, image_boxes, is_caption, text_regions
+from docparse.geometry import box_area, box_inside, centre_in, intersection, union_box
 
 BBox = tuple[float, float, float, float]
 
@@ -33,6 +34,7 @@ MAX_DRAWINGS = 20000
 TOUCH_GAP = 1.0  # points: images that overlap or abut are pieces of one figure
 LABEL_REACH = 20.0  # points around a plot where its tick values and axis titles stand
 LABEL_CHARS = 24  # a chart's text blocks are short (tick values, axis titles, legend entries)
+SLACK = 2.0  # points a shape may stick out of a box and still be inside it
 _PICTURE_LIKE = (Label.IMAGE, Label.CHART, Label.TABLE)
 
 
@@ -60,7 +62,7 @@ def chart_like(drawings: list[dict], box: BBox) -> bool:
     level = slanted = paths = 0
     for d in drawings:
         rect = tuple(d["rect"])
-        if not _inside(rect, box):
+        if not box_inside(rect, box, SLACK):
             continue
         items = d.get("items", ())
         lines = [(abs(it[2].x - it[1].x), abs(it[2].y - it[1].y)) for it in items if it[0] == "l"]
@@ -82,11 +84,11 @@ def _tables_that_are_charts(page: Any, regions: list[Region], drawings: list[dic
         if region.label is not Label.TABLE or not chart_like(drawings, region.bbox):
             out.append(region)
             continue
-        plot = _union([tuple(d["rect"]) for d in drawings if _inside(tuple(d["rect"]), region.bbox)])
+        plot = union_box([tuple(d["rect"]) for d in drawings if box_inside(tuple(d["rect"]), region.bbox, SLACK)])
         near = (plot[0] - LABEL_REACH, plot[1] - LABEL_REACH, plot[2] + LABEL_REACH, plot[3] + LABEL_REACH)
-        labels = [ln for ln in region.lines if _centre_in(ln.bbox, near)]
-        rest = [ln for ln in region.lines if not _centre_in(ln.bbox, near)]
-        box = _union([plot] + [ln.bbox for ln in labels])
+        labels = [ln for ln in region.lines if centre_in(ln.bbox, near)]
+        rest = [ln for ln in region.lines if not centre_in(ln.bbox, near)]
+        box = union_box([plot] + [ln.bbox for ln in labels])
         out.append(Region(bbox=box, label=Label.CHART, lines=labels, source_class="table-as-chart"))
         for freed in text_regions(rest, float(page.cropbox.height)) if rest else []:
             if freed.label in (Label.HEADER, Label.FOOTER) and is_caption(_text(freed), len(freed.lines)):
@@ -95,21 +97,16 @@ def _tables_that_are_charts(page: Any, regions: list[Region], drawings: list[dic
     return out
 
 
-def _centre_in(b: BBox, box: BBox) -> bool:
-    cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
-    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
-
-
 def _with_missing_images(page: Any, regions: list[Region]) -> list[Region]:
     page_area = float(page.cropbox.width * page.cropbox.height)
     found: list[BBox] = []
     for box in image_boxes(page, min_size=MIN_SIDE):
-        area = _area(box)
+        area = box_area(box)
         if area > BACKGROUND_SHARE * page_area:
             continue
-        if any(_overlap(box, r.bbox) > 0.5 * min(area, _area(r.bbox)) for r in regions if r.label in _PICTURE_LIKE):
+        if any(intersection(box, r.bbox) > 0.5 * min(area, box_area(r.bbox)) for r in regions if r.label in _PICTURE_LIKE):
             continue  # the model already has it
-        behind = sum(_overlap(box, r.bbox) for r in regions if r.label not in _PICTURE_LIKE)
+        behind = sum(intersection(box, r.bbox) for r in regions if r.label not in _PICTURE_LIKE)
         if behind > 0.3 * area:
             continue  # text stands on it: a decoration behind text, not a figure
         found.append(box)
@@ -120,7 +117,7 @@ def _with_missing_images(page: Any, regions: list[Region]) -> list[Region]:
     pictures = [r.bbox for r in regions if r.label is Label.IMAGE]
     for group in _touching(found + pictures):
         if any(b in found for b in group) and not any(b in pictures for b in group):
-            regions = regions + [Region(bbox=_union(group), label=Label.IMAGE, source_class="image")]
+            regions = regions + [Region(bbox=union_box(group), label=Label.IMAGE, source_class="image")]
     return regions
 
 
@@ -133,7 +130,7 @@ def _touching(boxes: list[BBox], gap: float = TOUCH_GAP) -> list[list[BBox]]:
         merged = False
         for i in range(len(groups)):
             for j in range(i + 1, len(groups)):
-                if _near(_union(groups[i]), _union(groups[j]), gap):
+                if _near(union_box(groups[i]), union_box(groups[j]), gap):
                     groups[i] += groups.pop(j)
                     merged = True
                     break
@@ -146,10 +143,6 @@ def _near(a: BBox, b: BBox, gap: float) -> bool:
     return a[0] - gap <= b[2] and b[0] - gap <= a[2] and a[1] - gap <= b[3] and b[1] - gap <= a[3]
 
 
-def _union(boxes: list[BBox]) -> BBox:
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-
-
 def _absorb_into_charts(page: Any, regions: list[Region], drawings: list[dict]) -> list[Region]:
     try:
         clusters = page.cluster_drawings(drawings=drawings) if drawings else []
@@ -159,16 +152,16 @@ def _absorb_into_charts(page: Any, regions: list[Region], drawings: list[dict]) 
     out = list(regions)
     for rect in clusters:
         box = (float(rect.x0), float(rect.y0), float(rect.x1), float(rect.y1))
-        if min(box[2] - box[0], box[3] - box[1]) < 2 * MIN_SIDE or _area(box) > BACKGROUND_SHARE * page_area:
+        if min(box[2] - box[0], box[3] - box[1]) < 2 * MIN_SIDE or box_area(box) > BACKGROUND_SHARE * page_area:
             continue
-        if any(_overlap(box, r.bbox) > 0.5 * _area(box) for r in out if r.label in _PICTURE_LIKE):
+        if any(intersection(box, r.bbox) > 0.5 * box_area(box) for r in out if r.label in _PICTURE_LIKE):
             continue  # a table's rules or a picture the model found
         if not chart_like(drawings, box):
             continue
-        inside = [r for r in out if r.label not in _PICTURE_LIKE and _inside(r.bbox, box)]
+        inside = [r for r in out if r.label not in _PICTURE_LIKE and box_inside(r.bbox, box, SLACK)]
         if any(len(_text(r)) > LABEL_CHARS for r in inside):
             continue  # real prose inside: a framed text box, not a chart
-        if any(r.label not in _PICTURE_LIKE and _overlap(box, r.bbox) > 0 and not any(r is i for i in inside) for r in out):
+        if any(r.label not in _PICTURE_LIKE and intersection(box, r.bbox) > 0 and not any(r is i for i in inside) for r in out):
             continue  # text runs across the cluster's edge
         chart = Region(bbox=box, label=Label.CHART, source_class="vector-chart")
         chart.lines = sorted((ln for r in inside for ln in r.lines), key=lambda ln: (ln.bbox[1], ln.bbox[0]))
@@ -179,19 +172,3 @@ def _absorb_into_charts(page: Any, regions: list[Region], drawings: list[dict]) 
 def _text(region: Region) -> str:
     return " ".join(ln.text.strip() for ln in region.lines)
 
-
-def _area(b: BBox) -> float:
-    return max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1])
-
-
-def _overlap(a: BBox, b: BBox) -> float:
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    return w * h if w > 0 and h > 0 else 0.0
-
-
-def _inside(inner: BBox, outer: BBox, slack: float = 2.0) -> bool:
-    return (
-        inner[0] >= outer[0] - slack and inner[1] >= outer[1] - slack
-        and inner[2] <= outer[2] + slack and inner[3] <= outer[3] + slack
-    )

@@ -19,6 +19,7 @@ from docparse.document import Label
 from docparse.engines.layout_labels import is_page_number, numbering_depth, starts_with_marker
 from docparse.engines.layout_tables import Table, find_table
 from docparse.engines.layout_text import Line, lines_in, union
+from docparse.geometry import box_inside, intersection
 
 BBox = tuple[float, float, float, float]
 
@@ -58,7 +59,7 @@ def heuristic_regions(
     for box in image_boxes(page):
         if scanned and (box[2] - box[0]) * (box[3] - box[1]) > 0.6 * page_area:
             continue
-        if not any(_inside(box, r.bbox) for r in regions):
+        if not any(box_inside(box, r.bbox, 2.0) for r in regions):
             regions.append(Region(bbox=box, label=Label.IMAGE))
     tables = [r for r in regions if r.label is Label.TABLE]
     free = [ln for ln in lines if not any(lines_in([ln], t.bbox) for t in tables)]
@@ -252,25 +253,10 @@ def vector_figures(page: Any, regions: list[Region], min_size: float = 30.0) -> 
         if (box[2] - box[0]) * (box[3] - box[1]) > 0.8 * page_area:  # a page background, not a figure
             continue
         area = (box[2] - box[0]) * (box[3] - box[1])
-        covered = sum(_overlap(box, r.bbox) for r in regions)
+        covered = sum(intersection(box, r.bbox) for r in regions)
         if covered < 0.3 * area:
             found.append(Region(bbox=box, label=Label.IMAGE, source_class="vector-figure"))
     return found
-
-
-def _overlap(a: BBox, b: BBox) -> float:
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    return max(w, 0.0) * max(h, 0.0)
-
-
-def _inside(inner: BBox, outer: BBox, slack: float = 2.0) -> bool:
-    return (
-        inner[0] >= outer[0] - slack
-        and inner[1] >= outer[1] - slack
-        and inner[2] <= outer[2] + slack
-        and inner[3] <= outer[3] + slack
-    )
 
 
 def _height(page: Any) -> float:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from docparse.engines.layout_tables import Cell, Table, join_words, words_per_box
+from docparse.geometry import centre_in
 
 BBox = tuple[float, float, float, float]
 Segment = tuple[float, float, float]  # (position across, start along, end along)
@@ -65,7 +66,7 @@ def raster_table(
     if n_rows < 2 or n_cols < 2:
         return None
     bbox = (xs[0], ys[0], xs[-1], ys[-1])
-    inside = [w for w in words if _centre_in(w, bbox)]
+    inside = [w for w in words if centre_in(w, bbox)]
     texty = [w for w in inside if any(ch.isalnum() for ch in str(w[4]))]  # not OCR's "|" for a rule
     if max_cut is not None and texty and sum(_cut(w, v) for w in texty) > max_cut * len(texty):
         return None
@@ -195,8 +196,3 @@ def _cut(w: tuple, vertical: list[Segment]) -> bool:
 def _covers(a0: float, a1: float, b0: float, b1: float) -> bool:
     """Does [a0, a1] cover at least half of [b0, b1]?"""
     return min(a1, b1) - max(a0, b0) >= 0.5 * (b1 - b0)
-
-
-def _centre_in(w: tuple, box: BBox) -> bool:
-    cx, cy = (w[0] + w[2]) / 2, (w[1] + w[3]) / 2
-    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]

@@ -13,8 +13,9 @@ from typing import Any
 
 from docparse.engines.layout_raster_grid import grid_lines, is_clean_grid, raster_table
 from docparse.engines.layout_raster_lines import erase_lines, render_gray, ruling_lines
-from docparse.engines.layout_table_split import text_rows
+from docparse.engines.layout_table_split import text_rows, word_gutters
 from docparse.engines.layout_tables import Table
+from docparse.geometry import centre_in, intersection
 
 BBox = tuple[float, float, float, float]
 Segment = tuple[float, float, float]
@@ -34,7 +35,7 @@ def scanned_table(
     rect = page.rect
     pad = MARGIN * max(rect.width, rect.height)
     clip = (max(bbox[0] - pad, rect.x0), max(bbox[1] - pad, rect.y0), min(bbox[2] + pad, rect.x1), min(bbox[3] + pad, rect.y1))
-    near = [w for w in words if _centre_in(w, clip)]
+    near = [w for w in words if centre_in(w, clip)]
     texty = [w for w in near if sum(ch.isalnum() for ch in str(w[4])) >= 2]  # OCR reads rules as "|"
     word_h = statistics.median(w[3] - w[1] for w in texty) if texty else 10.0
     try:
@@ -44,11 +45,11 @@ def scanned_table(
     tol = max(3.0, 0.3 * word_h)
     area = max((bbox[2] - bbox[0]) * (bbox[3] - bbox[1]), 1e-6)
     table = raster_table(horizontal, vertical, near, tol=tol)
-    if table is not None and _overlap(table.bbox, bbox) < 0.5 * area:  # a small ruled box inside the region
+    if table is not None and intersection(table.bbox, bbox) < 0.5 * area:  # a small ruled box inside the region
         table = None
     if table is None and not strict:  # rules across only: columns from the gaps between words
         table = gutter_table(horizontal, near, bbox, word_h, tol, columns or [])
-        if table is not None and _overlap(table.bbox, bbox) < 0.7 * area:
+        if table is not None and intersection(table.bbox, bbox) < 0.7 * area:
             return None
     if table is None:
         return None
@@ -80,7 +81,7 @@ def page_grids(page: Any, words: list[tuple], taken: list[BBox]) -> list[Table]:
         if table is None:
             continue
         area = max((table.bbox[2] - table.bbox[0]) * (table.bbox[3] - table.bbox[1]), 1e-6)
-        if any(_overlap(table.bbox, t) > 0.3 * area and _overlap(table.bbox, t) > 0.5 * _area(t) for t in taken):
+        if any(intersection(table.bbox, t) > 0.3 * area and intersection(table.bbox, t) > 0.5 * _area(t) for t in taken):
             continue  # a region that is mostly this grid already holds it (a far larger one does not)
         if getattr(page, "ocr_language", None):  # read first: the page's OCR may have skipped the cells
             table = _reread(page, table, hs, vs, words, tol) or table
@@ -124,10 +125,10 @@ def gutter_table(
         return None
     top, bottom = min(s[0] for s in long), max(s[0] for s in long)
     left, right = min(s[1] for s in long), max(s[2] for s in long)
-    body = [w for w in words if top <= (w[1] + w[3]) / 2 <= bottom and left <= (w[0] + w[2]) / 2 <= right]
+    body = [w for w in words if centre_in(w, (left, top, right, bottom))]
     if not body:
         return None
-    cuts = [(a + b) / 2 for a, b in _gaps(body, 0.8 * word_h)]
+    cuts = [(a + b) / 2 for a, b in word_gutters(body, 0.8 * word_h)]
     if not cuts:  # OCR read across the column gaps: the model's columns instead
         cuts = [x for x in columns if left + 2 * tol < x < right - 2 * tol]
     if not cuts:
@@ -137,18 +138,6 @@ def gutter_table(
     if table is None or not _rows_ruled(table, long, body, [left, *cuts, right], tol):
         return None
     return table
-
-
-def _gaps(words: list[tuple], min_width: float) -> list[tuple[float, float]]:
-    """x ranges at least ``min_width`` wide that no word covers, between the words."""
-    spans = sorted((w[0], w[2]) for w in words)
-    out: list[tuple[float, float]] = []
-    right = spans[0][1]
-    for x0, x1 in spans[1:]:
-        if x0 - right >= min_width:
-            out.append((right, x0))
-        right = max(right, x1)
-    return out
 
 
 def _rows_ruled(table: Table, rules: list[Segment], words: list[tuple], xs: list[float], tol: float) -> bool:
@@ -184,9 +173,9 @@ def _reread(
     except Exception:  # a second read is a bonus: keep the first on any failure
         return None
     fresh = [(box[0] + w[0] / zoom, box[1] + w[1] / zoom, box[0] + w[2] / zoom, box[1] + w[3] / zoom, *w[4:]) for w in found]
-    if _chars(fresh) <= _chars([w for w in words if _centre_in(w, box)]):
+    if _chars(fresh) <= _chars([w for w in words if centre_in(w, box)]):
         return None
-    outside = [w for w in words if not _centre_in(w, box)]
+    outside = [w for w in words if not centre_in(w, box)]
     again = raster_table(horizontal, vertical, fresh + outside, tol=tol, max_cut=None)
     if again is None or (again.n_rows, again.n_cols) != (table.n_rows, table.n_cols):
         return None
@@ -199,14 +188,3 @@ def _chars(words: list[tuple]) -> int:
 
 def _area(b: BBox) -> float:
     return max((b[2] - b[0]) * (b[3] - b[1]), 1e-6)
-
-
-def _overlap(a: BBox, b: BBox) -> float:
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    return max(w, 0.0) * max(h, 0.0)
-
-
-def _centre_in(w: tuple, box: BBox) -> bool:
-    cx, cy = (w[0] + w[2]) / 2, (w[1] + w[3]) / 2
-    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]

@@ -14,6 +14,8 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
+from docparse.geometry import centre_in
+
 BBox = tuple[float, float, float, float]
 Segment = tuple[float, float, float]  # (y, x0, x1) of a horizontal rule
 
@@ -56,12 +58,12 @@ def join_segments(segments: list[Segment], tol: float = 1.5) -> list[Segment]:
 
 def split_table_box(bbox: BBox, words: list[tuple], rules: list[Segment]) -> list[BBox]:
     """The boxes of the tables inside ``bbox`` (``[bbox]`` when it holds one table)."""
-    inside = [w for w in words if _centre_in(w, bbox)]
+    inside = [w for w in words if centre_in(w, bbox)]
     if not inside or not rules:
         return [bbox]
     out: list[BBox] = []
     for side in _column_groups(bbox, inside, rules):
-        side_words = [w for w in inside if _centre_in(w, side)]
+        side_words = [w for w in inside if centre_in(w, side)]
         out.extend(_row_groups(side, side_words, rules))
     return out
 
@@ -69,7 +71,7 @@ def split_table_box(bbox: BBox, words: list[tuple], rules: list[Segment]) -> lis
 def _column_groups(bbox: BBox, words: list[tuple], rules: list[Segment]) -> list[BBox]:
     """Cut at word-free gutters where the rules stop on the left and start again on the right."""
     cuts: list[float] = []
-    for g0, g1 in _gutters(words):
+    for g0, g1 in word_gutters(words):
         crossed = any(x0 <= g0 + 1 and x1 >= g1 - 1 for _, x0, x1 in rules)
         ends_left = any(g0 - 3 <= x1 <= g1 and x0 < g0 - 20 for _, x0, x1 in rules)
         starts_right = any(g0 <= x0 <= g1 + 3 and x1 > g1 + 20 for _, x0, x1 in rules)
@@ -79,13 +81,14 @@ def _column_groups(bbox: BBox, words: list[tuple], rules: list[Segment]) -> list
     return [(edges[i], bbox[1], edges[i + 1], bbox[3]) for i in range(len(edges) - 1)]
 
 
-def _gutters(words: list[tuple]) -> list[tuple[float, float]]:
-    """x ranges no word covers, between the leftmost and the rightmost word."""
+def word_gutters(words: list[tuple], min_width: float = MIN_GUTTER) -> list[tuple[float, float]]:
+    """x ranges at least ``min_width`` wide that no word covers, between the leftmost and the
+    rightmost word."""
     spans = sorted((w[0], w[2]) for w in words)
     out: list[tuple[float, float]] = []
     right = spans[0][1]
     for x0, x1 in spans[1:]:
-        if x0 - right >= MIN_GUTTER:
+        if x0 - right >= min_width:
             out.append((right, x0))
         right = max(right, x1)
     return out
@@ -124,11 +127,6 @@ def _rows(words: list[tuple]) -> int:
     return count
 
 
-def _centre_in(w: tuple, box: BBox) -> bool:
-    cx, cy = (w[0] + w[2]) / 2, (w[1] + w[3]) / 2
-    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
-
-
 # -- a table box that swallowed prose -------------------------------------------------------------
 
 PROSE_CHARS = 15  # a text line at least this long, with no cell gap, over half the width: prose
@@ -145,7 +143,7 @@ def trim_prose(bbox: BBox, words: list[tuple]) -> list[BBox] | None:
     or more (a short one-cell row may sit in between, as an empty value does) are tables, the rest
     text.
     """
-    inside = [w for w in words if _centre_in(w, bbox)]
+    inside = [w for w in words if centre_in(w, bbox)]
     if len(inside) < 4:
         return None
     pieces = _gutter_pieces(bbox, inside)
@@ -154,14 +152,14 @@ def trim_prose(bbox: BBox, words: list[tuple]) -> list[BBox] | None:
         return None
     out: list[BBox] = []
     for piece in pieces:
-        out.extend(_cell_runs(piece, [w for w in inside if _centre_in(w, piece)]))
+        out.extend(_cell_runs(piece, [w for w in inside if centre_in(w, piece)]))
     return out
 
 
 def _gutter_pieces(bbox: BBox, words: list[tuple]) -> list[BBox]:
     """``bbox`` cut at full-height gutters; neighbours with no prose are joined again (the gutters
     between a table's own columns)."""
-    gutters = [g for g in _gutters(words) if g[1] - g[0] >= _word_height(words)]
+    gutters = [g for g in word_gutters(words) if g[1] - g[0] >= _word_height(words)]
     edges = [bbox[0], *[(a + b) / 2 for a, b in gutters], bbox[2]]
     pieces = [(edges[i], bbox[1], edges[i + 1], bbox[3]) for i in range(len(edges) - 1)]
     joined: list[BBox] = []
@@ -204,7 +202,7 @@ def row_cells(row: list[tuple], gap: float) -> list[list[tuple]]:
 
 
 def _prose_lines(piece: BBox, words: list[tuple]) -> int:
-    mine = [w for w in words if _centre_in(w, piece)]
+    mine = [w for w in words if centre_in(w, piece)]
     if not mine:
         return 0
     gap = CELL_GAP * _word_height(mine)

@@ -17,6 +17,8 @@ import html
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from docparse.geometry import centre_in, union_box
+
 BBox = tuple[float, float, float, float]
 
 
@@ -203,7 +205,7 @@ def model_table(region: dict, words: list[tuple], clip: BBox | None = None) -> T
     for info in infos:
         idx = getattr(info, "bbox_idx", None)
         box = tuple(raw_boxes[idx]) if idx is not None and 0 <= idx < len(raw_boxes) else None
-        if clip is not None and (box is None or not _centre_inside(box, clip)):  # type: ignore[arg-type]
+        if clip is not None and (box is None or not centre_in(box, clip)):  # type: ignore[arg-type]
             continue
         placed.append((info, box))
     if not placed:
@@ -224,7 +226,7 @@ def model_table(region: dict, words: list[tuple], clip: BBox | None = None) -> T
         if key in cells:  # two pieces of text landed in one grid slot: keep both, each word once
             cell = cells[key]
             if box is not None and cell.bbox is not None:
-                cell.bbox = _box_union(cell.bbox, box)  # type: ignore[arg-type]
+                cell.bbox = union_box([cell.bbox, box])  # type: ignore[arg-type]
                 cell_words[key] += mine
                 cell.text = join_words(cell_words[key]) or (cell.text + " " + text).strip()
             elif text and text not in cell.text:
@@ -268,15 +270,6 @@ def _renumber(starts: list[int], compact: bool) -> Any:
     return span
 
 
-def _box_union(a: BBox, b: BBox) -> BBox:
-    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
-
-
-def _centre_inside(box: BBox, clip: BBox) -> bool:
-    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    return clip[0] <= cx <= clip[2] and clip[1] <= cy <= clip[3]
-
-
 def _drop_overlaps(cells: list[Cell]) -> list[Cell]:
     """Shrink spans that run into another cell's slot, so the grid stays well formed."""
     starts = {(c.row, c.col) for c in cells}
@@ -308,7 +301,7 @@ def word_grid(bbox: BBox, words: list[tuple]) -> Table | None:
     are split at gaps of CELL_GAP word heights, columns are where the fullest rows' cells line up."""
     from docparse.engines.layout_table_split import CELL_GAP, row_cells, text_rows
 
-    inside = [w for w in words if _centre_inside(tuple(w[:4]), bbox)]  # type: ignore[arg-type]
+    inside = [w for w in words if centre_in(tuple(w[:4]), bbox)]  # type: ignore[arg-type]
     if not inside:
         return None
     gap = CELL_GAP * sorted(w[3] - w[1] for w in inside)[len(inside) // 2]

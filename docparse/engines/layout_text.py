@@ -13,6 +13,8 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from docparse.geometry import union_box
+
 BBox = tuple[float, float, float, float]
 
 # PyMuPDF span flags
@@ -111,7 +113,7 @@ def extract_lines(page: Any, textpage: Any = None, ocr: bool = False) -> list[Li
             if ocr:
                 for spans in _ocr_pieces(raw.get("spans", [])):
                     if any(ch.isalnum() for s in spans for ch in s.text):
-                        pieces.append(Line(bbox=_union([s.bbox for s in spans]), spans=spans))
+                        pieces.append(Line(bbox=union_box([s.bbox for s in spans]), spans=spans))
                 continue
             spans = [
                 Span(
@@ -126,7 +128,7 @@ def extract_lines(page: Any, textpage: Any = None, ocr: bool = False) -> list[Li
             spans = [s for s in spans if s.text]
             if not spans or not "".join(s.text for s in spans).strip():
                 continue
-            pieces.append(Line(bbox=_union([s.bbox for s in spans]), spans=spans))
+            pieces.append(Line(bbox=union_box([s.bbox for s in spans]), spans=spans))
     if ocr:
         snap_sizes(pieces)
     return merge_rows(pieces)
@@ -164,7 +166,7 @@ def _ocr_pieces(raw_spans: list[dict]) -> list[list[Span]]:
     def flush() -> None:
         text = "".join(c["c"] for c in current)
         if text.strip():
-            box = _union([tuple(c["bbox"]) for c in current if c["c"].strip()])  # type: ignore[misc]
+            box = union_box([tuple(c["bbox"]) for c in current if c["c"].strip()])  # type: ignore[misc]
             pieces.append([Span(text.strip(), box, "ocr", size, 0)])
         current.clear()
 
@@ -202,7 +204,7 @@ def merge_rows(pieces: list[Line]) -> list[Line]:
         spans = [s for p in row for s in p.spans]
         if len(row) > 1 and not rtl:
             spans = _spaced(row)
-        lines.append(Line(bbox=_union([p.bbox for p in row]), spans=spans, rtl=rtl))
+        lines.append(Line(bbox=union_box([p.bbox for p in row]), spans=spans, rtl=rtl))
     lines.sort(key=lambda ln: (ln.bbox[1], ln.bbox[0]))
     return lines
 
@@ -275,18 +277,9 @@ def _near(row: list[Line], piece: Line) -> bool:
     return gap < 1.2 * size
 
 
-def _union(boxes: list[BBox]) -> BBox:
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )
-
-
 def union(boxes: Iterable[BBox]) -> BBox:
     """The smallest box holding all ``boxes`` (which must not be empty)."""
-    return _union(list(boxes))
+    return union_box(list(boxes))
 
 
 def lines_in(lines: list[Line], box: BBox, slack: float = 2.0) -> list[Line]:
