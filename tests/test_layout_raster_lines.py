@@ -112,6 +112,19 @@ def _scanned_pdf(rule=(205, 185, 175), width=1) -> bytes:
     return doc.tobytes()
 
 
+
+def _ocred_scan(**drawing) -> tuple:
+    """``_scanned_pdf(**drawing)`` OCRed in English: (page, lines, words); skips without Tesseract."""
+    pymupdf = pytest.importorskip("pymupdf")
+    from docparse.engines.layout_ocr import language_installed, upright_ocr_page
+    from docparse.engines.layout_text import extract_lines
+
+    if not language_installed("eng"):
+        pytest.skip("Tesseract with English data is not installed")
+    page = upright_ocr_page(pymupdf.open("pdf", _scanned_pdf(**drawing))[0], "eng")
+    textpage = page.get_textpage()
+    return page, extract_lines(page, textpage, ocr=True), page.get_text("words", textpage=textpage)
+
 def test_ruling_lines_on_an_image_only_pdf():
     pymupdf = pytest.importorskip("pymupdf")
     page = pymupdf.open("pdf", _scanned_pdf())[0]
@@ -121,14 +134,9 @@ def test_ruling_lines_on_an_image_only_pdf():
 
 
 def test_scanned_table_from_ocr_words():
-    pymupdf = pytest.importorskip("pymupdf")
-    from docparse.engines.layout_ocr import language_installed, upright_ocr_page
     from docparse.engines.layout_raster_tables import scanned_table
 
-    if not language_installed("eng"):
-        pytest.skip("Tesseract with English data is not installed")
-    page = upright_ocr_page(pymupdf.open("pdf", _scanned_pdf())[0], "eng")
-    words = page.get_text("words")
+    page, _, words = _ocred_scan()
     # the model called it a picture, a bit smaller than the grid: a clean grid is still a table
     table = scanned_table(page, (60, 80, 540, 260), words, strict=True)
     assert table is not None and (table.n_rows, table.n_cols) == (4, 3)
@@ -178,29 +186,19 @@ def test_erase_lines_paints_rules_white():
 
 
 def test_table_with_heavy_rules_is_read_again_without_them():
-    pymupdf = pytest.importorskip("pymupdf")
-    from docparse.engines.layout_ocr import language_installed, upright_ocr_page
     from docparse.engines.layout_raster_tables import scanned_table
 
-    if not language_installed("eng"):
-        pytest.skip("Tesseract with English data is not installed")
     # dark 2 px rules: Tesseract on the whole page reads next to nothing in the boxed cells
-    page = upright_ocr_page(pymupdf.open("pdf", _scanned_pdf(rule=(90, 90, 90), width=2))[0], "eng")
-    words = page.get_text("words")
+    page, _, words = _ocred_scan(rule=(90, 90, 90), width=2)
     table = scanned_table(page, (50, 75, 550, 275), words, strict=False)
     assert table is not None and (table.n_rows, table.n_cols) == (4, 3)
     assert "Plum" in table.text and "71" in table.text
 
 
 def test_page_grid_held_by_a_region_is_not_found_twice():
-    pymupdf = pytest.importorskip("pymupdf")
-    from docparse.engines.layout_ocr import language_installed, upright_ocr_page
     from docparse.engines.layout_raster_tables import page_grids
 
-    if not language_installed("eng"):
-        pytest.skip("Tesseract with English data is not installed")
-    page = upright_ocr_page(pymupdf.open("pdf", _scanned_pdf())[0], "eng")
-    words = page.get_text("words")
+    page, _, words = _ocred_scan()
     assert len(page_grids(page, words, [])) == 1
     assert page_grids(page, words, [(45, 70, 555, 280)]) == []  # a table region already holds it
     assert len(page_grids(page, words, [(0, 0, 700, 500)])) == 1  # a box over the whole page does not

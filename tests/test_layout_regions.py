@@ -177,20 +177,11 @@ def test_first_line_indents_start_paragraphs_hanging_indents_do_not():
 
 
 def test_scanned_picture_holding_a_ruled_grid_becomes_a_table():
-    import pytest
-
-    pymupdf = pytest.importorskip("pymupdf")
-    from docparse.engines.layout_ocr import language_installed, upright_ocr_page
     from docparse.engines.layout_regions import model_regions
-    from docparse.engines.layout_text import extract_lines
-    from tests.test_layout_raster_lines import _scanned_pdf
 
-    if not language_installed("eng"):
-        pytest.skip("Tesseract with English data is not installed")
-    page = upright_ocr_page(pymupdf.open("pdf", _scanned_pdf())[0], "eng")
-    textpage = page.get_textpage()
-    lines = extract_lines(page, textpage, ocr=True)
-    words = page.get_text("words", textpage=textpage)
+    from tests.test_layout_raster_lines import _ocred_scan
+
+    page, lines, words = _ocred_scan()
     raw = [{"class_name": "picture", "group_bbox": [60, 80, 540, 260]}]  # the model's word for the grid
     regions, _ = model_regions(page, lines, words, raw, scanned=True)
     tables = [r for r in regions if r.label is Label.TABLE]
@@ -213,20 +204,11 @@ def test_model_columns_start_at_one_column_cells():
 
 
 def test_scanned_grid_no_model_region_holds_becomes_a_table():
-    import pytest
-
-    pymupdf = pytest.importorskip("pymupdf")
-    from docparse.engines.layout_ocr import language_installed, upright_ocr_page
     from docparse.engines.layout_regions import model_regions
-    from docparse.engines.layout_text import extract_lines
-    from tests.test_layout_raster_lines import _scanned_pdf
 
-    if not language_installed("eng"):
-        pytest.skip("Tesseract with English data is not installed")
-    page = upright_ocr_page(pymupdf.open("pdf", _scanned_pdf())[0], "eng")
-    textpage = page.get_textpage()
-    lines = extract_lines(page, textpage, ocr=True)
-    words = page.get_text("words", textpage=textpage)
+    from tests.test_layout_raster_lines import _ocred_scan
+
+    page, lines, words = _ocred_scan()
     raw = [{"class_name": "text", "group_bbox": [40, 60, 560, 290]}]  # the model read the grid as text
     regions, _ = model_regions(page, lines, words, raw, scanned=True)
     tables = [r for r in regions if r.label is Label.TABLE]
