@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from docparse.document import Label
-from docparse.engines.layout_heuristics import Region, image_boxes, is_caption, text_regions
+from docparse.engines.layout_heuristics import Region, image_boxes, is_caption, text_regions, vector_figures
 from docparse.geometry import box_area, box_inside, centre_in, intersection, union_box
 
 BBox = tuple[float, float, float, float]
@@ -39,16 +39,22 @@ _PICTURE_LIKE = (Label.IMAGE, Label.CHART, Label.TABLE)
 
 
 def add_missing_pictures(page: Any, regions: list[Region]) -> list[Region]:
-    """``regions`` plus the pictures the model missed (chart labels folded into their chart)."""
+    """``regions`` plus the pictures the model missed: figures drawn with vector shapes
+    (``vector_figures``), embedded images, charts (their labels folded in)."""
     try:
         drawings = page.get_drawings()
     except Exception:  # odd vector graphics: judge without them
         drawings = []
+    try:
+        clusters = page.cluster_drawings(drawings=drawings)  # the drawings read once, for all three
+    except Exception:  # no clusters: no vector figures and no charts from them
+        clusters = []
+    regions = regions + vector_figures(page, regions, clusters=clusters)
     if len(drawings) > MAX_DRAWINGS:
         drawings = []  # a map or a vector-art page: too many shapes to weigh one by one
     regions = _tables_that_are_charts(page, regions, drawings)
     regions = _with_missing_images(page, regions)
-    return _absorb_into_charts(page, regions, drawings)
+    return _absorb_into_charts(page, regions, drawings, clusters)
 
 
 def chart_like(drawings: list[dict], box: BBox) -> bool:
@@ -143,10 +149,8 @@ def _near(a: BBox, b: BBox, gap: float) -> bool:
     return a[0] - gap <= b[2] and b[0] - gap <= a[2] and a[1] - gap <= b[3] and b[1] - gap <= a[3]
 
 
-def _absorb_into_charts(page: Any, regions: list[Region], drawings: list[dict]) -> list[Region]:
-    try:
-        clusters = page.cluster_drawings(drawings=drawings) if drawings else []
-    except Exception:  # odd vector graphics: no charts is a fine answer
+def _absorb_into_charts(page: Any, regions: list[Region], drawings: list[dict], clusters: list) -> list[Region]:
+    if not drawings:
         return regions
     page_area = float(page.cropbox.width * page.cropbox.height)
     out = list(regions)

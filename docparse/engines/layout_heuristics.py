@@ -238,12 +238,18 @@ def _promote_title(regions: list[Region], body: float, page_height: float) -> No
         top.label = Label.TITLE
 
 
-def vector_figures(page: Any, regions: list[Region], min_size: float = 30.0) -> list[Region]:
-    """Pictures drawn with vector shapes only, where no region (table, picture, text) already is."""
-    try:
-        clusters = page.cluster_drawings()
-    except Exception:  # odd vector graphics: no figures is a fine answer
-        return []
+def vector_figures(
+    page: Any, regions: list[Region], min_size: float = 30.0, clusters: list | None = None
+) -> list[Region]:
+    """Pictures drawn with vector shapes only, where no region (table, picture, text) already is.
+
+    ``clusters``: ``page.cluster_drawings()`` when the caller has it already.
+    """
+    if clusters is None:
+        try:
+            clusters = page.cluster_drawings()
+        except Exception:  # odd vector graphics: no figures is a fine answer
+            return []
     found: list[Region] = []
     page_area = float(page.cropbox.width * page.cropbox.height)
     for rect in clusters:

@@ -18,7 +18,7 @@ from typing import Any
 
 from docparse.document import Label
 from docparse.engines.layout_columns import spans_columns
-from docparse.engines.layout_heuristics import Region, _height, text_regions, vector_figures
+from docparse.engines.layout_heuristics import Region, _height, text_regions
 from docparse.engines.layout_labels import model_label
 from docparse.engines.layout_raster_tables import page_grids, scanned_table
 from docparse.engines.layout_table_split import horizontal_rules, split_table_box, trim_prose
@@ -118,8 +118,6 @@ def model_regions(
     orphans = [ln for ln in lines if id(ln) not in taken]
     if orphans:
         kept.extend(text_regions(orphans, page_height=_height(page)))
-    if not scanned:
-        kept.extend(vector_figures(page, kept))
     return kept, warnings
 
 
