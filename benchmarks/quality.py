@@ -24,7 +24,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from docparse.evaluation.evaluate import Summary, score_page  # noqa: E402
+from docparse.evaluation.against import score_document  # noqa: E402
+from docparse.evaluation.evaluate import Summary  # noqa: E402
 from docparse.evaluation.groundtruth import (  # noqa: E402
     read_docling_json,
     read_markdown,
@@ -35,7 +36,6 @@ from docparse.evaluation.groundtruth_cvat import read_cvat  # noqa: E402
 from docparse.evaluation.predictions import (  # noqa: E402
     from_document,
     from_pymupdf4llm_chunks,
-    whole_document,
 )
 from docparse.evaluation.types import GTDocument, PageItems  # noqa: E402
 
@@ -136,15 +136,7 @@ def get_system(name: str, ocr_language: str | None = None) -> Callable[[str], li
 
 
 def evaluate_document(gt: GTDocument, pred_pages: list[PageItems]) -> Summary:
-    summary = Summary(files=1, pdf_pages=max(len(pred_pages), len(gt.pages)))
-    by_index = {p.page: p for p in pred_pages}
-    for gt_page in gt.pages:
-        if gt_page.page is None:
-            pred = whole_document(pred_pages)
-        else:
-            pred = by_index.get(gt_page.page, PageItems(page=gt_page.page))
-        summary.add(score_page(gt_page, pred))
-    return summary
+    return score_document(gt, pred_pages)[0]
 
 
 # -- table ----------------------------------------------------------------------------------------

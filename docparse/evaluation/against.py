@@ -111,10 +111,11 @@ def score_document(gt: GTDocument, pred_pages: list[PageItems]) -> tuple[Summary
     by_index = {p.page: p for p in pred_pages}
     for gt_page in gt.pages:
         pred = whole_document(pred_pages) if gt_page.page is None else by_index.get(gt_page.page, PageItems(page=gt_page.page))
+        score = score_page(gt_page, pred)
         page_summary = Summary()
-        page_summary.add(score_page(gt_page, pred))
+        page_summary.add(score)
         per_page.append((gt_page.page, page_summary))
-        total.add(score_page(gt_page, pred))
+        total.add(score)
     return total, per_page
 
 
