@@ -51,15 +51,18 @@ def upright_ocr_page(page: Any, language: str = "eng", dpi: int = OCR_DPI) -> An
     The returned page keeps its document alive (PyMuPDF pages hold their parent); its size is
     the displayed page's size in points.
     """
-    import pymupdf
-
-    pix = page.get_pixmap(dpi=dpi)
-    with quiet_native_stderr():  # Tesseract prints "Line cannot be recognized!!" and the like
-        data = pix.pdfocr_tobytes(compress=True, language=language, tessdata=tessdata())
-    doc = pymupdf.open("pdf", data)
-    work = doc[0]
+    work = _ocr_pixmap(page.get_pixmap(dpi=dpi), language)
     work.ocr_language = language  # a second read of a part (a table with its rules erased) uses it
     return work
+
+
+def _ocr_pixmap(pix: Any, language: str) -> Any:
+    """Page 1 of the one-page PDF Tesseract makes of ``pix`` (image plus invisible text layer)."""
+    import pymupdf
+
+    with quiet_native_stderr():  # Tesseract prints "Line cannot be recognized!!" and the like
+        data = pix.pdfocr_tobytes(compress=True, language=language, tessdata=tessdata())
+    return pymupdf.open("pdf", data)[0]
 
 
 def ocr_gray_words(gray: Any, language: str, dpi: int = OCR_DPI) -> list[tuple]:
@@ -71,13 +74,10 @@ def ocr_gray_words(gray: Any, language: str, dpi: int = OCR_DPI) -> list[tuple]:
     grey = pymupdf.Pixmap(pymupdf.csGRAY, w, h, gray.tobytes(), 0)
     pix = pymupdf.Pixmap(pymupdf.csRGB, grey)  # MuPDF's OCR reads nothing from a grey pixmap
     pix.set_dpi(dpi, dpi)
-    with quiet_native_stderr():
-        data = pix.pdfocr_tobytes(compress=True, language=language, tessdata=tessdata())
-    doc = pymupdf.open("pdf", data)
-    page = doc[0]
+    page = _ocr_pixmap(pix, language)
     sx, sy = w / page.rect.width, h / page.rect.height  # OCR page points -> image pixels
     words = [(x0 * sx, y0 * sy, x1 * sx, y1 * sy, *rest) for x0, y0, x1, y1, *rest in page.get_text("words")]
-    doc.close()
+    page.parent.close()
     return words
 
 
