@@ -4,15 +4,36 @@ Engines know nothing of files or output formats. A page arrives as a ``PageInput
 PyMuPDF document, the page index, its size in points and a lazily rendered model-input image)
 and leaves as a ``PageOutput`` (blocks in page points, raw output, stop reason, timings).
 
-Engines that write QwenVL HTML (the ``vlm`` engine, a future ``remote`` engine) return the raw
-HTML and let ``qwenvl_output`` turn it into blocks, so every such engine shares one reader.
+Engines that write QwenVL HTML (the ``vlm`` engine, the ``remote`` engine) return the raw HTML
+and let ``qwenvl_output`` turn it into blocks, so every such engine shares one reader.
+
+Two ways in, one way out:
+
+- ``process(pages)``: a batch in, one output per page in order (every engine has it).
+- ``stream(pages)`` (optional, ``StreamingEngine``): an iterator of pages from any number of
+  documents in, ``(page, output_or_exception)`` pairs out *as they complete*, in any order. An
+  engine that keeps many requests in flight (``remote``) or admits pages while others decode
+  (a continuous-batching scheduler) implements it. ``stream_pages(engine, pages)`` is what
+  callers use: it calls ``stream`` when the engine has one, else ``batched_stream`` (batches of
+  ``batch_size`` through ``process``, a failing batch retried page by page).
+
+The stream contract (callers such as ``docparse.pipeline`` rely on it):
+- The engine pulls pages from the iterator lazily and holds at most a bounded number it has not
+  answered yet (its in-flight window: ``batch_size`` or its concurrency). It renders a page only
+  when it is about to send it and drops the image once sent.
+- Every page pulled is answered exactly once, with a ``PageOutput`` or the exception that failed
+  it (that page is then ``failed``; the others go on). ``KeyboardInterrupt``/``MemoryError`` and
+  errors that make the whole engine unusable (``EngineError``, e.g. a server that cannot be
+  reached at all) propagate instead.
+- Closing the returned generator early (an error downstream, Ctrl-C) stops the engine's work
+  for pages still in flight.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Protocol, Union, runtime_checkable
 
 from docparse.document import Block, EngineInfo, PageStatus
 from docparse.geometry import PageSpace
@@ -80,6 +101,67 @@ class Engine(Protocol):
     def process(self, pages: list[PageInput]) -> list[PageOutput]: ...
 
     def close(self) -> None: ...
+
+
+#: What a stream yields for each page: the page and its output, or the exception that failed it.
+PageResult = tuple[PageInput, Union[PageOutput, BaseException]]
+
+
+@runtime_checkable
+class StreamingEngine(Engine, Protocol):
+    """An engine that takes a stream of pages and answers them as they complete (see module doc)."""
+
+    def stream(self, pages: Iterable[PageInput]) -> Iterator[PageResult]: ...
+
+
+def stream_pages(engine: Engine, pages: Iterable[PageInput]) -> Iterator[PageResult]:
+    """The engine's answers to ``pages``: its own ``stream`` when it has one, else ``batched_stream``."""
+    stream = getattr(engine, "stream", None)
+    if callable(stream):
+        return stream(pages)
+    return batched_stream(engine, pages)
+
+
+def batched_stream(engine: Engine, pages: Iterable[PageInput]) -> Iterator[PageResult]:
+    """The default stream for ``process``-only engines: batches of ``batch_size``, answered in order.
+
+    A batch fills from as many documents as the stream holds, so short documents share batches.
+    """
+    size = max(1, int(getattr(engine, "batch_size", 1) or 1))
+    batch: list[PageInput] = []
+    for page in pages:
+        batch.append(page)
+        if len(batch) >= size:
+            yield from zip(batch, process_batch(engine, batch))
+            batch = []
+    if batch:
+        yield from zip(batch, process_batch(engine, batch))
+
+
+def process_batch(engine: Engine, batch: list[PageInput]) -> list[PageOutput | BaseException]:
+    """``engine.process(batch)``; when the batch raises, its pages are retried one by one so that
+    only the page at fault fails."""
+    from docparse.errors import EngineError
+
+    try:
+        outputs = engine.process(batch)
+        if len(outputs) != len(batch):
+            raise RuntimeError(f"engine {engine.name} returned {len(outputs)} pages for {len(batch)}")
+        return list(outputs)
+    except (KeyboardInterrupt, MemoryError, EngineError):
+        raise
+    except Exception as exc:
+        if len(batch) == 1:
+            return [exc]
+    results: list[PageOutput | BaseException] = []
+    for page in batch:
+        try:
+            results.append(engine.process([page])[0])
+        except (KeyboardInterrupt, MemoryError, EngineError):
+            raise
+        except Exception as exc:
+            results.append(exc)
+    return results
 
 
 def qwenvl_output(
