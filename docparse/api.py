@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable, Iterator
 from docparse.document import Document, Page
 from docparse.engines import create_engine
 from docparse.engines.base import Engine
-from docparse.errors import DocparseError
+from docparse.errors import DocparseError, to_docparse_error
 from docparse.options import ConvertOptions
 from docparse.pipeline import DocumentJob, convert_documents
 from docparse.source import OpenedSource, SourceLike, open_source
@@ -62,6 +62,11 @@ def convert(
             return run_pipeline(opened, eng, opts, on_page)
         finally:
             opened.close()
+    except Exception as exc:  # every failure of this document is a DocparseError (cause kept)
+        error = to_docparse_error(exc, source)
+        if error is exc:
+            raise
+        raise error from exc
     finally:
         if own_engine:
             eng.close()

@@ -13,11 +13,13 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from docparse import __version__
 from docparse.errors import DocparseError, OptionsError
+from docparse.names import printable
 from docparse.options import ConvertOptions, parse_formats
 
 app = typer.Typer(
@@ -50,7 +52,8 @@ def main_callback(
 
 @app.command()
 def convert(
-    inputs: List[Path] = typer.Argument(..., help="PDF or image files, or folders (searched recursively)."),
+    # readable=False: an unreadable file is one failed file (exit 1), not a usage error for the run
+    inputs: List[Path] = typer.Argument(..., readable=False, help="PDF or image files, or folders (searched recursively)."),
     out: Path = typer.Option(Path("out"), "--out", "-o", help="Output folder; input folders are mirrored under it."),
     format: str = typer.Option("md,html,json,qwenvl", "--format", "-f", help="Comma-separated: md, html, json, qwenvl (or all)."),
     engine: str = typer.Option("auto", "--engine", "-e", help=_HELP["engine"]),
@@ -74,7 +77,8 @@ def convert(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Convert PDFs and images. Writes OUT/<name>/<name>.{md,html,json}, qwenvl/, assets/ and OUT/docparse-report.json."""
-    from docparse.batch import BatchRun, BatchSettings, count_pages, discover, exit_code
+    from docparse.batch import BatchRun, BatchSettings, exit_code
+    from docparse.discovery import discover
 
     try:
         formats = parse_formats(format)
@@ -87,34 +91,67 @@ def convert(
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2)
 
-    items, problems = discover(inputs, out)
+    from docparse.outputs import prepare_output_folder
+    from docparse.process_guard import interrupt_on_signals
+
+    try:
+        prepare_output_folder(out)
+    except DocparseError as exc:
+        _say("[red]error:[/red]", str(exc))
+        raise typer.Exit(2)
+
     settings = BatchSettings(formats=formats, overwrite=overwrite, save_page_images=save_page_images, overlay=overlay)
-    run = BatchRun(out, options, settings, workers=workers)
+    run = BatchRun(out, options, settings, workers=workers, on_notice=lambda m: _say("[yellow]warning:[/yellow]", m))
+    restore_signals = interrupt_on_signals()  # SIGINT/SIGTERM: stop the workers, write the report
+    try:
+        items, problems = discover(inputs, out)
+        results = _run_with_progress(run, items, problems, quiet)
+    except KeyboardInterrupt as exc:  # RunInterrupted, or Ctrl-C before the handler was set
+        run.finish()
+        code = getattr(exc, "exit_code", 130)
+        _say("[red]interrupted:[/red]", f"{len(run.results)} file(s) done, report: {out / 'docparse-report.json'}")
+        raise typer.Exit(code)
+    finally:
+        restore_signals()
+    if not quiet:
+        _summary(results, out)
+    if not run.finish():
+        _say("[red]error:[/red]", str(run.report_error))
+        raise typer.Exit(1)
+    raise typer.Exit(exit_code(results))
+
+
+def _say(prefix: str, message: str) -> None:
+    """One line on stderr: ``prefix`` is markup, ``message`` is not (file names hold brackets)."""
+    err.print(f"{prefix} {escape(printable(message))}", highlight=False, soft_wrap=True)
+
+
+def _run_with_progress(run, items, problems, quiet: bool):  # noqa: ANN001
+    """Run the batch; failures one line each on stderr, a progress bar over pages unless quiet."""
+    from docparse.batch import count_pages
+
 
     def on_file(res) -> None:  # noqa: ANN001
         if res.status == "failed":
-            err.print(f"[red]failed[/red] {res.input}: {res.error}")
+            _say("[red]failed[/red]", f"{res.input}: {res.error}")
 
     if quiet:
-        results = run.run(items, problems, on_file=on_file)
-    else:
-        for item in items:
-            item.pages = count_pages(item.source)
-        total = sum(i.pages for i in items) or None
-        with Progress(
-            TextColumn("[bold]converting"), BarColumn(), MofNCompleteColumn(), TextColumn("pages"),
-            TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), console=err, transient=False,
-        ) as progress:
-            task = progress.add_task("pages", total=total)
+        return run.run(items, problems, on_file=on_file)
+    for item in items:
+        item.pages = count_pages(item.source)
+    total = sum(i.pages for i in items) or None
+    with Progress(
+        TextColumn("[bold]converting"), BarColumn(), MofNCompleteColumn(), TextColumn("pages"),
+        TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), console=err, transient=False,
+    ) as progress:
+        task = progress.add_task("pages", total=total)
 
-            def on_file_progress(res) -> None:  # noqa: ANN001
-                on_file(res)
-                if res.status == "skipped":
-                    progress.advance(task, res.pages)
+        def on_file_progress(res) -> None:  # noqa: ANN001
+            on_file(res)
+            if res.status == "skipped":
+                progress.advance(task, res.pages)
 
-            results = run.run(items, problems, on_page=lambda n: progress.advance(task, n), on_file=on_file_progress)
-        _summary(results, out)
-    raise typer.Exit(exit_code(results))
+        return run.run(items, problems, on_page=lambda n: progress.advance(task, n), on_file=on_file_progress)
 
 
 def _summary(results, out: Path) -> None:  # noqa: ANN001
@@ -125,7 +162,7 @@ def _summary(results, out: Path) -> None:  # noqa: ANN001
     shown = results if len(results) <= 50 else [r for r in results if r.status != "ok"][:50]
     for r in shown:
         table.add_row(
-            Path(r.input).name, f"[{style.get(r.status, '')}]{r.status}[/]", str(r.pages), f"{r.seconds:.2f}",
+            printable(Path(r.input).name), f"[{style.get(r.status, '')}]{r.status}[/]", str(r.pages), f"{r.seconds:.2f}",
             str(len(r.warnings)),
         )
     counts: dict[str, int] = {}

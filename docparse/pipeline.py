@@ -36,7 +36,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from docparse.document import Document, Page, PageStatus
 from docparse.engines.base import Engine, PageInput, PageOutput, stream_pages
-from docparse.errors import DocparseError
+from docparse.errors import DocparseError, to_docparse_error
 from docparse.options import ConvertOptions
 from docparse.source import OpenedSource, SourceLike, make_page_input, open_source, parse_page_range
 
@@ -170,8 +170,8 @@ def _open(job: DocumentJob, options: ConvertOptions, info: Any) -> _DocState:
         spec = job.pages if job.pages is not None else options.pages
         state.indices = parse_page_range(spec, state.opened.doc.page_count)
         state.document = Document(source=state.opened.info, engine=copy.deepcopy(info))
-    except DocparseError as exc:
-        state.error = exc
+    except Exception as exc:  # any failure to open is this document's (a DocparseError), not the run's
+        state.error = to_docparse_error(exc, job.source)
         state.close()
     return state
 
@@ -185,11 +185,14 @@ def _ready(states: deque[_DocState], options: ConvertOptions) -> Iterator[Docume
             document = state.document
             position = {index: i for i, index in enumerate(state.indices)}
             document.pages.sort(key=lambda p: position.get(p.index, len(position)))
-            if options.passes:
-                from docparse.passes import run_passes
+            try:
+                if options.passes:
+                    from docparse.passes import run_passes
 
-                run_passes(document)
-            result.document = document
+                    run_passes(document)
+                result.document = document
+            except Exception as exc:  # a pass failing on this document fails it alone
+                result.error = to_docparse_error(exc, state.opened.info.path or state.opened.info.name)
         result.seconds = time.perf_counter() - state.start
         yield result
 

@@ -19,6 +19,7 @@ from docparse.document import SourceInfo
 from docparse.engines.base import PageInput
 from docparse.errors import InputError, OptionsError, PasswordError
 from docparse.geometry import DEFAULT_MAX_PIXELS, MIN_PIXELS, model_input_size
+from docparse.names import printable
 
 if TYPE_CHECKING:  # pragma: no cover
     import pymupdf
@@ -92,7 +93,7 @@ def open_source(source: SourceLike, password: str | None = None, name: str | Non
         raise InputError(f"not a PDF or image: {label}")
 
     info = SourceInfo(
-        path=str(path) if path else None,
+        path=printable(str(path)) if path else None,  # a non-UTF-8 name stays writable
         name=_safe_name(name),
         sha256=hashlib.sha256(data).hexdigest(),
     )
@@ -172,9 +173,10 @@ def _is_pil_image(obj: object) -> bool:
 
 
 def _safe_name(name: str) -> str:
-    """A file-name-safe stem: no separators, no leading dots (outputs are named after it)."""
-    cleaned = re.sub(r"[^\w.\- ]+", "_", name).strip(" .")
-    return cleaned or "document"
+    """A file-name-safe stem (outputs are named after it): safe, short, stable, unique; see names.py."""
+    from docparse.names import safe_name
+
+    return safe_name(name)
 
 
 def _short(exc: BaseException) -> str:

@@ -83,3 +83,38 @@ def test_import_docparse_does_not_load_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
     assert docparse.__version__
+
+
+def png_bomb(path, side=30000):
+    """A valid PNG header declaring side x side pixels (900 M) over a few bytes of data."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+    return path
+
+
+def test_every_per_file_failure_is_a_docparse_error_and_convert_many_goes_on(simple_pdf, tmp_path):
+    from docparse.errors import DocparseError
+
+    bomb = png_bomb(tmp_path / "bomb.png")
+    with pytest.raises(DocparseError, match="bomb.png"):
+        convert(bomb, engine=FakeEngine(), passes=False)
+    results = list(convert_many([bomb, simple_pdf, bomb, simple_pdf], engine=FakeEngine(), passes=False))
+    assert [r.ok for r in results] == [False, True, False, True]
+    assert all(isinstance(r.error, DocparseError) and "bomb.png" in str(r.error) for r in results if not r.ok)
+
+
+def test_an_unforeseen_library_error_becomes_a_conversion_error(simple_pdf):
+    from docparse.errors import ConversionError
+
+    class Exploding(FakeEngine):
+        def info(self):  # outside the per-page guard: a library failure for the whole document
+            raise RuntimeError("engine state is broken")
+
+    with pytest.raises(ConversionError, match=r"cannot convert .*simple.pdf: RuntimeError: engine state is broken"):
+        convert(simple_pdf, engine=Exploding(), passes=False)

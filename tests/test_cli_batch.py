@@ -61,7 +61,9 @@ def test_folder_batch_mirrors_tree_reports_failures_and_resumes(tree, tmp_path):
     make_pdf(tree / "a.pdf", ["Alpha changed."])
     res = run("convert", tree / "a.pdf", tree / "sub" / "b.pdf", "-o", out, "--quiet", "--dpi", "150")
     assert res.exit_code == 0
-    assert [f["status"] for f in report(out)["files"]] == ["ok", "ok"]
+    # the report is merged per input: this run's two entries updated, the earlier run's others kept
+    statuses = {f["input"].split("/")[-1]: f["status"] for f in report(out)["files"]}
+    assert statuses == {"a.pdf": "ok", "b.pdf": "ok", "broken.pdf": "failed", "locked.pdf": "failed"}
     assert "Alpha changed." in (out / "a" / "a.md").read_text()
 
 
