@@ -10,13 +10,14 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from .attention import Attend, DenseAttention, StaticCacheAttention, padding_causal_mask
 from .config import Qwen2_5_VLConfig
 from .kv_cache import KVCache
 from .rope import mrope_cos_sin
 from .text import TextModel
 from .vision import VisionTransformer
 
-__all__ = ["Qwen2_5_VLForConditionalGeneration", "build_attention_mask"]
+__all__ = ["Qwen2_5_VLForConditionalGeneration", "build_attention_mask", "reference_attention"]
 
 
 def build_attention_mask(attention_mask: Tensor | None, query_positions: Tensor, key_len: int,
@@ -26,22 +27,35 @@ def build_attention_mask(attention_mask: Tensor | None, query_positions: Tensor,
     Args:
         attention_mask: (B, L) 1 real / 0 pad over key slots 0..L-1 (L <= S), or None (all real).
         query_positions: (T,) absolute slot of each query (its cache position).
-        key_len: S, the number of key slots (T without a cache, the cache length with one).
-
-    A query always sees itself, so padding queries (whose row would otherwise be empty) stay finite.
+        key_len: S, the number of key slots attended over (the filled ones).
     """
-    device = query_positions.device
-    keys = torch.arange(key_len, device=device)
-    causal = keys[None, :] <= query_positions[:, None]  # (T, S)
     if attention_mask is None:
-        return causal.view(1, 1, *causal.shape).expand(batch_size, 1, -1, -1)
+        attention_mask = torch.ones(batch_size, key_len, dtype=torch.bool, device=query_positions.device)
     if attention_mask.shape[1] > key_len:
         raise ValueError(f"attention_mask covers {attention_mask.shape[1]} slots, only {key_len} exist")
-    real = torch.zeros(batch_size, key_len, dtype=torch.bool, device=device)
-    real[:, : attention_mask.shape[1]] = attention_mask.to(device).bool()
-    mask = causal[None] & real[:, None, :]  # (B, T, S)
-    mask |= keys[None, None, :] == query_positions[None, :, None]
-    return mask.unsqueeze(1)
+    return padding_causal_mask(attention_mask, query_positions, key_len)
+
+
+def reference_attention(attention_mask: Tensor | None, cache_position: Tensor, seqlen: int,
+                        kv_cache: KVCache | None) -> Attend:
+    """The attention of a plain forward: over this step's own tokens, or the filled static-cache slots.
+
+    Filled slots: ``attention_mask``'s length when given (it covers past + new tokens), else up to
+    the last cache position. A mask is built only when some slot is padding.
+    """
+    if kv_cache is None:
+        key_len = seqlen
+    elif attention_mask is not None:
+        key_len = attention_mask.shape[1]
+        if key_len > kv_cache.max_seq_len:
+            raise ValueError(f"attention_mask covers {key_len} slots, only {kv_cache.max_seq_len} exist")
+    else:
+        key_len = int(cache_position[-1]) + 1
+    padded = attention_mask is not None and not bool(attention_mask.bool().all())
+    mask = padding_causal_mask(attention_mask, cache_position, key_len) if padded else None
+    if kv_cache is None:
+        return DenseAttention(mask)
+    return StaticCacheAttention(kv_cache, cache_position, key_len, mask)
 
 
 class Qwen2_5_VLForConditionalGeneration(nn.Module):
@@ -93,13 +107,19 @@ class Qwen2_5_VLForConditionalGeneration(nn.Module):
                 needs one, and full-vocabulary float32 logits of a long prompt are gigabytes.
         """
         bsz, seqlen = input_ids.shape
-        tc = self.config.text_config
         if position_ids.shape[-2:] != (bsz, seqlen):
             raise ValueError(f"position_ids {tuple(position_ids.shape)} do not match input_ids {(bsz, seqlen)}")
         if cache_position is None:
             if kv_cache is not None:
                 raise ValueError("cache_position is required when a kv_cache is given")
             cache_position = torch.arange(seqlen, device=input_ids.device)
+        embeds = self.embed(input_ids, pixel_values, image_grid_thw)  # (B, T, hidden)
+        attend = reference_attention(attention_mask, cache_position.to(input_ids.device), seqlen, kv_cache)
+        return self.decode_embeds(embeds, position_ids, attend, logits_to_keep)
+
+    def embed(self, input_ids: Tensor, pixel_values: Tensor | None = None,
+              image_grid_thw: Tensor | None = None) -> Tensor:
+        """input_ids (B, T) -> (B, T, hidden), image features in place of the image tokens."""
         embeds = self.model.embed_tokens(input_ids)  # (B, T, hidden)
         if pixel_values is not None:
             if image_grid_thw is None:
@@ -107,11 +127,13 @@ class Qwen2_5_VLForConditionalGeneration(nn.Module):
             embeds = self._scatter_images(input_ids, embeds, self.get_image_features(pixel_values, image_grid_thw))
         # without pixel_values an image token is embedded like any token (as the reference does, and a
         # decode step may sample one); checking here would also cost a device sync per step
+        return embeds
 
+    def decode_embeds(self, embeds: Tensor, position_ids: Tensor, attend: Attend, logits_to_keep: int = 0) -> Tensor:
+        """embeds (B, T, hidden), position_ids (3, B, T) -> float32 logits (B, T or logits_to_keep, vocab)."""
+        tc = self.config.text_config
         cos, sin = mrope_cos_sin(position_ids, tc.head_dim, tc.rope_theta, tc.mrope_section)  # (B, T, D) fp32
-        key_len = kv_cache.max_seq_len if kv_cache is not None else seqlen
-        mask = build_attention_mask(attention_mask, cache_position.to(input_ids.device), key_len, bsz)
-        hidden = self.model(embeds, cos, sin, mask, kv_cache, cache_position)  # (B, T, hidden)
+        hidden = self.model(embeds, cos, sin, attend)  # (B, T, hidden)
         if logits_to_keep > 0:
             hidden = hidden[:, -logits_to_keep:]
         return self.lm_head(hidden).float()

@@ -84,11 +84,10 @@ def mrope_cos_sin(position_ids: Tensor, head_dim: int, theta: float, mrope_secti
         raise ValueError(f"position_ids must be (3, B, T), got {tuple(position_ids.shape)}")
     freqs = inv_freq(head_dim, theta, position_ids.device)  # (head_dim/2,)
     angles = position_ids.float()[..., None] * freqs  # (3, B, T, head_dim/2)
-    # channel c of the half takes its angle from axis section_of[c] (t, h, w, per mrope_section)
-    section_of = torch.repeat_interleave(torch.arange(3, device=position_ids.device),
-                                         torch.tensor(list(mrope_section), device=position_ids.device))
-    index = section_of.view(1, 1, 1, -1).expand(1, *angles.shape[1:])
-    angles = angles.gather(0, index).squeeze(0)  # (B, T, head_dim/2)
+    # channel chunk j of the half takes its angle from axis j (t, h, w): static slices, no index
+    # tensor, so the decode step traces without a graph break (torch.compile fullgraph)
+    chunks = angles.split(list(mrope_section), dim=-1)  # 3 x (3, B, T, section_j)
+    angles = torch.cat([chunk[axis] for axis, chunk in enumerate(chunks)], dim=-1)  # (B, T, head_dim/2)
     emb = torch.cat((angles, angles), dim=-1)  # (B, T, head_dim)
     return emb.cos().to(dtype), emb.sin().to(dtype)
 

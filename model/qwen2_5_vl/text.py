@@ -10,23 +10,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .attention import Attend, masked_attention
 from .config import TextConfig
-from .kv_cache import KVCache
 from .rope import apply_rotary
 
 __all__ = ["RMSNorm", "TextAttention", "TextMLP", "DecoderLayer", "TextModel", "sdpa"]
 
-_HAS_GQA = tuple(int(p) for p in torch.__version__.split("+")[0].split(".")[:2]) >= (2, 5)
-
-
-def sdpa(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None) -> Tensor:
-    """Scaled dot-product attention, q (B, H, T, D), k/v (B, Hkv, S, D), mask bool broadcastable to (B, H, T, S)."""
-    if k.shape[1] != q.shape[1]:
-        if _HAS_GQA:
-            return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=True)
-        rep = q.shape[1] // k.shape[1]
-        k, v = k.repeat_interleave(rep, dim=1), v.repeat_interleave(rep, dim=1)
-    return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+sdpa = masked_attention  # q (B, H, T, D), k/v (B, Hkv, S, D), mask (B, 1, T, S) or None
 
 
 class RMSNorm(nn.Module):
@@ -55,18 +45,15 @@ class TextAttention(nn.Module):
         self.v_proj = nn.Linear(hidden, self.num_kv_heads * self.head_dim, bias=True)
         self.o_proj = nn.Linear(self.num_heads * self.head_dim, hidden, bias=False)
 
-    def forward(self, x: Tensor, cos: Tensor, sin: Tensor, mask: Tensor, layer_idx: int,
-                kv_cache: KVCache | None = None, cache_position: Tensor | None = None) -> Tensor:
+    def forward(self, x: Tensor, cos: Tensor, sin: Tensor, layer_idx: int, attend: Attend) -> Tensor:
+        """x (B, T, hidden), cos/sin (B, T, D); ``attend`` stores this step's K/V and attends (attention.py)."""
         bsz, seqlen, _ = x.shape
         q = self.q_proj(x).view(bsz, seqlen, self.num_heads, self.head_dim).transpose(1, 2)  # (B, H, T, D)
         k = self.k_proj(x).view(bsz, seqlen, self.num_kv_heads, self.head_dim).transpose(1, 2)  # (B, Hkv, T, D)
         v = self.v_proj(x).view(bsz, seqlen, self.num_kv_heads, self.head_dim).transpose(1, 2)
         cos, sin = cos.unsqueeze(1), sin.unsqueeze(1)  # (B, 1, T, D)
         q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)
-        if kv_cache is not None:
-            k, v = kv_cache.update(layer_idx, cache_position, k, v)  # (B, Hkv, S, D)
-            k, v = k.to(q.dtype), v.to(q.dtype)
-        out = sdpa(q, k, v, mask)  # (B, H, T, D)
+        out = attend(layer_idx, q, k, v)  # (B, H, T, D)
         return self.o_proj(out.transpose(1, 2).reshape(bsz, seqlen, -1))
 
 
@@ -89,9 +76,8 @@ class DecoderLayer(nn.Module):
         self.post_attention_layernorm = RMSNorm(config.hidden_size, config.rms_norm_eps)
         self.mlp = TextMLP(config)
 
-    def forward(self, x: Tensor, cos: Tensor, sin: Tensor, mask: Tensor, layer_idx: int,
-                kv_cache: KVCache | None = None, cache_position: Tensor | None = None) -> Tensor:
-        x = x + self.self_attn(self.input_layernorm(x), cos, sin, mask, layer_idx, kv_cache, cache_position)
+    def forward(self, x: Tensor, cos: Tensor, sin: Tensor, layer_idx: int, attend: Attend) -> Tensor:
+        x = x + self.self_attn(self.input_layernorm(x), cos, sin, layer_idx, attend)
         return x + self.mlp(self.post_attention_layernorm(x))
 
 
@@ -105,10 +91,9 @@ class TextModel(nn.Module):
         self.layers = nn.ModuleList(DecoderLayer(config) for _ in range(config.num_hidden_layers))
         self.norm = RMSNorm(config.hidden_size, config.rms_norm_eps)
 
-    def forward(self, inputs_embeds: Tensor, cos: Tensor, sin: Tensor, mask: Tensor,
-                kv_cache: KVCache | None = None, cache_position: Tensor | None = None) -> Tensor:
-        """inputs_embeds (B, T, hidden), cos/sin (B, T, head_dim), mask bool (B, 1, T, S) -> (B, T, hidden)."""
+    def forward(self, inputs_embeds: Tensor, cos: Tensor, sin: Tensor, attend: Attend) -> Tensor:
+        """inputs_embeds (B, T, hidden), cos/sin (B, T, head_dim) -> (B, T, hidden)."""
         h = inputs_embeds
         for i, layer in enumerate(self.layers):
-            h = layer(h, cos, sin, mask, i, kv_cache, cache_position)
+            h = layer(h, cos, sin, i, attend)
         return self.norm(h)

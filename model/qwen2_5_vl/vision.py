@@ -5,10 +5,10 @@ attention at ``fullatt_block_indexes``) with 2D rotary -> PatchMerger (2x2 -> 1)
 permutation -> (N/4, out_hidden).
 
 Attention is block-diagonal over the segments of ``cu_seqlens`` (windows, or whole images for the
-full-attention blocks). ``Segments`` packs the patches into a (num_segments, heads, max_len, head_dim)
-batch with a key-padding mask, so one ``scaled_dot_product_attention`` call computes every segment
-(no Python loop) at cost O(N * max_len) instead of the O(N^2) of a dense (N, N) block-diagonal mask;
-``block_diagonal_mask`` builds that dense mask for tests and small inputs.
+full-attention blocks). The tower uses ``varlen.VarlenSegments``: packed variable-length attention
+over all images of a batch without a padding mask (flash-attn varlen when installed, else one SDPA
+call per distinct segment length). ``Segments`` (one padded batch with a key-padding mask) and
+``block_diagonal_mask`` (dense (N, N)) are the references it is tested against.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from torch import Tensor, nn
 from .config import VisionConfig
 from .rope import apply_rotary, vision_rotary_cos_sin, vision_rotary_positions
 from .text import RMSNorm
+from .varlen import VarlenSegments
 
 __all__ = [
     "PatchEmbed", "VisionAttention", "VisionMLP", "VisionBlock", "PatchMerger", "VisionTransformer",
@@ -146,16 +147,19 @@ class VisionAttention(nn.Module):
         self.qkv = nn.Linear(config.hidden_size, 3 * config.hidden_size, bias=True)
         self.proj = nn.Linear(config.hidden_size, config.hidden_size, bias=True)
 
-    def forward(self, x: Tensor, cos: Tensor, sin: Tensor, segments: Segments | Tensor) -> Tensor:
+    def forward(self, x: Tensor, cos: Tensor, sin: Tensor, segments: VarlenSegments | Segments | Tensor) -> Tensor:
         """x (N, C), cos/sin (N, head_dim) float32 -> (N, C).
 
-        ``segments``: the block-diagonal structure, packed (``Segments``) or a dense (N, N) bool mask.
+        ``segments``: the block-diagonal structure: packed varlen (``VarlenSegments``), padded
+        (``Segments``) or a dense (N, N) bool mask.
         """
         n = x.shape[0]
         q, k, v = self.qkv(x).view(n, 3, self.num_heads, self.head_dim).unbind(1)  # each (N, H, D)
         cos, sin = cos.unsqueeze(1), sin.unsqueeze(1)  # (N, 1, D)
         q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)
-        if isinstance(segments, Segments):
+        if isinstance(segments, VarlenSegments):
+            out = segments.attend(q, k, v)  # (N, H, D)
+        elif isinstance(segments, Segments):
             q, k, v = segments.pack(q), segments.pack(k), segments.pack(v)  # (S, H, L, D)
             out = F.scaled_dot_product_attention(q, k, v, attn_mask=segments.key_mask)
             out = segments.unpack(out)  # (N, H, D)
@@ -186,7 +190,7 @@ class VisionBlock(nn.Module):
         self.attn = VisionAttention(config)
         self.mlp = VisionMLP(config)
 
-    def forward(self, x: Tensor, cos: Tensor, sin: Tensor, segments: Segments | Tensor) -> Tensor:
+    def forward(self, x: Tensor, cos: Tensor, sin: Tensor, segments: VarlenSegments | Segments | Tensor) -> Tensor:
         x = x + self.attn(self.norm1(x), cos, sin, segments)
         return x + self.mlp(self.norm2(x))
 
@@ -237,8 +241,8 @@ class VisionTransformer(nn.Module):
         window_index, cu_window = get_window_index(grid_cpu, cfg.window_size, cfg.spatial_merge_size,
                                                    cfg.patch_size)
         window_index = window_index.to(device)
-        windows = Segments.from_cu_seqlens(cu_window, device)  # ~64-patch windows
-        images = Segments.from_cu_seqlens(get_cu_seqlens(grid_cpu), device)  # whole images
+        windows = VarlenSegments.from_cu_seqlens(cu_window, device)  # ~64-patch windows
+        images = VarlenSegments.from_cu_seqlens(get_cu_seqlens(grid_cpu), device)  # whole images
 
         def to_windows(t: Tensor) -> Tensor:  # permute whole merge units (N, ...) into window order
             return t.reshape(n // unit, unit, -1)[window_index].reshape(n, -1)
