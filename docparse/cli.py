@@ -263,8 +263,11 @@ def model_info(path: str = typer.Argument(..., help="Checkpoint folder or model 
         raise typer.Exit(2)
     try:
         info = checkpoint_info(path)
-    except (OSError, ValueError) as exc:
-        err.print(f"[red]error:[/red] {exc}")
+    except (OSError, ValueError, MemoryError) as exc:  # missing, unreadable, corrupt or refused files
+        err.print(f"[red]error:[/red] {_one_line(exc)}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    except Exception as exc:  # anything unforeseen still ends in one line, not a traceback
+        err.print(f"[red]error:[/red] {type(exc).__name__}: {_one_line(exc)}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     table = Table(title=f"checkpoint {path}")
     table.add_column("field")
@@ -279,9 +282,24 @@ def model_info(path: str = typer.Argument(..., help="Checkpoint folder or model 
     Console().print(table)
     # incomplete: a tensor missing / unexpected / mis-shaped / duplicated, or no usable config.json
     if not info.get("complete", False):
-        err.print(f"[red]checkpoint incomplete:[/red] {path} cannot be loaded as it is (see the table)")
+        reasons = [f"{part}: {info[part]['error']}" for part in ("config", "tokenizer")
+                   if isinstance(info.get(part), dict) and "error" in info[part]]
+        reasons += [f"{key.replace('_', ' ')} ({len(info[key])})" for key in
+                    ("missing_keys", "unexpected_keys", "mismatched_shapes", "duplicate_keys", "non_float_tensors")
+                    if info.get(key)]
+        why = _one_line("; ".join(reasons) or "see the table")
+        err.print(f"[red]checkpoint incomplete:[/red] {_one_line(path)} cannot be loaded as it is ({why})",
+                  highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     raise typer.Exit(0)
+
+
+def _one_line(message: object) -> str:
+    """An error message on one line, rich markup escaped (a path may hold brackets)."""
+    from rich.markup import escape
+
+    text = " ".join(str(message).split())
+    return escape(text if len(text) <= 600 else text[:597] + "...")
 
 
 def main() -> None:

@@ -151,10 +151,10 @@ class VLMEngine:
 
 
 def load_parser(model: str, choice: DeviceChoice, options: "ConvertOptions", system_prompt: str) -> Any:
-    """A ``PageParser`` for the checkpoint; load failures become one-line ``EngineError``s."""
+    """A ``PageParser`` for the checkpoint; every load failure becomes a one-line ``EngineError``."""
     import torch
+    from qwen2_5_vl.errors import CheckpointError
     from qwen2_5_vl.pipeline import PageParser, default_generation
-    from qwen2_5_vl.weights import CheckpointError
 
     dtype: "torch.dtype" = getattr(torch, choice.dtype)
     generation = replace(default_generation(), max_new_tokens=options.max_new_tokens)
@@ -164,7 +164,17 @@ def load_parser(model: str, choice: DeviceChoice, options: "ConvertOptions", sys
             min_pixels=options.min_pixels, max_pixels=options.max_pixels,
             generation=generation, batch_size=options.batch_size,
         )
-    except (FileNotFoundError, CheckpointError) as exc:
-        raise EngineError(f"cannot load the vlm model {model!r}: {exc}") from exc
-    except ValueError as exc:  # bad config.json, tokenizer / model mismatch
-        raise EngineError(f"cannot use the vlm model {model!r}: {exc}") from exc
+    except (OSError, CheckpointError) as exc:  # missing / unreadable / corrupt / refused files
+        raise EngineError(f"cannot load the vlm model {model!r}: {_one_line(exc)}") from exc
+    except ValueError as exc:  # tokenizer / model mismatch
+        raise EngineError(f"cannot use the vlm model {model!r}: {_one_line(exc)}") from exc
+    except MemoryError as exc:
+        raise EngineError(f"cannot load the vlm model {model!r}: out of memory") from exc
+    except Exception as exc:  # torch / safetensors errors not foreseen above: still one line, still ours
+        raise EngineError(f"cannot load the vlm model {model!r}: {type(exc).__name__}: {_one_line(exc)}") from exc
+
+
+def _one_line(exc: BaseException) -> str:
+    """The message of ``exc`` on one line (a terminal line, a run report field), kept short."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 600 else text[:597] + "..."

@@ -8,28 +8,44 @@ Two on-disk layouts exist and both are accepted:
   ``rope_parameters={"rope_type": ..., "rope_theta": ..., "mrope_section": [...]}``.
 
 ``tie_word_embeddings`` may sit at the root or inside ``text_config`` (either one set means tied).
-Every config is validated on construction; a bad value raises ``ValueError`` naming the field.
+Every config is validated on construction; a bad value raises ``ConfigError`` (a ``ValueError``)
+naming the field. config.json is untrusted: every size has a sanity bound (``config_checks``), lists
+must be JSON lists of ints, floats must be finite, all before anything is built.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .config_checks import (MAX_HEADS, MAX_HIDDEN_SIZE, MAX_IN_CHANNELS, MAX_INTERMEDIATE_SIZE, MAX_LAYERS,
+                            MAX_PATCH_SIZE, MAX_POSITIONS, MAX_SPATIAL_MERGE_SIZE, MAX_TEMPORAL_PATCH_SIZE,
+                            MAX_TOKEN_ID, MAX_TOKENS_PER_SECOND, MAX_VOCAB_SIZE, MAX_WINDOW_SIZE, bounded_int,
+                            fail, int_list, is_int, positive_float)
+from .errors import ConfigError
+from .jsonfile import MAX_CONFIG_BYTES, load_json
+
 __all__ = ["VisionConfig", "TextConfig", "Qwen2_5_VLConfig", "PRESETS", "presets"]
 
 
-def _fail(field_name: str, message: str) -> None:
-    raise ValueError(f"invalid Qwen2.5-VL config: {field_name}: {message}")
+_fail = fail
 
 
-def _check_positive(obj: Any, prefix: str, names: tuple[str, ...]) -> None:
-    for name in names:
-        value = getattr(obj, name)
-        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            _fail(f"{prefix}{name}", f"must be a positive integer, got {value!r}")
+def _check_bounded(obj: Any, prefix: str, bounds: dict[str, int]) -> None:
+    """Each named field is an int in [1, bound] (the bounds and their reasons: config_checks)."""
+    for name, upper in bounds.items():
+        bounded_int(f"{prefix}{name}", getattr(obj, name), upper)
+
+
+_VISION_BOUNDS = dict(depth=MAX_LAYERS, hidden_size=MAX_HIDDEN_SIZE, num_heads=MAX_HEADS,
+                      intermediate_size=MAX_INTERMEDIATE_SIZE, patch_size=MAX_PATCH_SIZE,
+                      temporal_patch_size=MAX_TEMPORAL_PATCH_SIZE, spatial_merge_size=MAX_SPATIAL_MERGE_SIZE,
+                      in_channels=MAX_IN_CHANNELS, window_size=MAX_WINDOW_SIZE, out_hidden_size=MAX_HIDDEN_SIZE,
+                      tokens_per_second=MAX_TOKENS_PER_SECOND)
+_TEXT_BOUNDS = dict(vocab_size=MAX_VOCAB_SIZE, hidden_size=MAX_HIDDEN_SIZE, intermediate_size=MAX_INTERMEDIATE_SIZE,
+                    num_hidden_layers=MAX_LAYERS, num_attention_heads=MAX_HEADS, num_key_value_heads=MAX_HEADS,
+                    max_position_embeddings=MAX_POSITIONS)
 
 
 @dataclass
@@ -53,7 +69,11 @@ class VisionConfig:
     rms_norm_eps: float = 1e-6  # hard-coded in the reference implementation
 
     def __post_init__(self) -> None:
-        self.fullatt_block_indexes = tuple(int(i) for i in self.fullatt_block_indexes)
+        # a JSON list of ints: "13" must not be read as [1, 3]
+        self.fullatt_block_indexes = int_list("vision_config.fullatt_block_indexes", self.fullatt_block_indexes,
+                                              upper=MAX_LAYERS)
+        self.rope_theta = positive_float("vision_config.rope_theta", self.rope_theta)
+        self.rms_norm_eps = positive_float("vision_config.rms_norm_eps", self.rms_norm_eps)
         self.validate()
 
     @property
@@ -71,9 +91,7 @@ class VisionConfig:
 
     def validate(self) -> None:
         p = "vision_config."
-        _check_positive(self, p, ("depth", "hidden_size", "num_heads", "intermediate_size", "patch_size",
-                                  "temporal_patch_size", "spatial_merge_size", "in_channels", "window_size",
-                                  "out_hidden_size"))
+        _check_bounded(self, p, _VISION_BOUNDS)
         if self.hidden_size % self.num_heads:
             _fail(p + "hidden_size", f"{self.hidden_size} is not divisible by num_heads={self.num_heads}")
         if self.head_dim % 4:
@@ -83,11 +101,12 @@ class VisionConfig:
             _fail(p + "hidden_act", f"only 'silu' is supported, got {self.hidden_act!r}")
         if self.window_size % (self.spatial_merge_size * self.patch_size):
             _fail(p + "window_size", f"{self.window_size} is not a multiple of spatial_merge_size*patch_size")
-        bad = [i for i in self.fullatt_block_indexes if not 0 <= i < self.depth]
+        indexes = int_list(p + "fullatt_block_indexes", self.fullatt_block_indexes, upper=MAX_LAYERS)
+        bad = [i for i in indexes if not 0 <= i < self.depth]
         if bad:
             _fail(p + "fullatt_block_indexes", f"{bad} out of range for depth {self.depth}")
-        if self.rope_theta <= 0:
-            _fail(p + "rope_theta", f"must be positive, got {self.rope_theta}")
+        positive_float(p + "rope_theta", self.rope_theta)
+        positive_float(p + "rms_norm_eps", self.rms_norm_eps)
 
 
 @dataclass
@@ -107,7 +126,10 @@ class TextConfig:
     max_position_embeddings: int = 128000
 
     def __post_init__(self) -> None:
-        self.mrope_section = tuple(int(s) for s in self.mrope_section)
+        self.mrope_section = int_list("text_config.mrope_section", self.mrope_section, upper=MAX_HIDDEN_SIZE,
+                                      length=3)
+        self.rms_norm_eps = positive_float("text_config.rms_norm_eps", self.rms_norm_eps)
+        self.rope_theta = positive_float("text_config.rope_theta", self.rope_theta)
         self.validate()
 
     @property
@@ -116,8 +138,7 @@ class TextConfig:
 
     def validate(self) -> None:
         p = "text_config."
-        _check_positive(self, p, ("vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers",
-                                  "num_attention_heads", "num_key_value_heads", "max_position_embeddings"))
+        _check_bounded(self, p, _TEXT_BOUNDS)
         if self.hidden_size % self.num_attention_heads:
             _fail(p + "hidden_size", f"{self.hidden_size} is not divisible by "
                                      f"num_attention_heads={self.num_attention_heads}")
@@ -126,16 +147,13 @@ class TextConfig:
                                              f"of num_key_value_heads={self.num_key_value_heads}")
         if self.head_dim % 2:
             _fail(p + "hidden_size", f"head_dim {self.head_dim} must be even for rotary embeddings")
-        if len(self.mrope_section) != 3 or any(s < 0 for s in self.mrope_section):
-            _fail(p + "mrope_section", f"must be three non-negative ints (t, h, w), got {list(self.mrope_section)}")
+        int_list(p + "mrope_section", self.mrope_section, upper=MAX_HIDDEN_SIZE, length=3)  # (t, h, w)
         if sum(self.mrope_section) != self.head_dim // 2:
             _fail(p + "mrope_section", f"sum {sum(self.mrope_section)} must equal head_dim/2 = {self.head_dim // 2}")
         if self.hidden_act != "silu":
             _fail(p + "hidden_act", f"only 'silu' is supported, got {self.hidden_act!r}")
-        if self.rms_norm_eps <= 0:
-            _fail(p + "rms_norm_eps", f"must be positive, got {self.rms_norm_eps}")
-        if self.rope_theta <= 0:
-            _fail(p + "rope_theta", f"must be positive, got {self.rope_theta}")
+        positive_float(p + "rms_norm_eps", self.rms_norm_eps)  # NaN / inf / <= 0 would poison every norm
+        positive_float(p + "rope_theta", self.rope_theta)
 
 
 @dataclass
@@ -171,7 +189,7 @@ class Qwen2_5_VLConfig:
             for token_id in ids:
                 if token_id is None:
                     continue
-                if not isinstance(token_id, int) or not 0 <= token_id < vocab:
+                if not is_int(token_id) or not 0 <= token_id < min(vocab, MAX_TOKEN_ID):
                     _fail(name, f"{token_id!r} must be an int in [0, vocab_size={vocab})")
 
     # -- construction -------------------------------------------------------------------------------
@@ -179,7 +197,7 @@ class Qwen2_5_VLConfig:
     def from_dict(cls, d: dict[str, Any]) -> "Qwen2_5_VLConfig":
         """Build from a config.json dict in either the flat 4.x or the nested 5.x layout."""
         if not isinstance(d, dict):
-            raise ValueError(f"invalid Qwen2.5-VL config: expected a dict, got {type(d).__name__}")
+            raise ConfigError(f"invalid Qwen2.5-VL config: expected a JSON object, got {type(d).__name__}")
         text_src = d.get("text_config")
         if not isinstance(text_src, dict):
             text_src = {}
@@ -203,11 +221,11 @@ class Qwen2_5_VLConfig:
             intermediate_size=text_get("intermediate_size", t_defaults["intermediate_size"].default),
             num_hidden_layers=text_get("num_hidden_layers", t_defaults["num_hidden_layers"].default),
             num_attention_heads=heads,
-            num_key_value_heads=text_get("num_key_value_heads") or heads,  # absent/null: plain multi-head
+            num_key_value_heads=_default_if_none(text_get("num_key_value_heads"), heads),  # null: multi-head
             hidden_act=text_get("hidden_act", "silu"),
-            rms_norm_eps=float(text_get("rms_norm_eps", 1e-6)),
-            rope_theta=float(rope.get("rope_theta", text_get("rope_theta", 1_000_000.0))),
-            mrope_section=tuple(rope.get("mrope_section", t_defaults["mrope_section"].default)),
+            rms_norm_eps=text_get("rms_norm_eps", 1e-6),
+            rope_theta=rope.get("rope_theta", text_get("rope_theta", 1_000_000.0)),
+            mrope_section=rope.get("mrope_section", t_defaults["mrope_section"].default),
             max_position_embeddings=text_get("max_position_embeddings", 128000),
         )
 
@@ -215,6 +233,8 @@ class Qwen2_5_VLConfig:
         if not isinstance(v, dict):
             _fail("vision_config", f"must be a dict, got {type(v).__name__}")
         v_rope = v.get("rope_parameters") or {}
+        if not isinstance(v_rope, dict):
+            _fail("vision_config.rope_parameters", f"must be a dict, got {type(v_rope).__name__}")
         v_defaults = VisionConfig.__dataclass_fields__
 
         def vget(key: str, *aliases: str) -> Any:
@@ -234,13 +254,13 @@ class Qwen2_5_VLConfig:
             spatial_merge_size=vget("spatial_merge_size"),
             in_channels=vget("in_channels", "in_chans"),
             window_size=vget("window_size"),
-            fullatt_block_indexes=tuple(vget("fullatt_block_indexes")),
+            fullatt_block_indexes=vget("fullatt_block_indexes"),
             out_hidden_size=vget("out_hidden_size"),
             tokens_per_second=vget("tokens_per_second"),
-            rope_theta=float(v_rope.get("rope_theta", v.get("rope_theta", 10000.0))),
+            rope_theta=v_rope.get("rope_theta", v.get("rope_theta", 10000.0)),
         )
 
-        tie = bool(d.get("tie_word_embeddings", False)) or bool(text_src.get("tie_word_embeddings", False))
+        tie = _flag("tie_word_embeddings", d) or _flag("text_config.tie_word_embeddings", text_src)
         top = cls.__dataclass_fields__
         return cls(
             vision_config=vision,
@@ -261,11 +281,9 @@ class Qwen2_5_VLConfig:
         if path.is_dir():
             path = path / "config.json"
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = load_json(path, MAX_CONFIG_BYTES, ConfigError)
         except FileNotFoundError:
             raise FileNotFoundError(f"no config.json at {path}") from None
-        except json.JSONDecodeError as e:
-            raise ValueError(f"invalid Qwen2.5-VL config: {path} is not valid JSON ({e})") from None
         return cls.from_dict(data)
 
     @classmethod
@@ -309,6 +327,20 @@ class Qwen2_5_VLConfig:
             t[key] = d.pop(key)
         d["model_type"] = "qwen2_5_vl"
         return d
+
+
+def _default_if_none(value: Any, default: Any) -> Any:
+    return default if value is None else value
+
+
+def _flag(name: str, d: dict[str, Any]) -> bool:
+    """A JSON boolean (absent or null: false); the string "false" is refused, not read as true."""
+    value = d.get(name.rpartition(".")[2])
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        _fail(name, f"must be true or false, got {value!r}"[:120])
+    return value
 
 
 def _released(hidden: int, inter: int, layers: int, heads: int, kv: int, vocab: int, tied: bool,

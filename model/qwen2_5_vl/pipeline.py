@@ -81,11 +81,13 @@ class PageParser:
     def from_pretrained(cls, path: str | Path, dtype: torch.dtype = torch.bfloat16,
                         device: torch.device | str = "cpu", **kwargs) -> "PageParser":
         """Load weights and tokenizer from a checkpoint folder (or a cached Hugging Face model id)."""
-        from .weights import load_model, resolve_checkpoint
+        from .weights import checkpoint_files, load_model, resolve_checkpoint
 
         root = resolve_checkpoint(path)
+        checkpoint_files(root)  # no weights / pickle only: said first
+        tokenizer = QwenTokenizer.from_dir(root)  # a second, not minutes: a bad one fails before the weights load
         model = load_model(root, dtype=dtype, device=device)
-        return cls(model, QwenTokenizer.from_dir(root), **kwargs)
+        return cls(model, tokenizer, **kwargs)
 
     def prompt_ids(self, prompt: str, grid_thw: Sequence[int]) -> list[int]:
         """Chat prompt for one page: system turn, user turn 'prompt + image' (the cookbook's order)."""

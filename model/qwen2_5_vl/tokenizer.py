@@ -9,6 +9,16 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from tokenizers import Tokenizer
 
+from .errors import CheckpointError
+
+# The real Qwen2 tokenizer.json is 11 MB; anything past this is not one (and would be parsed whole).
+MAX_TOKENIZER_BYTES = 256 * 2**20
+
+
+class TokenizerFileError(CheckpointError):
+    """tokenizer.json is corrupt, too large, or lacks the Qwen2.5-VL special tokens."""
+
+
 DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant."
 
 ENDOFTEXT = "<|endoftext|>"
@@ -124,7 +134,24 @@ class QwenTokenizer:
 
     @classmethod
     def from_file(cls, path: str | Path) -> "QwenTokenizer":
-        return cls(Tokenizer.from_file(str(path)))
+        """Load a tokenizer.json; ``TokenizerFileError`` (one line naming the file) when it is unusable."""
+        file = Path(path)
+        try:
+            size = file.stat().st_size
+        except FileNotFoundError:
+            raise FileNotFoundError(f"no tokenizer.json at {file}") from None
+        if size > MAX_TOKENIZER_BYTES:
+            raise TokenizerFileError(f"{file} is {size:,} bytes, more than a tokenizer.json can sensibly be "
+                                     f"({MAX_TOKENIZER_BYTES:,})")
+        try:
+            tokenizer = Tokenizer.from_file(str(file))
+        except Exception as exc:  # the Rust side raises a bare Exception for any parse error
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+            raise TokenizerFileError(f"{file} is not a valid tokenizer file: {first}") from None
+        try:
+            return cls(tokenizer)
+        except ValueError as exc:
+            raise TokenizerFileError(f"{file}: {exc}") from None
 
     @classmethod
     def from_dir(cls, path: str | Path) -> "QwenTokenizer":
@@ -137,7 +164,7 @@ class QwenTokenizer:
     def _require(self, token: str) -> int:
         token_id = self.tokenizer.token_to_id(token)
         if token_id is None:
-            raise ValueError(f"tokenizer has no {token}")
+            raise ValueError(f"tokenizer has no {token}: not a Qwen2.5-VL tokenizer")
         return token_id
 
     @property

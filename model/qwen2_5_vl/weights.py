@@ -5,183 +5,42 @@
 * What: ``model.safetensors`` or shards listed by ``model.safetensors.index.json``.
 * Key layouts: the checkpoint's legacy names (``visual.*``, ``model.layers.*``) and the in-memory
   names of transformers >= 4.52 (``model.visual.*``, ``model.language_model.*``).
-* How: headers are checked first (missing, unexpected and mis-shaped tensors are an error listing
-  them), then the model, built on the meta device, is filled shard by shard with
-  ``load_state_dict(..., assign=True)``, so the weights never exist twice in memory.
+* How: everything that can be checked without reading a tensor is checked first, in this order:
+  the files (pickle refused, shards inside the folder: ``locate``), config.json (sanity bounds:
+  ``config_checks``), every safetensors header end to end (``safetensors_header``), config against
+  the header shapes, tensors against the model (missing / unexpected / mis-shaped / non-float), and
+  the memory the load needs (``checkpoint_check``). Only then is the model built on the meta device
+  and filled shard by shard with ``load_state_dict(..., assign=True)``, so the weights never exist
+  twice in memory. Every refusal is a one-line ``CheckpointError`` (``ConfigError`` for config.json).
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import safe_open
+from safetensors import SafetensorError, safe_open
 
+from .checkpoint_check import (Scan, check_agreement, check_memory, expected_shapes, load_bytes, problems,
+                               raise_if_problems, scan, to_legacy_key)
 from .config import Qwen2_5_VLConfig
+from .errors import CheckpointError, ConfigError
+from .locate import INDEX_FILE, PICKLE_SUFFIXES, SINGLE_FILE, checkpoint_files, resolve_checkpoint
 from .modeling import Qwen2_5_VLForConditionalGeneration
 
 __all__ = [
-    "CheckpointError", "resolve_checkpoint", "checkpoint_files", "to_legacy_key", "load_state", "load_model",
-    "checkpoint_info", "random_model",
+    "CheckpointError", "ConfigError", "resolve_checkpoint", "checkpoint_files", "to_legacy_key", "load_state",
+    "load_model", "checkpoint_info", "random_model", "INDEX_FILE", "SINGLE_FILE", "PICKLE_SUFFIXES",
 ]
-
-INDEX_FILE = "model.safetensors.index.json"
-SINGLE_FILE = "model.safetensors"
-PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt")
-_PICKLE_REFUSAL = ("pickle-based checkpoints ({names}) are refused: unpickling can run arbitrary code. "
-                   "Use a safetensors checkpoint (model.safetensors or model.safetensors.index.json + shards).")
 
 _SAFETENSORS_DTYPES = {
     "F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16,
     "I64": torch.int64, "I32": torch.int32, "I16": torch.int16, "I8": torch.int8, "U8": torch.uint8,
     "BOOL": torch.bool,
 }
-
-
-class CheckpointError(ValueError):
-    """The checkpoint cannot be used as it is (wrong format, missing / unexpected / mis-shaped tensors)."""
-
-
-# ---------------------------------------------------------------------------------------------------
-# Finding the files
-# ---------------------------------------------------------------------------------------------------
-def _hub_cache() -> Path:
-    if os.environ.get("HF_HUB_CACHE"):
-        return Path(os.environ["HF_HUB_CACHE"]).expanduser()
-    if os.environ.get("HF_HOME"):
-        return Path(os.environ["HF_HOME"]).expanduser() / "hub"
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "huggingface" / "hub"
-
-
-def resolve_checkpoint(path_or_id: str | os.PathLike[str]) -> Path:
-    """The local checkpoint directory for a path or a model id in the local Hugging Face cache (offline)."""
-    path = Path(path_or_id).expanduser()
-    if path.exists():
-        if path.is_file():
-            if path.suffix in PICKLE_SUFFIXES:
-                raise CheckpointError(_PICKLE_REFUSAL.format(names=path.name))
-            return path.parent
-        return path
-    text = str(path_or_id)
-    parts = text.split("/")
-    if len(parts) != 2 or not all(parts) or text.startswith((".", "~")):
-        raise FileNotFoundError(f"checkpoint not found: {text} is neither a directory nor an Org/Name model id")
-    repo = _hub_cache() / f"models--{parts[0]}--{parts[1]}"
-    snapshots = repo / "snapshots"
-    if not snapshots.is_dir():
-        raise FileNotFoundError(f"model {text} is not in the local Hugging Face cache (looked in {repo}); "
-                                f"download it first (e.g. `huggingface-cli download {text}`) or pass a directory")
-    ref = repo / "refs" / "main"
-    if ref.is_file():
-        snap = snapshots / ref.read_text(encoding="utf-8").strip()
-        if not snap.is_dir():
-            raise FileNotFoundError(f"refs/main of {text} points to a missing snapshot: {snap}")
-        return snap
-    candidates = sorted(p for p in snapshots.iterdir() if p.is_dir())
-    if len(candidates) != 1:
-        raise FileNotFoundError(f"model {text}: no refs/main and {len(candidates)} snapshots in {snapshots}; "
-                                f"pass the snapshot directory instead")
-    return candidates[0]
-
-
-def checkpoint_files(root: Path) -> list[Path]:
-    """The safetensors files of a checkpoint directory, shards in index order."""
-    index = root / INDEX_FILE
-    if index.is_file():
-        weight_map = json.loads(index.read_text(encoding="utf-8")).get("weight_map")
-        if not isinstance(weight_map, dict) or not weight_map:
-            raise CheckpointError(f"{index} has no weight_map")
-        names = list(dict.fromkeys(weight_map.values()))
-        missing = [n for n in names if not (root / n).is_file()]
-        if missing:
-            raise CheckpointError(f"{index} lists shard(s) that are not on disk: {', '.join(missing)}")
-        return [root / n for n in names]
-    if (root / SINGLE_FILE).is_file():
-        return [root / SINGLE_FILE]
-    found = sorted(root.glob("*.safetensors"))
-    if found:
-        return found
-    pickles = sorted(p.name for p in root.iterdir() if p.suffix in PICKLE_SUFFIXES)
-    if pickles:
-        raise CheckpointError(_PICKLE_REFUSAL.format(names=", ".join(pickles)))
-    raise FileNotFoundError(f"no safetensors weights in {root}")
-
-
-def to_legacy_key(key: str) -> str:
-    """transformers >= 4.52 in-memory names -> the checkpoint's legacy names (others unchanged)."""
-    if key.startswith("model.visual."):
-        return key[len("model."):]
-    if key.startswith("model.language_model."):
-        return "model." + key[len("model.language_model."):]
-    return key
-
-
-# ---------------------------------------------------------------------------------------------------
-# Header scan and validation
-# ---------------------------------------------------------------------------------------------------
-@dataclass
-class _Entry:
-    file: Path
-    key: str  # name inside the file
-    shape: tuple[int, ...]
-    dtype: str  # safetensors dtype string, e.g. "BF16"
-
-
-@dataclass
-class _Scan:
-    entries: dict[str, _Entry] = field(default_factory=dict)  # legacy name -> entry
-    duplicates: list[str] = field(default_factory=list)
-
-
-def _scan(files: list[Path]) -> _Scan:
-    scan = _Scan()
-    for file in files:
-        with safe_open(str(file), framework="pt") as f:
-            for key in f.keys():
-                sl = f.get_slice(key)
-                name = to_legacy_key(key)
-                if name in scan.entries:
-                    scan.duplicates.append(f"{key} ({file.name} and {scan.entries[name].file.name})")
-                    continue
-                scan.entries[name] = _Entry(file, key, tuple(sl.get_shape()), sl.get_dtype())
-    return scan
-
-
-def _expected_shapes(model: torch.nn.Module) -> dict[str, tuple[int, ...]]:
-    shapes = {k: tuple(v.shape) for k, v in model.state_dict().items()}
-    if getattr(model.config, "tie_word_embeddings", False):
-        shapes.pop("lm_head.weight", None)  # shared with model.embed_tokens.weight
-    return shapes
-
-
-def _problems(scan: _Scan, expected: dict[str, tuple[int, ...]], tied: bool) -> dict[str, list[str]]:
-    present = set(scan.entries)
-    ignorable = {"lm_head.weight"} if tied else set()  # a tied checkpoint may still carry the copy
-    mismatched = [f"{n}: checkpoint {list(scan.entries[n].shape)} != model {list(expected[n])}"
-                  for n in sorted(present & set(expected)) if scan.entries[n].shape != expected[n]]
-    return {
-        "missing_keys": sorted(set(expected) - present),
-        "unexpected_keys": sorted(scan.entries[n].key for n in present - set(expected) - ignorable),
-        "mismatched_shapes": mismatched,
-        "duplicate_keys": scan.duplicates,
-    }
-
-
-def _raise_if_problems(root: Path, problems: dict[str, list[str]]) -> None:
-    lines = []
-    for label, items in problems.items():
-        if items:
-            shown = items[:50] + ([f"... and {len(items) - 50} more"] if len(items) > 50 else [])
-            lines.append(f"{label.replace('_', ' ')} ({len(items)}): " + ", ".join(shown))
-    if lines:
-        raise CheckpointError(f"checkpoint {root} does not match the model:\n  " + "\n  ".join(lines))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -192,33 +51,48 @@ def load_state(model: Qwen2_5_VLForConditionalGeneration, path_or_id: str | os.P
     """Fill ``model`` (typically built on the meta device) from a checkpoint, shard by shard.
 
     Floating-point tensors are cast to ``dtype`` (None keeps the checkpoint's). Raises
-    ``CheckpointError`` listing every missing, unexpected or mis-shaped tensor before loading any.
-    Returns a small report: files, number of tensors, key layout.
+    ``CheckpointError`` listing every missing, unexpected, mis-shaped or non-float tensor, and a
+    load that would not fit in memory, before reading any. Returns a small report: files, number
+    of tensors, key layout.
     """
     root = resolve_checkpoint(path_or_id)
     files = checkpoint_files(root)
-    scan = _scan(files)
-    expected = _expected_shapes(model)
-    _raise_if_problems(root, _problems(scan, expected, model.config.tie_word_embeddings))
+    return _fill(model, root, files, scan(files), dtype, device)
 
-    by_file: dict[Path, list[str]] = {}
-    for name in expected:
-        by_file.setdefault(scan.entries[name].file, []).append(name)
+
+def _device(device: torch.device | str) -> torch.device:
     dev = torch.device(device)
     if dev.type == "cuda" and dev.index is None:
         dev = torch.device("cuda", torch.cuda.current_device())
-    device_str = str(dev)  # safetensors reads straight onto this device
+    return dev
+
+
+def _fill(model: Qwen2_5_VLForConditionalGeneration, root: Path, files: list[Path], found: Scan,
+          dtype: torch.dtype | None, device: torch.device | str) -> dict[str, Any]:
+    expected = expected_shapes(model)
+    raise_if_problems(root, problems(found, expected, model.config.tie_word_embeddings))
+    dev = _device(device)
+    itemsize = None if dtype is None else torch.empty((), dtype=dtype).element_size()
+    check_memory(root, load_bytes(found, list(expected), itemsize), dev)
+
+    by_file: dict[Path, list[str]] = {}
+    for name in expected:
+        by_file.setdefault(found.entries[name].file, []).append(name)
     for file in files:
         names = by_file.get(file, [])
         if not names:
             continue
         shard: dict[str, torch.Tensor] = {}
-        with safe_open(str(file), framework="pt", device=device_str) as f:
-            for name in names:
-                tensor = f.get_tensor(scan.entries[name].key)
-                if dtype is not None and tensor.is_floating_point():
-                    tensor = tensor.to(dtype)
-                shard[name] = tensor
+        try:
+            with safe_open(str(file), framework="pt", device=str(dev)) as f:  # straight onto the device
+                for name in names:
+                    tensor = f.get_tensor(found.entries[name].key)
+                    if dtype is not None and tensor.is_floating_point():
+                        tensor = tensor.to(dtype)
+                    shard[name] = tensor
+        except (SafetensorError, OSError, RuntimeError) as exc:  # changed on disk, I/O error, out of memory
+            first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+            raise CheckpointError(f"cannot read the tensors of {file}: {first}") from exc
         model.load_state_dict(shard, strict=False, assign=True)
         del shard  # the model now owns these tensors; nothing else keeps a copy
     model.tie_weights()
@@ -226,18 +100,24 @@ def load_state(model: Qwen2_5_VLForConditionalGeneration, path_or_id: str | os.P
     if still_meta:
         raise CheckpointError(f"parameters left unloaded: {', '.join(still_meta)}")
     return {"path": str(root), "files": [f.name for f in files], "tensors": len(expected),
-            "key_layout": _layout(scan.entries.values())}
+            "key_layout": _layout(found.entries.values())}
 
 
 def load_model(path_or_id: str | os.PathLike[str], dtype: torch.dtype | None = torch.bfloat16,
                device: torch.device | str = "cpu") -> Qwen2_5_VLForConditionalGeneration:
-    """Config + weights of a local checkpoint directory or cached model id, in eval mode."""
+    """Config + weights of a local checkpoint directory or cached model id, in eval mode.
+
+    Order: files (pickle refused), config.json, headers, config against headers, then the model is
+    built and filled; nothing is built for a config the weights do not describe.
+    """
     root = resolve_checkpoint(path_or_id)
-    checkpoint_files(root)  # refuse pickle / empty directories before reading anything else
+    files = checkpoint_files(root)
     config = Qwen2_5_VLConfig.from_json_file(root / "config.json")
+    found = scan(files)
+    check_agreement(config, found)
     with torch.device("meta"):
         model = Qwen2_5_VLForConditionalGeneration(config)
-    load_state(model, root, dtype=dtype, device=device)
+    _fill(model, root, files, found, dtype, device)
     return model.eval()
 
 
@@ -278,37 +158,38 @@ def checkpoint_info(path_or_id: str | os.PathLike[str]) -> dict[str, Any]:
     """What a checkpoint holds, from its headers only (no tensor is read).
 
     Keys: path, files, size_bytes, num_tensors, parameter_count, dtype (the most common one),
-    dtypes (count per dtype), key_layout, config (main shapes, or an ``error`` string), and the
-    lists missing_keys / unexpected_keys / mismatched_shapes / duplicate_keys against the model
-    its config.json describes, and complete (all four empty).
+    dtypes (count per dtype), key_layout, config (main shapes, or an ``error`` string), tokenizer
+    (its size, or an ``error``), the lists missing_keys / unexpected_keys / mismatched_shapes /
+    duplicate_keys / non_float_tensors against the model its config.json describes, and complete
+    (config and tokenizer usable, all lists empty). A corrupt weight file raises ``CheckpointError``.
     """
     root = resolve_checkpoint(path_or_id)
     files = checkpoint_files(root)
-    scan = _scan(files)
-    dtypes = Counter()
-    params = 0
-    for e in scan.entries.values():
-        numel = 1
-        for s in e.shape:
-            numel *= s
-        params += numel
+    found = scan(files)
+    dtypes: Counter[str] = Counter()
+    for e in found.entries.values():
         dtypes[str(_SAFETENSORS_DTYPES.get(e.dtype, e.dtype)).removeprefix("torch.")] += 1
     info: dict[str, Any] = {
         "path": str(root),
         "files": [f.name for f in files],
         "size_bytes": sum(f.stat().st_size for f in files),
-        "num_tensors": len(scan.entries),
-        "parameter_count": params,
+        "num_tensors": len(found.entries),
+        "parameter_count": sum(e.numel for e in found.entries.values()),
         "dtype": dtypes.most_common(1)[0][0] if dtypes else None,
         "dtypes": dict(dtypes),
-        "key_layout": _layout(scan.entries.values()),
+        "key_layout": _layout(found.entries.values()),
     }
+    config: Qwen2_5_VLConfig | None = None
     try:
         config = Qwen2_5_VLConfig.from_json_file(root / "config.json")
+        check_agreement(config, found)  # before building: the config's sizes must be the weights'
     except (FileNotFoundError, ValueError) as e:
         info["config"] = {"error": str(e)}
-        info.update(missing_keys=[], unexpected_keys=[], mismatched_shapes=[], duplicate_keys=scan.duplicates,
-                    complete=False)
+        config = None
+    info["tokenizer"] = _tokenizer_info(root, config)
+    if config is None:
+        info.update(missing_keys=[], unexpected_keys=[], mismatched_shapes=[], duplicate_keys=found.duplicates,
+                    non_float_tensors=[], complete=False)
         return info
     tc, vc = config.text_config, config.vision_config
     info["config"] = {
@@ -319,7 +200,24 @@ def checkpoint_info(path_or_id: str | os.PathLike[str]) -> dict[str, Any]:
     }
     with torch.device("meta"):
         model = Qwen2_5_VLForConditionalGeneration(config)
-    problems = _problems(scan, _expected_shapes(model), config.tie_word_embeddings)
-    info.update(problems)
-    info["complete"] = not any(problems.values())
+    found_problems = problems(found, expected_shapes(model), config.tie_word_embeddings)
+    info.update(found_problems)
+    info["complete"] = not any(found_problems.values()) and "error" not in info["tokenizer"]
     return info
+
+
+def _tokenizer_info(root: Path, config: Qwen2_5_VLConfig | None) -> dict[str, Any]:
+    """tokenizer.json's size, or the reason it cannot be used (missing, corrupt, ids unlike the config's)."""
+    from .tokenizer import QwenTokenizer
+
+    try:
+        tok = QwenTokenizer.from_dir(root)
+    except (FileNotFoundError, ValueError) as e:
+        return {"error": str(e)}
+    if config is not None:
+        for name, token_id in (("image_token_id", tok.image_pad_id), ("vision_start_token_id", tok.vision_start_id),
+                               ("vision_end_token_id", tok.vision_end_id)):
+            if getattr(config, name) != token_id:
+                return {"error": f"config.json {name} is {getattr(config, name)} but tokenizer.json has that "
+                                 f"token at id {token_id}"}
+    return {"vocab_size": tok.vocab_size}
