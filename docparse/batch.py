@@ -74,6 +74,7 @@ def count_pages(path: Path) -> int:
 # -- converting one item (runs in the main process or a worker) ----------------------------------
 
 _worker_engine = None
+_worker_engine_error: str | None = None  # why this worker has no engine (each of its files fails with it)
 _worker_queue = None
 
 
@@ -169,17 +170,22 @@ def _is_done(stamp: dict[str, Any] | None, sha: str, options: ConvertOptions, se
 
 
 def _worker_init(options: ConvertOptions, queue: Any, parent_pid: int) -> None:
-    global _worker_engine, _worker_queue
+    global _worker_engine, _worker_engine_error, _worker_queue
     from docparse.engines import create_engine
     from docparse.process_guard import guard_worker
 
     guard_worker(parent_pid)  # first: a worker never outlives the run
-    _worker_engine = create_engine(options)
     _worker_queue = queue
+    try:
+        _worker_engine = create_engine(options)
+    except DocparseError as exc:  # as with one worker: each file fails with the cause, no broken pool
+        _worker_engine_error = str(exc)
 
 
 def _worker_convert(item: BatchItem, out_dir: Path, options: ConvertOptions, settings: BatchSettings) -> ItemResult:
     queue = _worker_queue
+    if _worker_engine_error is not None:
+        return ItemResult(str(item.source), item.out_rel, "failed", error=_worker_engine_error)
 
     def on_page(page: Any) -> None:
         if queue is not None:

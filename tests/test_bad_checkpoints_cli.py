@@ -71,6 +71,7 @@ def test_convert_fails_the_file_in_the_report_with_the_cause(case, tmp_path):
     assert entry["status"] == "failed" and entry["input"] == str(ARTICLE)
     assert entry["error"].startswith("cannot ") and EXPECTED[case] in entry["error"], entry["error"]
     assert "\n" not in entry["error"]
+    assert EXPECTED[case] in error_line(res.output, "failed ")  # said once, on one line
 
 
 @pytest.mark.parametrize("case", ["weights_corrupt", "pickle_renamed", "tokenizer_corrupt", "config_nested_10000",
@@ -116,3 +117,29 @@ print(json.dumps(out))
             code, output = r[command]
             assert code == 1 and "Traceback" not in output and EXPECTED[case] in output, (case, command, output)
         assert r["report"]["status"] == "failed" and EXPECTED[case] in r["report"]["error"]
+
+
+@pytest.mark.slow
+def test_with_workers_each_file_fails_with_the_cause_and_no_traceback(tmp_path):
+    """Before: the pool's initializer raised, every file read "worker failed: A process in the process
+    pool was terminated abruptly" and each worker printed a traceback."""
+    import shutil
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(ARTICLE, inputs / "a.pdf")
+    shutil.copy(ARTICLE, inputs / "b.pdf")
+    path = make_case("weights_corrupt", tmp_path / "ckpt")
+    out = tmp_path / "out"
+    args = convert_args(path, out)
+    args[1] = str(inputs)
+    proc = subprocess.run([sys.executable, "-m", "docparse.cli", *args, "-w", "2"], capture_output=True, text=True,
+                          timeout=300, cwd=REPO, env={**os.environ, "COLUMNS": "80"})
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    report = json.loads((out / "docparse-report.json").read_text())
+    assert sorted(Path(f["input"]).name for f in report["files"]) == ["a.pdf", "b.pdf"]
+    for entry in report["files"]:
+        assert entry["status"] == "failed" and EXPECTED["weights_corrupt"] in entry["error"]
+    failed = [ln for ln in proc.stderr.splitlines() if ln.startswith("failed ")]
+    assert len(failed) == 2 and all(EXPECTED["weights_corrupt"] in ln for ln in failed), proc.stderr
