@@ -74,6 +74,16 @@ def convert(
     batch_size: int = typer.Option(1, "--batch-size", help=_HELP["batch_size"]),
     device: Optional[str] = typer.Option(None, "--device", help=_HELP["device"]),
     dtype: Optional[str] = typer.Option(None, "--dtype", help=_HELP["dtype"]),
+    server: Optional[str] = typer.Option(None, "--server", help=_HELP["server"]),
+    api_key: Optional[str] = typer.Option(None, "--api-key", help=_HELP["api_key"]),
+    concurrency: int = typer.Option(ConvertOptions.concurrency, "--concurrency", help=_HELP["concurrency"]),
+    timeout: float = typer.Option(ConvertOptions.timeout, "--timeout", help=_HELP["timeout"]),
+    retries: int = typer.Option(ConvertOptions.retries, "--retries", help=_HELP["retries"]),
+    temperature: float = typer.Option(ConvertOptions.temperature, "--temperature", help=_HELP["temperature"]),
+    retry_temperatures: str = typer.Option(ConvertOptions.retry_temperatures, "--retry-temperatures",
+                                           help=_HELP["retry_temperatures"]),
+    repetition_penalty: float = typer.Option(ConvertOptions.repetition_penalty, "--repetition-penalty",
+                                             help=_HELP["repetition_penalty"]),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Convert PDFs and images. Writes OUT/<name>/<name>.{md,html,json}, qwenvl/, assets/ and OUT/docparse-report.json."""
@@ -86,6 +96,8 @@ def convert(
             engine=engine, model=model, pages=pages, password=password, dpi=dpi, min_pixels=min_pixels,
             max_pixels=max_pixels, ocr=ocr, ocr_language=ocr_language, passes=not no_passes,
             max_new_tokens=max_new_tokens, batch_size=batch_size, device=device, dtype=dtype,
+            server=server, api_key=api_key, concurrency=concurrency, timeout=timeout, retries=retries,
+            temperature=temperature, retry_temperatures=retry_temperatures, repetition_penalty=repetition_penalty,
         )
     except OptionsError as exc:
         err.print(f"[red]error:[/red] {exc}")

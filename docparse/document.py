@@ -136,6 +136,7 @@ class Page:
     raw: str | None = None  # the engine's raw output (QwenVL HTML for the vlm engine)
     warnings: list[str] = field(default_factory=list)
     seconds: float | None = None
+    meta: dict[str, Any] = field(default_factory=dict)  # engine extras: token usage, attempts ...
 
     @property
     def reading_order(self) -> list[Block]:
@@ -144,7 +145,7 @@ class Page:
         return sorted(body, key=lambda b: b.order)  # type: ignore[arg-type, return-value]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "index": self.index,
             "width": round(float(self.width), 2),
             "height": round(float(self.height), 2),
@@ -157,6 +158,9 @@ class Page:
             "seconds": None if self.seconds is None else round(self.seconds, 4),
             "blocks": [b.to_dict() for b in self.blocks],
         }
+        if self.meta:
+            out["meta"] = dict(self.meta)
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Page":
@@ -172,6 +176,7 @@ class Page:
             warnings=list(d.get("warnings", [])),
             seconds=d.get("seconds"),
             blocks=[Block.from_dict(b) for b in d.get("blocks", [])],
+            meta=dict(d.get("meta") or {}),
         )
 
 

@@ -12,21 +12,27 @@ from docparse.errors import OptionsError
 from docparse.geometry import DEFAULT_MAX_PIXELS, MIN_PIXELS
 from docparse.source import DEFAULT_DPI
 
-ENGINES = ("auto", "layout", "vlm")
+ENGINES = ("auto", "layout", "vlm", "remote")
 FORMATS = ("md", "html", "json", "qwenvl")
 OCR_MODES = ("auto", "always", "never")
 
 
-def _opt(default: Any, help: str, **kw: Any) -> Any:
-    return field(default=default, metadata={"help": help, **kw})
+def _opt(default: Any, help: str, repr: bool = True, **kw: Any) -> Any:
+    return field(default=default, repr=repr, metadata={"help": help, **kw})
+
+
+#: Options only the remote engine reads: they change no other engine's output (nor its resume key).
+REMOTE_ONLY = ("temperature", "retry_temperatures", "repetition_penalty")
 
 
 @dataclass
 class ConvertOptions:
     engine: str = _opt("auto", "Engine: 'layout' (PDF text layer + layout model + OCR, no weights), "
-                       "'vlm' (Qwen2.5-VL), 'auto' (vlm when a model is configured, else layout).")
-    model: str | None = _opt(None, "Qwen2.5-VL checkpoint folder or Hugging Face model id in the local cache "
-                             "(default: $DOCPARSE_MODEL).")
+                       "'vlm' (Qwen2.5-VL in-process), 'remote' (an OpenAI-compatible server such as vLLM or "
+                       "SGLang), 'auto' (remote when a server is configured, else vlm when a model is, else layout).")
+    model: str | None = _opt(None, "vlm: Qwen2.5-VL checkpoint folder or Hugging Face model id in the local cache "
+                             "(default: $DOCPARSE_MODEL). remote: the served model name (default: the first "
+                             "one the server lists).")
     pages: str | None = _opt(None, "Pages to convert, 1-based: '1-3,7', '10-'. Default: all.")
     password: str | None = _opt(None, "Password of an encrypted PDF.")
     dpi: float = _opt(DEFAULT_DPI, "Render resolution before fitting to the model's pixel budget "
@@ -41,6 +47,21 @@ class ConvertOptions:
     batch_size: int = _opt(1, "vlm: pages per generation batch.")
     device: str | None = _opt(None, "vlm: 'cuda', 'cpu' ... (default: CUDA when present).")
     dtype: str | None = _opt(None, "vlm: 'bfloat16', 'float16' or 'float32' (default: bf16 on CUDA, fp32 on CPU).")
+
+    # remote engine
+    server: str | None = _opt(None, "remote: base URL of an OpenAI-compatible server, ending in /v1 "
+                              "(default: $DOCPARSE_SERVER).")
+    api_key: str | None = _opt(None, "remote: API key sent as a bearer token (default: $DOCPARSE_API_KEY); "
+                               "never printed, logged or written.", repr=False)
+    concurrency: int = _opt(16, "remote: requests in flight (pages of the following documents too).")
+    timeout: float = _opt(600.0, "remote: seconds to wait for one answer (connecting has its own 10 s limit).")
+    retries: int = _opt(3, "remote: retries of a request after a connection error, a timeout, 429 or 5xx "
+                        "(exponential backoff with jitter, honouring Retry-After).")
+    temperature: float = _opt(0.0, "remote: sampling temperature of the first request (0: greedy, like vlm).")
+    retry_temperatures: str = _opt("0.2,0.5", "remote: a page cut by the token limit or a loop is asked again "
+                                   "at these temperatures, in turn, until one ends normally ('' = never).")
+    repetition_penalty: float = _opt(1.05, "remote: repetition_penalty sent to the server (the checkpoints' own "
+                                     "1.05, as vlm uses; 1 = not sent).")
 
     def __post_init__(self) -> None:
         self.validate()
@@ -58,6 +79,33 @@ class ConvertOptions:
             )
         if self.max_new_tokens < 1 or self.batch_size < 1:
             raise OptionsError("max_new_tokens and batch_size must be at least 1")
+        if self.concurrency < 1 or self.retries < 0 or not self.timeout > 0:
+            raise OptionsError("need concurrency >= 1, retries >= 0 and timeout > 0")
+        if not (0.0 <= self.temperature <= 2.0) or self.repetition_penalty <= 0:
+            raise OptionsError("need 0 <= temperature <= 2 and repetition_penalty > 0")
+        self.retry_ladder  # validates the temperatures
+
+    @property
+    def retry_ladder(self) -> tuple[float, ...]:
+        """``retry_temperatures`` as numbers: '0.2,0.5' -> (0.2, 0.5); '' or 'none' -> ()."""
+        spec = (self.retry_temperatures or "").strip().lower()
+        if spec in ("", "none", "off"):
+            return ()
+        try:
+            ladder = tuple(float(t) for t in spec.split(",") if t.strip())
+        except ValueError:
+            raise OptionsError(f"retry temperatures must be numbers like '0.2,0.5', got {self.retry_temperatures!r}") from None
+        if any(not (0.0 <= t <= 2.0) for t in ladder):
+            raise OptionsError(f"retry temperatures must be between 0 and 2, got {self.retry_temperatures!r}")
+        return ladder
+
+    @property
+    def resolved_server(self) -> str | None:
+        return self.server or os.environ.get("DOCPARSE_SERVER") or None
+
+    @property
+    def resolved_api_key(self) -> str | None:
+        return self.api_key or os.environ.get("DOCPARSE_API_KEY") or None
 
     @property
     def resolved_model(self) -> str | None:
@@ -66,12 +114,17 @@ class ConvertOptions:
     @property
     def resolved_engine(self) -> str:
         if self.engine == "auto":
+            if self.resolved_server:
+                return "remote"
             return "vlm" if self.resolved_model else "layout"
         return self.engine
 
     def key(self) -> str:
         """A short hash of everything that changes the output (resume: same content + same key = skip)."""
-        d = {k: v for k, v in asdict(self).items() if k not in ("password", "device", "batch_size")}
+        ignored = ("password", "device", "batch_size", "server", "api_key", "concurrency", "timeout", "retries")
+        if self.resolved_engine != "remote":
+            ignored += REMOTE_ONLY
+        d = {k: v for k, v in asdict(self).items() if k not in ignored}
         d["engine"] = self.resolved_engine
         d["model"] = self.resolved_model
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]

@@ -217,6 +217,7 @@ def _to_page(page: PageInput, output: PageOutput | BaseException) -> Page:
         raw=output.raw,
         warnings=list(output.warnings),
         seconds=output.seconds,
+        meta=dict(output.meta),
     )
 
 

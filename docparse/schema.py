@@ -94,8 +94,12 @@ def document_schema() -> dict[str, Any]:
             "warnings": {"type": "array", "items": _STR},
             "seconds": _nullable({"type": "number", "minimum": 0}),
             "blocks": {"type": "array", "items": {"$ref": "#/$defs/block"}},
+            "meta": {**_FREE_OBJECT, "description": "Engine extras, e.g. the remote engine's token usage and "
+                     "attempts; present only when not empty."},
         },
         "One page: its size, its blocks and how its conversion went.",
+        required=["index", "width", "height", "status", "image_size", "stop_reason", "error", "raw", "warnings",
+                  "seconds", "blocks"],
     )
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

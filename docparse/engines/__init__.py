@@ -1,7 +1,7 @@
 """Engines turn pages into blocks. ``create_engine`` picks one from the options.
 
 Engines are imported lazily: the layout engine pulls in pymupdf's layout models, the vlm engine
-pulls in torch; neither is loaded by ``import docparse``.
+pulls in torch, the remote engine httpx (never torch); none is loaded by ``import docparse``.
 """
 
 from __future__ import annotations
@@ -32,4 +32,8 @@ def create_engine(options: "ConvertOptions") -> "Engine":
                 f"the vlm engine needs torch, safetensors and tokenizers ({exc}): pip install 'docparse[vlm]'"
             ) from exc
         return VLMEngine.from_options(options)
+    if name == "remote":
+        from docparse.engines.remote import RemoteEngine
+
+        return RemoteEngine.from_options(options)
     raise EngineError(f"unknown engine {name!r}")

@@ -82,6 +82,7 @@ class PageOutput:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     image_size: tuple[int, int] | None = None
+    meta: dict = field(default_factory=dict)  # engine extras for ``Page.meta`` (token usage, attempts ...)
 
 
 @runtime_checkable
