@@ -9,6 +9,7 @@ import json
 import random
 import socket
 import subprocess
+import time
 import sys
 
 import httpx
@@ -159,3 +160,30 @@ def test_the_remote_engine_does_not_import_torch():
 def test_public_url_strips_credentials():
     assert public_url("https://u:p@host:8443/v1") == "https://host:8443/v1"
     assert public_url("http://host/v1") == "http://host/v1"
+
+
+def test_a_connect_timeout_fails_the_pages_fast_after_the_first(simple_pdf):
+    """A real listening socket whose accept queue is full: connecting times out (no mock)."""
+    from docparse.api import convert
+
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(0)
+    fillers = []
+    for _ in range(4):  # fill the accept queue; later SYNs are dropped, so connect() times out
+        s = socket.socket()
+        s.setblocking(False)
+        s.connect_ex(srv.getsockname())
+        fillers.append(s)
+    try:
+        host, port = srv.getsockname()
+        engine = RemoteEngine(f"http://{host}:{port}/v1", model="m", timeout=1.0, retries=1, concurrency=1)
+        start = time.monotonic()
+        doc = convert(simple_pdf, engine=engine, passes=False)
+        engine.close()
+        assert [p.status.value for p in doc.pages] == ["failed"] * 3
+        assert all("timed out connecting" in p.error for p in doc.pages)
+        assert time.monotonic() - start < 8  # pages 2 and 3 did not wait out their own retries
+    finally:
+        for s in fillers + [srv]:
+            s.close()

@@ -43,6 +43,8 @@ class FaultProxy:
         self.plan: Plan = plan or (lambda n: None)
         self.counts: dict[str, int] = {}
         self.cancelled = 0
+        self.inflight = 0  # chat requests being handled now
+        self.max_inflight = 0
         self.auth_seen: list[str | None] = []
         self._n = 0
         self._lock = threading.Lock()
@@ -137,11 +139,20 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 return
             proxy.auth_seen.append(self.headers.get("Authorization"))
             _, fault = proxy._next()
+            with proxy._lock:
+                proxy.inflight += 1
+                proxy.max_inflight = max(proxy.max_inflight, proxy.inflight)
+            try:
+                self._chat(fault, body)
+            finally:
+                with proxy._lock:
+                    proxy.inflight -= 1
+
+        def _chat(self, fault: str | None, body: bytes) -> None:
             if fault is None:
                 self._forward(body)
             elif fault == "drop":
-                self.close_connection = True
-                self.connection.shutdown(socket.SHUT_RDWR)
+                self._hang_up()
             elif fault.startswith("delay:"):
                 if self._wait(float(fault.split(":", 1)[1])):
                     self._forward(body)
@@ -158,10 +169,16 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 self._send(200, b"", {"Content-Type": "application/json"})
             elif fault == "die":
                 threading.Thread(target=proxy.stop, daemon=True).start()
-                self.close_connection = True
-                self.connection.shutdown(socket.SHUT_RDWR)
+                self._hang_up()
             else:
                 raise ValueError(f"unknown fault {fault!r}")
+
+        def _hang_up(self) -> None:
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:  # the client left first
+                pass
 
         def _wait(self, seconds: float) -> bool:
             """Hold the request; False when the client hung up meanwhile (it cancelled)."""
@@ -185,9 +202,8 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
             try:
                 upstream = proxy._client.request(self.command, proxy.upstream + self.path, content=body,
                                                  headers=headers)
-            except httpx.HTTPError:
-                self.close_connection = True
-                self.connection.shutdown(socket.SHUT_RDWR)
+            except httpx.HTTPError:  # the real server is gone too: so is this connection
+                self._hang_up()
                 return
             self._send(upstream.status_code, upstream.content,
                        {"Content-Type": upstream.headers.get("content-type", "application/json")})
