@@ -9,6 +9,10 @@
 - ``OUT/docparse-report.json`` is merged and rewritten (atomically, under a lock) after every
   file (see report.py); when it cannot be written (disk full) the run goes on and tries again.
 - Workers die with the run; SIGINT/SIGTERM stop it cleanly (see process_guard.py).
+- In one process (``--workers 1``, the default) every file goes through one page pipeline
+  (``docparse.pipeline``): the engine sees the pages of the following files too, so a batch or
+  many server requests fill from several short files. Progress counts pages answered. A file with
+  a failed page is not stamped done: a rerun converts it again.
 """
 
 from __future__ import annotations
@@ -86,35 +90,52 @@ def convert_item(
     engine: Any = None,
     on_page: Callable[[Any], None] | None = None,
 ) -> ItemResult:
-    """Convert one file and write its outputs; never raises for a bad file (nor a bad output path)."""
+    """Convert one file and write its outputs; never raises for a bad file (nor a bad output path).
+
+    The worker processes use this; a run in this process goes through ``BatchRun._run_pipeline``
+    instead, which keeps pages of the following files in flight."""
+    from docparse.api import run_pipeline
+    from docparse.source import open_source
+
     start = time.perf_counter()
     result = ItemResult(input=str(item.source), output=item.out_rel, status="failed")
     try:
-        _convert_into(item, out_dir, options, settings, engine, on_page, result)
-    except DocparseError as exc:
-        result.status, result.error = "failed", str(exc)
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except Exception as exc:  # an unforeseen file (or a bug): report it, keep the batch going
-        result.status, result.error = "failed", str(to_docparse_error(exc, str(item.source)))[:500]
+        todo = _check(item, out_dir, options, settings, result)
+        if todo is not None:
+            target, sha = todo
+            opened = open_source(item.source, password=options.password)
+            try:
+                document = run_pipeline(opened, engine, options, on_page)
+                _write(document, opened.doc, item, target, sha, options, settings, result)
+            finally:
+                opened.close()
+    except BaseException as exc:
+        if not _fail(result, exc, item):
+            raise
     finally:
         result.seconds = round(time.perf_counter() - start, 3)
     return result
 
 
-def _convert_into(
-    item: BatchItem,
-    out_dir: Path,
-    options: ConvertOptions,
-    settings: BatchSettings,
-    engine: Any,
-    on_page: Callable[[Any], None] | None,
-    result: ItemResult,
-) -> None:
-    import hashlib
+def _fail(result: ItemResult, exc: BaseException, item: BatchItem) -> bool:
+    """Record ``exc`` as this file's failure; False for what must stop the run (Ctrl-C, exit)."""
+    if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+        return False
+    if isinstance(exc, DocparseError):
+        result.status, result.error = "failed", str(exc)
+    elif isinstance(exc, Exception):  # an unforeseen file (or a bug): report it, keep the batch going
+        result.status, result.error = "failed", str(to_docparse_error(exc, str(item.source)))[:500]
+    else:
+        return False
+    return True
 
-    from docparse.api import run_pipeline
-    from docparse.source import open_source
+
+def _check(
+    item: BatchItem, out_dir: Path, options: ConvertOptions, settings: BatchSettings, result: ItemResult
+) -> tuple[Path, str] | None:
+    """The output folder and source hash of a file to convert, or None when its outputs are up to
+    date (``result`` then says ``skipped``). Raises ``DocparseError`` for an unreadable file."""
+    import hashlib
 
     target = safe_child(out_dir, *item.out_rel.split("/"))  # refuses a symlink planted in OUT
     sha = hashlib.sha256(_read_source(item.source)).hexdigest()
@@ -123,20 +144,28 @@ def _convert_into(
         result.status = "skipped"
         result.pages = stamp.get("pages", 0)
         result.files = stamp.get("files", [])
-        return
+        return None
+    return target, sha
 
-    opened = open_source(item.source, password=options.password)
+
+def _write(
+    document: Any,
+    pdf: Any,
+    item: BatchItem,
+    target: Path,
+    sha: str,
+    options: ConvertOptions,
+    settings: BatchSettings,
+    result: ItemResult,
+) -> None:
+    """Write a converted document's outputs, fill ``result``, and write its stamp last."""
     try:
-        document = run_pipeline(opened, engine, options, on_page)
-        try:
-            result.files = write_outputs(
-                document, opened.doc, target, settings.formats,
-                save_page_images=settings.save_page_images, overlay=settings.overlay,
-            )
-        except OSError as exc:  # disk full, read-only: the message names the document's folder
-            raise OutputError(f"cannot write {target}: {os_error_message(exc, path='')}") from exc
-    finally:
-        opened.close()
+        result.files = write_outputs(
+            document, pdf, target, settings.formats,
+            save_page_images=settings.save_page_images, overlay=settings.overlay,
+        )
+    except OSError as exc:  # disk full, read-only: the message names the document's folder
+        raise OutputError(f"cannot write {target}: {os_error_message(exc, path='')}") from exc
     result.pages = len(document.pages)
     result.pages_failed = sum(1 for p in document.pages if p.status.value == "failed")
     result.status = {"ok": "ok", "partial": "partial", "failed": "failed"}[document.status]
@@ -145,7 +174,8 @@ def _convert_into(
         result.warnings += [f"page {p.index + 1} failed: {p.error}" for p in document.pages if p.error]
     stamp = {
         "docparse": __version__, "source": str(item.source), "sha256": sha, "options_key": options.key(),
-        "formats": settings.formats, "pages": result.pages, "status": result.status, "files": result.files,
+        "formats": settings.formats, "pages": result.pages, "pages_failed": result.pages_failed,
+        "status": result.status, "files": result.files,
     }
     try:
         write_stamp(target, stamp)
@@ -161,9 +191,13 @@ def _read_source(path: Path) -> bytes:
 
 
 def _is_done(stamp: dict[str, Any] | None, sha: str, options: ConvertOptions, settings: BatchSettings) -> bool:
+    """Same content, same options, the formats asked for, and no page failed (a rerun redoes those:
+    a server that went away mid-run, a page the engine raised on)."""
     return bool(
         stamp
         and stamp.get("sha256") == sha
+        and not stamp.get("pages_failed")
+        and stamp.get("status") != "failed"
         and stamp.get("options_key") == options.key()
         and set(settings.formats) <= set(stamp.get("formats", []))
     )
@@ -219,6 +253,7 @@ class BatchRun:
         self.results: list[ItemResult] = []
         self.started = time.time()
         self.report_error: str | None = None  # why the last report write failed; None when written
+        self.engine_error: str | None = None  # why the engine could not start (every file failed for it)
         self._noticed: set[str] = set()
 
     def run(
@@ -246,19 +281,49 @@ class BatchRun:
 
         try:
             engine = create_engine(self.options)
-        except DocparseError as exc:
+        except DocparseError as exc:  # one cause for every file: said once (see engine_error)
+            self.engine_error = str(exc)
             for item in items:
-                self._record(ItemResult(str(item.source), item.out_rel, "failed", error=str(exc)), on_file)
+                self._record(ItemResult(str(item.source), item.out_rel, "failed", error=str(exc)), None)
             return
         try:
-            for item in items:
-                res = convert_item(
-                    item, self.out_dir, self.options, self.settings, engine,
-                    (lambda _p: on_page(1)) if on_page else None,
-                )
-                self._record(res, on_file)
+            self._run_pipeline(engine, items, on_page, on_file)
         finally:
             engine.close()
+
+    def _run_pipeline(self, engine: Any, items: list[BatchItem], on_page: Any, on_file: Any) -> None:
+        """All files through one page pipeline: while one file's last pages are read, the next files'
+        pages are in flight (an engine with a batch or many requests never waits for a file to end)."""
+        from docparse.pipeline import DocumentJob, convert_documents
+
+        def jobs() -> Any:
+            for item in items:
+                result = ItemResult(input=str(item.source), output=item.out_rel, status="failed")
+                start = time.perf_counter()
+                try:
+                    todo = _check(item, self.out_dir, self.options, self.settings, result)
+                except BaseException as exc:
+                    if not _fail(result, exc, item):
+                        raise
+                    todo = None
+                if todo is None:  # skipped, or failed before converting
+                    result.seconds = round(time.perf_counter() - start, 3)
+                    self._record(result, on_file)
+                    continue
+                yield DocumentJob(source=item.source, tag=(item, todo, result, start))
+
+        page_done = (lambda _page: on_page(1)) if on_page else None
+        for done in convert_documents(jobs(), engine, self.options, page_done):
+            item, (target, sha), result, start = done.tag
+            try:
+                if done.error is not None:
+                    raise done.error
+                _write(done.document, done.opened.doc, item, target, sha, self.options, self.settings, result)
+            except BaseException as exc:
+                if not _fail(result, exc, item):
+                    raise
+            result.seconds = round(time.perf_counter() - start, 3)
+            self._record(result, on_file)
 
     def _run_pool(self, items: list[BatchItem], on_page: Any, on_file: Any) -> None:
         from docparse.process_guard import stop_processes

@@ -125,6 +125,10 @@ def convert(
         raise typer.Exit(code)
     finally:
         restore_signals()
+    if run.engine_error is not None:  # the engine never started (a server not reachable ...): one line
+        run.finish()
+        _say("[red]error:[/red]", run.engine_error)
+        raise typer.Exit(1)
     if not quiet:
         _summary(results, out)
     if not run.finish():

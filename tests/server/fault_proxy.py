@@ -45,6 +45,7 @@ class FaultProxy:
         self.cancelled = 0
         self.inflight = 0  # chat requests being handled now
         self.max_inflight = 0
+        self.holding = 0  # requests being held by a "delay" fault now
         self.auth_seen: list[str | None] = []
         self._n = 0
         self._lock = threading.Lock()
@@ -182,6 +183,15 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
 
         def _wait(self, seconds: float) -> bool:
             """Hold the request; False when the client hung up meanwhile (it cancelled)."""
+            with proxy._lock:
+                proxy.holding += 1
+            try:
+                return self._hold(seconds)
+            finally:
+                with proxy._lock:
+                    proxy.holding -= 1
+
+        def _hold(self, seconds: float) -> bool:
             end = time.monotonic() + seconds
             while time.monotonic() < end:
                 readable, _, _ = select.select([self.connection], [], [], 0.05)
