@@ -127,7 +127,8 @@ def convert(
         restore_signals()
     if run.engine_error is not None:  # the engine never started (a server not reachable ...): one line
         run.finish()
-        _say("[red]error:[/red]", run.engine_error)
+        failed = sum(1 for r in results if r.status == "failed")
+        _say("[red]failed[/red]", f"{failed} file(s), the engine did not start: {run.engine_error}")
         raise typer.Exit(1)
     if not quiet:
         _summary(results, out)
