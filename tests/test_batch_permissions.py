@@ -79,3 +79,18 @@ def test_symlink_loop_says_symlink_loop(tmp_path):
     res = runner.invoke(app, ["convert", str(src), "-o", str(tmp_path / "out2"), "-q", "-f", "md"])
     assert res.exit_code == 1
     assert "symlink loop" in report_by_name(tmp_path / "out2")["loop.pdf"]["error"]
+
+
+def test_output_folder_without_write_permission_is_one_line_exit_2():
+    root = world_dir()
+    try:
+        pdf = make_pdf(root / "doc.pdf", ["A document."])
+        out = root / "out"
+        out.mkdir()
+        out.chmod(0o555)  # root's folder: nobody may not write in it
+        res = run_as_nobody(pdf, "-o", out)
+        assert res.returncode == 2, res.stderr
+        assert "not writable" in res.stderr and "permission denied" in res.stderr
+        assert "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) == 1, res.stderr
+    finally:
+        shutil.rmtree(root)

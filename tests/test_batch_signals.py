@@ -24,22 +24,22 @@ def reported(out) -> int:
         return 0
 
 
-def start_run(tmp_path, files: int = 24, until=lambda out: list(out.rglob("*.md"))):
+def start_run(tmp_path, files: int = 24, until=lambda out: list(out.rglob("*.md")), workers: int = 2):
     src = tmp_path / "in"
     src.mkdir()
     for i in range(files):
         make_pdf(src / f"d{i:02d}.pdf", [f"Document {i} page {p}." for p in range(3)])
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "docparse.cli", "convert", str(src), "-o", str(out), "-w", "2", "-q", "-f", "md,json"]
+    cmd = [sys.executable, "-m", "docparse.cli", "convert", str(src), "-o", str(out), "-w", str(workers), "-q", "-f", "md,json"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + START_BOUND_S
     while not until(out):  # the workers are converting
         assert proc.poll() is None, proc.communicate()[1].decode()
         assert time.monotonic() < deadline, "the run did not start converting in time"
         time.sleep(0.1)
-    workers = psutil.Process(proc.pid).children(recursive=True)
-    assert len(workers) >= 2, workers
-    return proc, workers, out
+    children = psutil.Process(proc.pid).children(recursive=True)
+    assert workers == 1 or len(children) >= workers, children
+    return proc, children, out
 
 
 def stop_all(proc, workers):
@@ -83,3 +83,20 @@ def test_a_signal_stops_the_run_cleanly(tmp_path, signum, code):
         assert len(report["files"]) < 24  # it stopped; the rest is converted by a rerun
     finally:
         stop_all(proc, workers)
+
+
+@pytest.mark.slow
+def test_sigterm_stops_a_run_in_one_process_cleanly(tmp_path):
+    """-w 1 (the default): the page pipeline in the CLI's own process."""
+    proc, children, out = start_run(tmp_path, until=reported, workers=1)
+    try:
+        assert proc.poll() is None, "the run finished before the signal: give it more files"
+        os.kill(proc.pid, signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+        assert proc.returncode == 143, stderr.decode()
+        assert "Traceback" not in stderr.decode()
+        assert not list(out.rglob("*.tmp"))
+        report = json.loads((out / "docparse-report.json").read_text())
+        assert 0 < len(report["files"]) < 24
+    finally:
+        stop_all(proc, children)
