@@ -100,3 +100,33 @@ def test_sigterm_stops_a_run_in_one_process_cleanly(tmp_path):
         assert 0 < len(report["files"]) < 24
     finally:
         stop_all(proc, children)
+
+
+def test_watchdog_alone_ends_a_worker_whose_parent_died():
+    """The portable fallback (no parent-death signal): a real child with only the watchdog thread,
+    its real parent killed with -9."""
+    child_code = (
+        "import os, signal, sys, threading, time\n"
+        "from docparse.process_guard import _watch_parent\n"
+        "signal.signal(signal.SIGTERM, lambda *_: os._exit(143))\n"
+        "threading.Thread(target=_watch_parent, args=(int(sys.argv[1]),), daemon=True).start()\n"
+        "print('ready', flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    parent_code = (
+        "import os, subprocess, sys, time\n"
+        f"child = subprocess.Popen([sys.executable, '-c', {child_code!r}, str(os.getpid())])\n"
+        "print(child.pid, flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", parent_code], stdout=subprocess.PIPE, start_new_session=True)
+    child = psutil.Process(int(parent.stdout.readline()))
+    try:
+        assert parent.stdout.readline().strip() == b"ready"  # the watchdog thread is up
+        assert child.is_running()
+        parent.kill()
+        parent.wait()
+        _, alive = psutil.wait_procs([child], timeout=10)
+        assert not alive, "the watchdog did not end the orphaned worker"
+    finally:
+        stop_all(parent, [child])
