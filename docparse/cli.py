@@ -263,6 +263,27 @@ def _scores_table(title: str, total, pages) -> Table:  # noqa: ANN001
 
 
 @app.command()
+def profiles() -> None:
+    """List the checkpoint profiles: the checkpoints each serves, its prompts, chat order, image rule and settings."""
+    from docparse.profiles import DEFAULT_PROFILE, PROFILES
+
+    table = Table(title="docparse profiles (--profile NAME; default: detected from the model, else "
+                  f"{DEFAULT_PROFILE})", show_lines=True)
+    for col in ("profile", "checkpoints", "prompts (--prompt)", "request", "good at"):
+        table.add_column(col, overflow="fold")
+    for p in PROFILES.values():
+        prompts = "\n".join(f"{c.name}{' (default)' if i == 0 else ''}" for i, c in enumerate(p.prompts))
+        system = "template system" if p.system is None else "own system"
+        gen = p.generation
+        ladder = f", ladder {'/'.join(str(t) for t in gen.ladder)}" if gen.ladder else ""
+        request = (f"{p.order}, {system}\n{p.image.note}\ntemperature {gen.temperature}, max {gen.max_tokens} tokens"
+                   f"{ladder}\n{'boxes' if p.has_boxes else 'no boxes (aligned to the page words)'}"
+                   f"{', remote only' if p.remote_only else ''}")
+        table.add_row(p.name, "\n".join(p.checkpoints), prompts, request, p.good_at)
+    Console(width=max(140, Console().width)).print(table)
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON schema of the JSON output."""
     from docparse.schema import document_schema

@@ -218,6 +218,7 @@ def _to_page(page: PageInput, output: PageOutput | BaseException) -> Page:
         warnings=list(output.warnings),
         seconds=output.seconds,
         meta=dict(output.meta),
+        error=output.error,
     )
 
 

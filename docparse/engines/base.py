@@ -83,6 +83,7 @@ class PageOutput:
     seconds: float = 0.0
     image_size: tuple[int, int] | None = None
     meta: dict = field(default_factory=dict)  # engine extras for ``Page.meta`` (token usage, attempts ...)
+    error: str | None = None  # why a ``failed`` page failed
 
 
 @runtime_checkable
