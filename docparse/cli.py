@@ -84,6 +84,8 @@ def convert(
                                            help=_HELP["retry_temperatures"]),
     repetition_penalty: float = typer.Option(ConvertOptions.repetition_penalty, "--repetition-penalty",
                                              help=_HELP["repetition_penalty"]),
+    profile: str = typer.Option("auto", "--profile", help=_HELP["profile"]),
+    prompt: Optional[str] = typer.Option(None, "--prompt", help=_HELP["prompt"]),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Convert PDFs and images. Writes OUT/<name>/<name>.{md,html,json}, qwenvl/, assets/ and OUT/docparse-report.json."""
@@ -98,6 +100,7 @@ def convert(
             max_new_tokens=max_new_tokens, batch_size=batch_size, device=device, dtype=dtype,
             server=server, api_key=api_key, concurrency=concurrency, timeout=timeout, retries=retries,
             temperature=temperature, retry_temperatures=retry_temperatures, repetition_penalty=repetition_penalty,
+            profile=profile, prompt=prompt,
         )
     except OptionsError as exc:
         err.print(f"[red]error:[/red] {exc}")

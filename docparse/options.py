@@ -47,6 +47,12 @@ class ConvertOptions:
     batch_size: int = _opt(1, "vlm: pages per generation batch.")
     device: str | None = _opt(None, "vlm: 'cuda', 'cpu' ... (default: CUDA when present).")
     dtype: str | None = _opt(None, "vlm: 'bfloat16', 'float16' or 'float32' (default: bf16 on CUDA, fp32 on CPU).")
+    # checkpoint profiles (vlm and remote engines)
+    profile: str = _opt("auto", "Checkpoint profile: prompt, chat order, image size, settings and reader of a model "
+                        "family (olmocr, nanonets, rolmocr, infinity-parser, dolphin, monkeyocr, dotsocr, "
+                        "qwen-spotting, qwenvl-html); 'auto' detects it from the model. See `docparse profiles`.")
+    prompt: str | None = _opt(None, "Another published prompt of the profile (e.g. olmocr: v3; infinity-parser: "
+                              "cli). Default: the profile's own choice.")
 
     # remote engine
     server: str | None = _opt(None, "remote: base URL of an OpenAI-compatible server, ending in /v1 "
@@ -77,6 +83,12 @@ class ConvertOptions:
             raise OptionsError(
                 f"need 784 <= min_pixels <= max_pixels, got min_pixels={self.min_pixels}, max_pixels={self.max_pixels}"
             )
+        if self.profile != "auto":
+            from docparse.profiles import get_profile
+
+            profile = get_profile(self.profile)
+            if self.prompt is not None:
+                profile.prompt(self.prompt)
         if self.max_new_tokens < 1 or self.batch_size < 1:
             raise OptionsError("max_new_tokens and batch_size must be at least 1")
         if self.concurrency < 1 or self.retries < 0 or not self.timeout > 0:
@@ -106,6 +118,11 @@ class ConvertOptions:
     @property
     def resolved_api_key(self) -> str | None:
         return self.api_key or os.environ.get("DOCPARSE_API_KEY") or None
+
+    def tokens_for(self, profile_default: int) -> int:
+        """``--max-new-tokens`` when given, else the profile's own limit (olmOCR 8000, dots.ocr 16384)."""
+        unset = self.max_new_tokens == ConvertOptions.__dataclass_fields__["max_new_tokens"].default
+        return profile_default if unset else self.max_new_tokens
 
     @property
     def resolved_model(self) -> str | None:

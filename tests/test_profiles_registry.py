@@ -80,3 +80,12 @@ def test_docparse_profiles_lists_every_profile_with_its_checkpoints():
                              ("dotsocr", "rednote-hilab/dots.ocr"), ("qwen-spotting", "Qwen2.5-VL-7B-Instruct")]:
         assert name in result.output and checkpoint in result.output
     assert "remote only" in result.output
+
+
+def test_convert_with_an_unknown_profile_or_prompt_is_a_one_line_usage_error(simple_pdf, tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(app, ["convert", str(simple_pdf), "-o", str(tmp_path / "out"), "--profile", "nope"])
+    assert result.exit_code == 2 and "unknown profile 'nope'" in result.output and "Traceback" not in result.output
+    result = runner.invoke(app, ["convert", str(simple_pdf), "-o", str(tmp_path / "out"), "--profile", "olmocr",
+                                 "--prompt", "v9"])
+    assert result.exit_code == 2 and "has no prompt 'v9'" in result.output

@@ -25,6 +25,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import torch
 
     from docparse.options import ConvertOptions
+    from docparse.profiles.base import Generation, Reply, Request
+    from docparse.profiles.runner import ProfileRunner
 
 _DTYPES = {
     "bfloat16": "bfloat16", "bf16": "bfloat16",
@@ -77,6 +79,7 @@ class VLMEngine:
         prompt: str = DEFAULT_PROMPT,
         device: str = "cpu",
         dtype: str = "float32",
+        profile: "ProfileRunner | None" = None,
     ) -> None:
         if batch_size < 1:
             raise OptionsError("batch_size must be at least 1")
@@ -87,6 +90,9 @@ class VLMEngine:
         self.prompt = get_prompt(prompt)
         self.device = device
         self.dtype = dtype
+        # A checkpoint profile other than QwenVL HTML (olmOCR, Nanonets, Dolphin ...): its page
+        # jobs decide the requests; None keeps the QwenVL HTML path below.
+        self.profile = profile
 
     @classmethod
     def from_options(cls, options: "ConvertOptions") -> "VLMEngine":
@@ -94,23 +100,34 @@ class VLMEngine:
         model = options.resolved_model
         if not model:
             raise EngineError("the vlm engine needs a model: pass --model DIR_OR_ID or set DOCPARSE_MODEL")
+        from docparse.profiles import resolve_profile
+        from docparse.profiles.runner import ProfileRunner
+
+        profile, note = resolve_profile(options.profile, model)
+        if profile.remote_only:
+            raise EngineError(f"profile {profile.name} is another architecture than Qwen2.5-VL: serve it with vLLM "
+                              "and use --engine remote --server URL")
         choice = choose_device(options.device, options.dtype)
+        _note(note)
+        runner = None
+        if profile.name != "qwenvl-html" or options.prompt is not None:
+            runner = ProfileRunner.from_options(profile, options, source=cls.name)
         parser = load_parser(model, choice, options, get_prompt(DEFAULT_PROMPT).system)
-        return cls(parser, model=model, batch_size=options.batch_size, max_new_tokens=options.max_new_tokens,
-                   device=choice.device, dtype=choice.dtype)
+        return cls(parser, model=model, batch_size=options.batch_size,
+                   max_new_tokens=options.tokens_for(profile.generation.max_tokens),
+                   device=choice.device, dtype=choice.dtype, profile=runner)
 
     def info(self) -> EngineInfo:
-        return EngineInfo(
-            name=self.name,
-            model=self.model,
-            settings={
-                "prompt": self.prompt.name,
-                "max_new_tokens": self.max_new_tokens,
-                "batch_size": self.batch_size,
-                "device": self.device,
-                "dtype": self.dtype,
-            },
-        )
+        settings = {
+            "prompt": self.prompt.name,
+            "max_new_tokens": self.max_new_tokens,
+            "batch_size": self.batch_size,
+            "device": self.device,
+            "dtype": self.dtype,
+        }
+        if self.profile is not None:
+            settings.update(self.profile.settings())
+        return EngineInfo(name=self.name, model=self.model, settings=settings)
 
     def process(self, pages: list[PageInput]) -> list[PageOutput]:
         """One generation batch for all ``pages``; one output per page, in order."""
@@ -118,6 +135,8 @@ class VLMEngine:
             return []
         if self.parser is None:
             raise EngineError("the vlm engine is closed")
+        if self.profile is not None:
+            return self.profile.process(pages, self._ask)
         images = [page.render() for page in pages]  # (w, h) == page.image_size, multiples of 28
         start = time.perf_counter()
         results = self.parser.parse(images, self.prompt.user, resize=False,
@@ -131,6 +150,42 @@ class VLMEngine:
             outputs.append(qwenvl_output(page, result.text or "", result.stop_reason, self.name, seconds))
         return outputs
 
+    def _ask(self, requests: list["Request"]) -> list["Reply"]:
+        """A profile's requests, one generation batch per group that shares prompt, chat layout
+        and sampling (Dolphin's crops of several kinds make several groups)."""
+        from docparse.profiles.base import Reply
+
+        groups: dict[tuple, list[int]] = {}
+        for n, req in enumerate(requests):
+            key = (req.prompt, req.system, req.order, req.generation)
+            groups.setdefault(key, []).append(n)
+        replies: list[Reply | None] = [None] * len(requests)
+        for (prompt, system, order, generation), members in groups.items():
+            kwargs: dict[str, Any] = {}
+            if order != "text-first":  # only what differs from the parser's own layout
+                kwargs["text_first"] = False
+            if system != getattr(self.parser, "system_prompt", system):
+                kwargs["system_prompt"] = system
+            images = [requests[n].image for n in members]
+            results = self.parser.parse(images, prompt, resize=False, generation=self._sampling(generation), **kwargs)
+            for n, image, result in zip(members, images, results, strict=True):
+                if tuple(result.image_size) != tuple(image.size):  # boxes would map to the wrong space
+                    raise RuntimeError(f"model saw {result.image_size}, request image is {image.size}")
+                replies[n] = Reply(text=result.text or "", stop_reason=result.stop_reason)
+        return [r for r in replies if r is not None]
+
+    def _sampling(self, generation: "Generation") -> Any:
+        """The parser's generation settings with a profile's sampling and token limit."""
+        base = getattr(self.parser, "generation", None)
+        if base is None:
+            return None
+        fields = {"max_new_tokens": generation.max_tokens, "do_sample": generation.temperature > 0,
+                  "temperature": generation.temperature if generation.temperature > 0 else 1.0,
+                  "top_p": generation.top_p if generation.top_p is not None else 1.0,
+                  "repetition_penalty": generation.repetition_penalty or 1.0}
+        known = getattr(base, "__dataclass_fields__", {})
+        return replace(base, **{k: v for k, v in fields.items() if k in known})
+
     def _generation_config(self) -> Any:
         """The parser's generation settings with this engine's token limit."""
         base = getattr(self.parser, "generation", None)
@@ -140,6 +195,8 @@ class VLMEngine:
 
     def close(self) -> None:
         """Drop the model so its memory (host or GPU) can be reused."""
+        if self.profile is not None:
+            self.profile.close()
         if self.parser is None:
             return
         self.parser = None
@@ -148,6 +205,13 @@ class VLMEngine:
             import torch
 
             torch.cuda.empty_cache()
+
+
+def _note(note: str) -> None:
+    """The profile chosen, once, on stderr (progress and notes go there; results go to files)."""
+    import sys
+
+    print(f"docparse: {note}", file=sys.stderr)
 
 
 def load_parser(model: str, choice: DeviceChoice, options: "ConvertOptions", system_prompt: str) -> Any:

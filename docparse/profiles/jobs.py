@@ -148,3 +148,31 @@ def finish(ctx: PageContext, profile: Profile, reading: Reading, reply: Reply, w
         image_size=(width_px, height_px),
         meta=meta,
     )
+
+
+def start_job(job: PageJob, index: int) -> tuple[list[Request] | None, PageOutput | None]:
+    """The job's first round (rendering happens here, in the caller's thread: PyMuPDF is not
+    thread-safe), or its output when it needed no request."""
+    try:
+        requests = next(job)
+    except StopIteration as stop:
+        return None, stop.value
+    except Exception as exc:  # noqa: BLE001 - the page fails, the run goes on
+        return None, failed_output(index, exc)
+    return requests, None
+
+
+async def finish_job(job: PageJob, index: int, requests: list[Request], ask_one) -> PageOutput:  # noqa: ANN001
+    """Run a started job to its end with ``ask_one`` (an async ``Request -> Reply``); every
+    round's requests are in flight together."""
+    import asyncio
+
+    try:
+        while True:
+            replies = list(await asyncio.gather(*(ask_one(r) for r in requests))) if requests else []
+            requests = job.send(replies)
+    except StopIteration as stop:
+        return stop.value
+    except Exception as exc:  # noqa: BLE001 - the page fails, the run goes on
+        job.close()
+        return failed_output(index, exc)

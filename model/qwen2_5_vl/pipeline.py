@@ -23,6 +23,7 @@ from .tokenizer import DEFAULT_SYSTEM_PROMPT, QwenTokenizer
 DEFAULT_PROMPT = "QwenVL HTML"
 
 _IMAGE = object()  # an image slot in a user turn (any non-string item)
+_PARSER_SYSTEM = object()  # "the parser's own system prompt" (None means the template's default)
 
 # on_page_token(page_index, token_id, text): streaming, page_index is the position in `images`.
 PageTokenCallback = Callable[[int, int, str], None]
@@ -89,10 +90,17 @@ class PageParser:
         model = load_model(root, dtype=dtype, device=device)
         return cls(model, tokenizer, **kwargs)
 
-    def prompt_ids(self, prompt: str, grid_thw: Sequence[int]) -> list[int]:
-        """Chat prompt for one page: system turn, user turn 'prompt + image' (the cookbook's order)."""
-        return self.tokenizer.encode_prompt([prompt, _IMAGE], [num_image_tokens(grid_thw)],
-                                            system_prompt=self.system_prompt)
+    def prompt_ids(self, prompt: str, grid_thw: Sequence[int], *, text_first: bool = True,
+                   system_prompt: str | None | object = _PARSER_SYSTEM) -> list[int]:
+        """Chat prompt for one page: system turn, then one user turn with the prompt and the image.
+
+        `text_first` (the cookbook's order) puts the text before the image; fine-tunes trained
+        the other way round (Nanonets, Dolphin ...) pass False. `system_prompt`: the parser's
+        own by default; None leaves the chat template's default system turn in place.
+        """
+        system = self.system_prompt if system_prompt is _PARSER_SYSTEM else system_prompt
+        content = [prompt, _IMAGE] if text_first else [_IMAGE, prompt]
+        return self.tokenizer.encode_prompt(content, [num_image_tokens(grid_thw)], system_prompt=system)
 
     def parse(
         self,
@@ -102,10 +110,13 @@ class PageParser:
         resize: bool = True,
         generation: GenerationConfig | None = None,
         on_token: PageTokenCallback | None = None,
+        text_first: bool = True,
+        system_prompt: str | None | object = _PARSER_SYSTEM,
     ) -> list[PageResult]:
         """Generate for every image, `batch_size` at a time; results in the order of `images`.
 
         `resize=False` feeds pages already rendered at a multiple-of-28 size unchanged.
+        `text_first` / `system_prompt`: the chat layout (see `prompt_ids`).
         """
         config = generation or self.generation
         if config.eos_token_ids is None:
@@ -120,7 +131,8 @@ class PageParser:
         for start in range(0, len(order), self.batch_size):
             chunk = order[start:start + self.batch_size]
             grids = [inputs[i][1][0].tolist() for i in chunk]
-            prompts = [self.prompt_ids(prompt, g) for g in grids]
+            prompts = [self.prompt_ids(prompt, g, text_first=text_first, system_prompt=system_prompt)
+                       for g in grids]
             callback = None
             if on_token is not None:
                 def callback(row: int, token: int, text: str, _chunk=chunk) -> None:
