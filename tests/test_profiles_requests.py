@@ -209,3 +209,17 @@ def test_every_profile_is_listed_with_checkpoints_and_a_reader():
     for profile in PROFILES.values():
         assert profile.checkpoints and profile.good_at and profile.reader is not None and profile.prompts
     assert PROFILES["dotsocr"].remote_only and not PROFILES["olmocr"].remote_only
+
+
+def test_blocks_without_boxes_get_the_box_of_their_words_on_the_page(letter):
+    answer = "Hello first page.\n\nThis paragraph gives the page a realistic body, so that layout analysis sees " \
+             "running text rather than a lone line, which it could take for a page header or footer.\n\n" \
+             "Words that are nowhere on this page at all."
+    out, _ = run_job("rolmocr", letter, {"*": [Reply(answer)]})
+    hello, body, missing = out.blocks
+    assert hello.meta["bbox"] == "aligned" and hello.meta["align_score"] > 0.9
+    x0, y0, x1, y1 = hello.bbox
+    assert 60 < x0 < 90 and 195 < y0 < 215 and y1 < 230  # insert_textbox(72, 200, ...) in conftest.make_pdf
+    assert body.meta["bbox"] == "aligned" and 265 < body.bbox[1] < 290
+    assert missing.meta["bbox"] == "none" and missing.bbox == (0.0, 0.0, 612.0, 792.0)
+    assert any("could not be aligned" in w for w in out.warnings)
