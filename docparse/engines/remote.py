@@ -57,10 +57,13 @@ from docparse.engines.remote_http import (
     timeouts,
 )
 from docparse.errors import EngineError, OptionsError
+from docparse.profiles.jobs import finish_job, start_job
 from docparse.qwenvl.prompts import DEFAULT_PROMPT, Prompt, get_prompt
 
 if TYPE_CHECKING:  # pragma: no cover
     from docparse.options import ConvertOptions
+    from docparse.profiles.base import Reply, Request
+    from docparse.profiles.runner import ProfileRunner
 
 PNG_COMPRESS_LEVEL = 1  # lossless either way; level 1 encodes a page ~5x faster than the default 6
 LOOP_MIN_REPEATS = 6  # a tail period seen this many times in a row ...
@@ -88,6 +91,7 @@ class RemoteEngine:
         repetition_penalty: float = 1.05,
         prompt: str | Prompt = DEFAULT_PROMPT,
         seed: int | None = None,
+        profile: "ProfileRunner | None" = None,
     ) -> None:
         if concurrency < 1 or retries < 0 or not timeout > 0:
             raise OptionsError("need concurrency >= 1, retries >= 0 and timeout > 0")
@@ -105,6 +109,9 @@ class RemoteEngine:
         self._rng = random.Random(seed)  # backoff jitter
         self._loop: _LoopThread | None = None
         self._down: str | None = None  # set once the server could not be reached at all
+        # A checkpoint profile other than QwenVL HTML (olmOCR, Nanonets, Dolphin ...): its page jobs
+        # decide the requests, the temperatures and the reader; None keeps the QwenVL HTML path.
+        self.profile = profile
 
     def __repr__(self) -> str:  # no key in reprs or tracebacks
         return f"RemoteEngine(server={public_url(self.base_url)!r}, model={self.model!r})"
@@ -128,13 +135,22 @@ class RemoteEngine:
         elif served and model not in served:
             raise EngineError(f"the server at {public_url(base)} does not serve {model!r} "
                               f"(it serves: {', '.join(served[:10])})")
+        from docparse.profiles import resolve_profile
+        from docparse.profiles.runner import ProfileRunner
+
+        profile, note = resolve_profile(options.profile, model)
+        _note(note)
+        runner = None
+        if profile.name != "qwenvl-html" or options.prompt is not None:
+            runner = ProfileRunner.from_options(profile, options, source=cls.name)
         return cls(base, model=model, api_key=api_key, concurrency=options.concurrency,
-                   timeout=options.timeout, retries=options.retries, max_new_tokens=options.max_new_tokens,
+                   timeout=options.timeout, retries=options.retries,
+                   max_new_tokens=options.tokens_for(profile.generation.max_tokens),
                    temperature=options.temperature, retry_temperatures=options.retry_ladder,
-                   repetition_penalty=options.repetition_penalty)
+                   repetition_penalty=options.repetition_penalty, profile=runner)
 
     def info(self) -> EngineInfo:
-        return EngineInfo(
+        info = EngineInfo(
             name=self.name,
             model=self.model,
             settings={
@@ -146,6 +162,10 @@ class RemoteEngine:
                 "concurrency": self.concurrency,
             },
         )
+        if self.profile is not None:
+            info.settings.update(self.profile.settings())
+            info.settings.pop("temperatures", None)
+        return info
 
     # -- the stream ------------------------------------------------------------------------------
 
@@ -163,6 +183,16 @@ class RemoteEngine:
                     if page is None:
                         exhausted = True
                         break
+                    if self.profile is not None:  # the profile's page job asks (maybe several rounds)
+                        job = self.profile.job(page)
+                        first, finished = start_job(job, page.index)  # renders here, in this thread
+                        if finished is not None:
+                            yield page, finished
+                            continue
+                        future = loop.submit(finish_job(job, page.index, first, self._ask_profile))
+                        inflight[future] = page
+                        future.add_done_callback(done.put)
+                        continue
                     try:
                         image_url = encode_page(page)  # the rendered image is dropped here
                     except Exception as exc:  # a page that cannot be rendered fails alone
@@ -215,7 +245,8 @@ class RemoteEngine:
         assert kept is not None
         completion, stop = kept
         output = qwenvl_output(page, completion.text, stop, self.name, time.perf_counter() - start)
-        output.meta = {"usage": completion.usage, "finish_reason": completion.finish_reason,
+        output.meta = {"profile": "qwenvl-html", "usage": completion.usage,
+                       "finish_reason": completion.finish_reason,
                        "server_model": completion.model, "http_attempts": completion.attempts}
         if len(attempts) > 1:
             output.meta["attempts"] = attempts
@@ -224,12 +255,33 @@ class RemoteEngine:
         return output
 
     async def _ask(self, image_url: str, temperature: float) -> Completion:
+        return await self._post(self.request_body(image_url, temperature))
+
+    async def _ask_profile(self, request: "Request") -> "Reply":
+        """One request of a profile's page job; a request the server refused is an error reply
+        (the job fails its page), a server that cannot be reached fails the page at once."""
+        from docparse.profiles.base import Reply
+        from docparse.profiles.openai import chat_payload
+
+        body = chat_payload(request, self.model)
+        if body["temperature"] > 0:  # the checkpoints' generation_config (top_k 1) would make it greedy
+            body.setdefault("top_p", 1.0)
+            if "repetition_penalty" in body:
+                body["top_k"] = -1
+        try:
+            completion = await self._post(body)
+        except ServerUnreachable:
+            raise
+        except PageRequestError as exc:
+            return Reply(text="", stop_reason="error", error=str(exc))
+        return Reply(text=completion.text, stop_reason=stop_reason(completion))
+
+    async def _post(self, body: dict[str, Any]) -> Completion:
         if self._down is not None:
             raise ServerUnreachable(self._down)
         try:
             return await post_chat(self._loop.client, f"{self.base_url}/chat/completions",
-                                   self.request_body(image_url, temperature), api_key=self._api_key,
-                                   retries=self.retries, rng=self._rng)
+                                   body, api_key=self._api_key, retries=self.retries, rng=self._rng)
         except ServerUnreachable as exc:
             self._down = str(exc)  # the remaining pages fail at once instead of each waiting out the retries
             raise
@@ -265,6 +317,8 @@ class RemoteEngine:
 
     def close(self) -> None:
         """Cancel what is in flight and stop the request thread."""
+        if self.profile is not None:
+            self.profile.close()
         if self._loop is not None:
             self._loop.close()
             self._loop = None
@@ -303,6 +357,13 @@ class _LoopThread:
         self.thread.join(timeout=10)
         if not self.thread.is_alive():
             self.loop.close()
+
+
+def _note(note: str) -> None:
+    """The profile chosen, once, on stderr (progress and notes go there; results go to files)."""
+    import sys
+
+    print(f"docparse: {note}", file=sys.stderr)
 
 
 def encode_page(page: PageInput) -> str:

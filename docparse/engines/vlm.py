@@ -147,7 +147,9 @@ class VLMEngine:
             if tuple(result.image_size) != tuple(page.image_size):  # boxes would map to the wrong space
                 raise RuntimeError(f"page {page.index + 1}: model saw {result.image_size}, "
                                    f"page rendered at {page.image_size}")
-            outputs.append(qwenvl_output(page, result.text or "", result.stop_reason, self.name, seconds))
+            output = qwenvl_output(page, result.text or "", result.stop_reason, self.name, seconds)
+            output.meta["profile"] = "qwenvl-html"
+            outputs.append(output)
         return outputs
 
     def _ask(self, requests: list["Request"]) -> list["Reply"]:

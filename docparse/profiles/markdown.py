@@ -34,6 +34,7 @@ _INLINE_TAGS = re.compile(
 )
 _BR = re.compile(r"<br\s*/?>", re.I)
 _EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_ITALIC = re.compile(r"(?<![\w*\\])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])")
 #: Nanonets' semantic tags: each becomes a block of its own.
 NANONETS_TAGS = ("img", "watermark", "page_number", "signature")
 _MAX_LINES = 200_000  # a runaway answer is read only this far
@@ -52,6 +53,7 @@ def clean_inline(text: str) -> str:
     text = _BR.sub("\n", text)
     text = _INLINE_TAGS.sub("", text)
     text = _EMPHASIS.sub(r"\2", text)
+    text = _ITALIC.sub(r"\1", text)
     return text.strip()
 
 

@@ -20,7 +20,7 @@ _FINISH = {"stop": "eos", "length": "length", "eos": "eos", "end_turn": "eos"}
 
 def image_data_url(image: Any) -> str:
     buf = io.BytesIO()
-    image.save(buf, format="PNG")
+    image.save(buf, format="PNG", compress_level=1)  # lossless either way; level 1 is ~5x faster
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 

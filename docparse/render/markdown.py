@@ -75,7 +75,10 @@ def _with_captions(block: Block, captions: list[AttachedCaption], image_dir: str
     figure_like = block.label in (Label.IMAGE, Label.CHART)
     before = [c.block for c in captions if c.before and not figure_like]
     after = [c.block for c in captions if not (c.before and not figure_like)]
-    alt = " ".join(_one_line(c.block.text) for c in captions if c.block.text.strip()) or "Figure"
+    alt = " ".join(_one_line(c.block.text) for c in captions if c.block.text.strip())
+    if not alt and figure_like and block.meta.get("description"):  # a model's description of the picture
+        alt = _one_line(str(block.meta["description"]))[:300]
+    alt = alt or "Figure"
     return [
         *(_caption(c) for c in before),
         render_block(block, image_dir=image_dir, alt=alt),
