@@ -70,7 +70,7 @@ def pages(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["nanonets", "olmocr", "dolphin", "rolmocr"])
+@pytest.mark.parametrize("name", ["nanonets", "dolphin", "rolmocr"])  # olmocr: its ladder would run 8x
 def test_profile_pages_run_through_the_real_parser(parser, pages, name):
     profile = get_profile(name)
     # small images keep the tiny model fast: the family's pixel rule is checked in test_profiles_requests
