@@ -71,6 +71,7 @@ CATEGORIES: dict[str, Label] = {
 }
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d{1,4}(\s*(/|of)\s*\d{1,4})?$", re.I)
 _HASHES = re.compile(r"^(#{1,6})\s+")
+_LIST_MARKER = re.compile(r"^([-*+•]|\d{1,3}[.)])\s+")
 
 
 def read_dotsocr(raw: str, space: PageSpace, page_index: int = 0, source: str = "dotsocr") -> Reading:
@@ -110,7 +111,10 @@ def read_dotsocr(raw: str, space: PageSpace, page_index: int = 0, source: str = 
         text = text if isinstance(text, str) else ""
         if label == Label.LIST and box is not None:
             pt = builder.space.to_points(box)
-            pending_items.append((ListItem(text=clean_inline(text), bbox=pt), box))
+            marker = _LIST_MARKER.match(text.strip())
+            body = text.strip()[marker.end():] if marker else text
+            pending_items.append((ListItem(text=clean_inline(body), bbox=pt,
+                                           marker=marker.group(1) if marker else None), box))
             continue
         flush_list()
         _add_cell(builder, label, text, box)
