@@ -89,3 +89,12 @@ def test_convert_with_an_unknown_profile_or_prompt_is_a_one_line_usage_error(sim
     result = runner.invoke(app, ["convert", str(simple_pdf), "-o", str(tmp_path / "out"), "--profile", "olmocr",
                                  "--prompt", "v9"])
     assert result.exit_code == 2 and "has no prompt 'v9'" in result.output
+
+
+def test_hostile_checkpoint_files_are_no_evidence(tmp_path):
+    root = tmp_path / "ckpt"
+    root.mkdir()
+    (root / "config.json").write_text("[" * 10000 + "]" * 10000)
+    (root / "generation_config.json").write_bytes(b"\xff\xfe not json")
+    (root / "README.md").write_bytes(b"\x00" * 100)
+    assert detect_profile(str(root))[0].name == "qwenvl-html"

@@ -116,7 +116,7 @@ def _json_field(path: Path, key: str) -> str | None:
         if path.stat().st_size > 1_000_000:
             return None
         value = json.loads(path.read_text(encoding="utf-8")).get(key)
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):  # a hostile config is no evidence
         return None
     return value if isinstance(value, str) and value.strip() else None
 
