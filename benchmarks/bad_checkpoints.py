@@ -2,6 +2,7 @@
 load a checkpoint, each in its own process under a time and memory bound; prints one row per run.
 
     .venv/bin/python benchmarks/bad_checkpoints.py [CASE ...] [--timeout 120] [--memory-gb 6]
+    .venv/bin/python benchmarks/bad_checkpoints.py --in-process   # the refusal alone, no process start
 
 Columns: case, command (`model info` or `convert --engine vlm`), seconds, peak RSS (MB), exit code,
 whether a traceback reached the user, whether the run report lists the file as failed (convert),
@@ -50,12 +51,45 @@ def run_bounded(cmd: list[str], timeout: float, memory_bytes: int) -> tuple[int,
     return code, seconds, usage.ru_maxrss / 1024, stderr
 
 
+def in_process(cases: list[str]) -> int:
+    """Milliseconds each refusal takes in one warm process (load through PageParser, then model info)."""
+    from qwen2_5_vl.pipeline import PageParser
+    from qwen2_5_vl.weights import checkpoint_info
+
+    print(f"{'case':30} {'load ms':>9} {'info ms':>9}  load outcome")
+    with tempfile.TemporaryDirectory() as tmp:
+        for case in cases:
+            folder = Path(tmp) / case
+            good_checkpoint(folder)
+            if case != "good":
+                CASES[case](folder)
+            start = time.perf_counter()
+            try:
+                PageParser.from_pretrained(folder, device="cpu")
+                outcome = "loaded"
+            except Exception as exc:  # noqa: BLE001 - the point is to see which type
+                outcome = type(exc).__name__
+            loaded = time.perf_counter()
+            try:
+                checkpoint_info(folder)
+            except Exception:  # noqa: BLE001
+                pass
+            done = time.perf_counter()
+            print(f"{case:30} {1000 * (loaded - start):9.1f} {1000 * (done - loaded):9.1f}  {outcome}", flush=True)
+            shutil.rmtree(folder, ignore_errors=True)
+    print(f"peak RSS of the whole run: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("cases", nargs="*", default=["good", *CASES])
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--memory-gb", type=float, default=6.0)
+    parser.add_argument("--in-process", action="store_true", help="time the refusals in this process")
     args = parser.parse_args()
+    if args.in_process:
+        return in_process(args.cases)
     memory = int(args.memory_gb * 2**30)
     print(f"{'case':28} {'command':10} {'s':>6} {'MB':>6} {'rc':>4} {'tb':>3} {'report':>7}  message")
     with tempfile.TemporaryDirectory() as tmp:
