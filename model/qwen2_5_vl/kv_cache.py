@@ -1,15 +1,20 @@
-"""Static KV cache: one preallocated (B, n_kv_heads, max_seq_len, head_dim) buffer pair per layer.
+"""KV caches.
 
-Slots are addressed by absolute ``cache_position``; nothing is ever reallocated, so decoding keeps
-fixed shapes (friendly to CUDA graphs / torch.compile).
+* ``KVCache`` (the reference, used by ``generate``): one preallocated (B, n_kv_heads, max_seq_len,
+  head_dim) buffer pair per layer, slots addressed by absolute ``cache_position``.
+* ``PagedKVCache`` + ``BlockAllocator`` (used by ``engine``): fixed-size blocks shared by all
+  sequences, a block table per sequence, blocks handed out as tokens arrive and returned when a
+  sequence finishes or is preempted, so memory held follows tokens held.
 """
 
 from __future__ import annotations
 
+import heapq
+
 import torch
 from torch import Tensor
 
-__all__ = ["KVCache"]
+__all__ = ["KVCache", "PagedKVCache", "BlockAllocator", "OutOfBlocks", "blocks_needed", "bytes_per_block", "NULL_BLOCK"]
 
 
 class KVCache:
@@ -41,3 +46,93 @@ class KVCache:
         """Zero every buffer (stale entries are masked anyway; this keeps them finite and tidy)."""
         for buf in (*self.k, *self.v):
             buf.zero_()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Paged cache: fixed-size blocks shared by every sequence, a block table per sequence
+# ---------------------------------------------------------------------------------------------------
+NULL_BLOCK = 0  # never handed out: the padding rows of a decode bucket write and read here
+
+
+class OutOfBlocks(RuntimeError):
+    """Not enough free blocks: the scheduler preempts (or waits) instead of failing."""
+
+
+class BlockAllocator:
+    """Free blocks 1..num_blocks-1, lowest id first so the touched part of the cache stays small."""
+
+    def __init__(self, num_blocks: int) -> None:
+        if num_blocks < 2:
+            raise ValueError(f"a paged cache needs at least 2 blocks (one is the null block), got {num_blocks}")
+        self.num_blocks = num_blocks
+        self._free = list(range(1, num_blocks))  # a min-heap (sorted is a heap)
+        self._used: set[int] = set()
+
+    @property
+    def num_free(self) -> int:
+        return len(self._free)
+
+    @property
+    def num_used(self) -> int:
+        return len(self._used)
+
+    def allocate(self, n: int) -> list[int]:
+        if n > len(self._free):
+            raise OutOfBlocks(f"{n} blocks asked for, {len(self._free)} free")
+        blocks = [heapq.heappop(self._free) for _ in range(n)]
+        self._used.update(blocks)
+        return blocks
+
+    def release(self, blocks: list[int]) -> None:
+        for b in blocks:
+            if b not in self._used:
+                raise ValueError(f"block {b} released but not in use (double free?)")
+            self._used.remove(b)
+            heapq.heappush(self._free, b)
+
+
+def blocks_needed(tokens: int, block_size: int) -> int:
+    return -(-tokens // block_size)
+
+
+def bytes_per_block(num_layers: int, block_size: int, num_kv_heads: int, head_dim: int, dtype: torch.dtype) -> int:
+    """Keys + values of one block over all layers."""
+    return 2 * num_layers * block_size * num_kv_heads * head_dim * torch.empty((), dtype=dtype).element_size()
+
+
+class PagedKVCache:
+    """Per-layer (num_blocks, block_size, n_kv_heads, head_dim) key/value pools.
+
+    A sequence's token at cache position p lives in slot ``table[p // block_size] * block_size +
+    p % block_size``. Zero-initialised (calloc'd on CPU: pages are only resident once written), and
+    masked slots must hold finite values since softmax weight 0 times NaN is NaN.
+    """
+
+    def __init__(self, num_layers: int, num_blocks: int, block_size: int, num_kv_heads: int, head_dim: int,
+                 device: torch.device | str | None = None, dtype: torch.dtype = torch.bfloat16) -> None:
+        shape = (num_blocks, block_size, num_kv_heads, head_dim)
+        self.k: list[Tensor] = [torch.zeros(shape, device=device, dtype=dtype) for _ in range(num_layers)]
+        self.v: list[Tensor] = [torch.zeros(shape, device=device, dtype=dtype) for _ in range(num_layers)]
+        self.num_blocks = num_blocks
+        self.block_size = block_size
+        self.dtype = dtype
+
+    @property
+    def device(self) -> torch.device:
+        return self.k[0].device
+
+    def write(self, layer: int, slots: Tensor, k: Tensor, v: Tensor) -> None:
+        """k, v (N, n_kv, head_dim) into flat slots (N,) long."""
+        flat = (-1, *self.k[layer].shape[2:])
+        self.k[layer].view(flat).index_copy_(0, slots, k.to(self.dtype))
+        self.v[layer].view(flat).index_copy_(0, slots, v.to(self.dtype))
+
+    def gather(self, layer: int, block_tables: Tensor) -> tuple[Tensor, Tensor]:
+        """block_tables (B, n_blocks) -> keys, values (B, n_kv, n_blocks * block_size, head_dim)."""
+        b, n = block_tables.shape
+
+        def one(pool: Tensor) -> Tensor:
+            x = pool[block_tables]  # (B, n_blocks, block_size, n_kv, hd)
+            return x.view(b, n * self.block_size, *pool.shape[2:]).transpose(1, 2)
+
+        return one(self.k[layer]), one(self.v[layer])

@@ -1,0 +1,341 @@
+"""PageEngine: continuous batching of pages over a paged KV cache (nano-vllm style, written here).
+
+    engine = PageEngine(model, GenerationConfig(max_new_tokens=4096, repetition_penalty=1.05),
+                        EngineConfig(max_num_seqs=16, kv_cache_gb=4))
+    engine.submit(Request(key, prompt_ids, pixel_values, image_grid_thw))   # any time, any number
+    for done in engine.run():                                               # as each page finishes
+        done.key, done.token_ids, done.stop_reason
+
+One round (``step``): prefill chunks (``scheduler``; the vision tower runs once over all pages
+admitted in the round), then ``sync_every`` decode steps for every decoding row, then one look by
+the host. A decode step is pure device work (``decode_state``): the host does not wait on it, so
+on CUDA the steps queue back to back, and are replayed as CUDA graphs per batch-size bucket
+(1, 2, 4, ... max_num_seqs) and block-table width bucket (powers of two).
+
+Greedy tokens equal ``generate``'s for each page alone (the reference path, static cache), and
+transformers' ``generate``: tests/model/test_engine.py.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Sequence as Seq
+
+import torch
+from torch import Tensor
+
+from .decode_state import REASONS, DeviceState
+from .generate import GenerationConfig, _banned_ids, _eos_ids
+from .kv_cache import NULL_BLOCK, BlockAllocator, PagedKVCache, blocks_needed, bytes_per_block
+from .paged_attention import PagedDecode, PagedPrefill, slots_for
+from .rope import get_rope_index
+from .scheduler import DECODE, PrefillChunk, Scheduler, Sequence
+
+__all__ = ["EngineConfig", "Request", "Completion", "PageEngine", "kv_cache_bytes"]
+
+CPU_KV_CACHE_GB = 2.0  # default budget on CPU: a few long pages of a 7B model in fp32
+GPU_MEMORY_FRACTION = 0.8  # of the free memory after the weights; the rest is activations' headroom
+
+
+@dataclass
+class EngineConfig:
+    max_num_seqs: int = 16  # decoding rows at once (the largest batch bucket)
+    block_size: int = 16  # tokens per cache block
+    kv_cache_gb: float | None = None  # None: GPU_MEMORY_FRACTION of free CUDA memory, CPU_KV_CACHE_GB on CPU
+    prefill_chunk_tokens: int = 2048  # prompt tokens per round, so decoding rows are not stalled long
+    sync_every: int = 4  # decode steps between two looks of the host (a finished row idles < this)
+    cuda_graphs: bool = True  # replay captured decode steps on CUDA (greedy only)
+    compile: str | None = None  # torch.compile backend for the decode step ("inductor", "eager"), fullgraph
+
+    def __post_init__(self) -> None:
+        if self.max_num_seqs < 1 or self.block_size < 1 or self.sync_every < 1 or self.prefill_chunk_tokens < 1:
+            raise ValueError("max_num_seqs, block_size, sync_every and prefill_chunk_tokens must be >= 1")
+        if self.kv_cache_gb is not None and not self.kv_cache_gb > 0:
+            raise ValueError(f"kv_cache_gb must be > 0, got {self.kv_cache_gb}")
+
+
+@dataclass
+class Request:
+    key: Any
+    prompt: Seq[int]  # token ids, image tokens expanded
+    pixel_values: Tensor | None = None  # (N, 1176), this page's images
+    image_grid_thw: Tensor | None = None  # (I, 3)
+    max_new_tokens: int | None = None  # None: the engine's generation config
+
+
+@dataclass
+class Completion:
+    key: Any
+    token_ids: list[int]  # stop token included, loop repeats trimmed (as GenerationResult)
+    stop_reason: str  # "eos" | "loop" | "length"
+    text: str | None
+    prompt_tokens: int
+    loop_trimmed_tokens: int
+    preemptions: int
+    seconds: float  # from submit to completion
+
+
+def kv_cache_bytes(config: EngineConfig, device: torch.device) -> int:
+    if config.kv_cache_gb is not None:
+        return int(config.kv_cache_gb * 2**30)
+    if device.type == "cuda":
+        free, _ = torch.cuda.mem_get_info(device)
+        return int(free * GPU_MEMORY_FRACTION)
+    return int(CPU_KV_CACHE_GB * 2**30)
+
+
+def _bucket(n: int, cap: int) -> int:
+    """Smallest power of two >= n, at most cap (cap itself is a bucket)."""
+    b = 1
+    while b < n:
+        b *= 2
+    return min(b, cap)
+
+
+TokenCallback = Callable[[Any, int, str], None]  # (request key, token id, newly completed text)
+
+
+class PageEngine:
+    def __init__(self, model, generation: GenerationConfig | None = None, config: EngineConfig | None = None,
+                 tokenizer=None, on_token: TokenCallback | None = None) -> None:
+        self.model = model
+        self.generation = generation or GenerationConfig()
+        self.config = config or EngineConfig()
+        self.tokenizer = tokenizer
+        self.on_token = on_token
+        param = next(model.parameters())
+        self.device, self.dtype = param.device, param.dtype
+        tc = model.config.text_config
+        eos = _eos_ids(model, self.generation, tokenizer)
+        pad = self.generation.pad_token_id if self.generation.pad_token_id is not None else (eos[0] if eos else 0)
+        bs = self.config.block_size
+        per_block = bytes_per_block(tc.num_hidden_layers, bs, tc.num_key_value_heads, tc.head_dim, self.dtype)
+        num_blocks = max(2, kv_cache_bytes(self.config, self.device) // per_block)
+        self.cache = PagedKVCache(tc.num_hidden_layers, num_blocks, bs, tc.num_key_value_heads, tc.head_dim,
+                                  device=self.device, dtype=self.dtype)
+        self.allocator = BlockAllocator(num_blocks)
+        self.scheduler = Scheduler(self.allocator, bs, self.config.max_num_seqs, self.config.prefill_chunk_tokens,
+                                   on_preempt=self._save_for_recompute)
+        self.state = DeviceState(self.config.max_num_seqs, int(tc.vocab_size), self.generation.max_new_tokens,
+                                 self.generation, eos, pad, _banned_ids(model), self.device)
+        self._streams: dict[Any, Any] = {}
+        self._submitted: dict[Any, float] = {}
+        self._graphs: dict[tuple[int, int], Any] = {}
+        self._step_fn = self._decode_step
+        if self.config.compile:
+            self._step_fn = torch.compile(self._decode_step, backend=self.config.compile, fullgraph=True,
+                                          dynamic=False)
+        self.stats = dict(rounds=0, decode_steps=0, decode_rows=0, prefill_tokens=0, preemptions=0,
+                          peak_blocks=0, num_blocks=num_blocks, block_bytes=per_block)
+
+    # ---------------------------------------------------------------------------------------------
+    # Public API
+    # ---------------------------------------------------------------------------------------------
+    def submit(self, request: Request) -> None:
+        if not request.prompt:
+            raise ValueError("every prompt needs at least one token")
+        limit = request.max_new_tokens or self.generation.max_new_tokens
+        if not 1 <= limit <= self.generation.max_new_tokens:
+            raise ValueError(f"max_new_tokens must be in 1..{self.generation.max_new_tokens}, got {limit}")
+        seq = Sequence(request.key, [int(t) for t in request.prompt], limit, request.pixel_values,
+                       request.image_grid_thw)
+        self._submitted[id(seq)] = time.perf_counter()
+        if self.tokenizer is not None and self.on_token is not None:
+            self._streams[id(seq)] = self.tokenizer.stream_decoder()
+        self.scheduler.add(seq)
+
+    @property
+    def has_work(self) -> bool:
+        return self.scheduler.has_work
+
+    @torch.inference_mode()
+    def step(self) -> list[Completion]:
+        """One round: prefill chunks, ``sync_every`` decode steps, one host look; returns what finished."""
+        sched, k = self.scheduler, self.config.sync_every
+        done = [self._complete(s) for s in sched.take_too_large()]
+        chunks = sched.prefill_work()
+        fresh = [c.seq for c in chunks if c.seq.inputs is None]
+        if fresh:
+            self._prepare(fresh)
+        for chunk in chunks:
+            self._prefill(chunk)
+        ready, preempted, starved = sched.reserve_decode(k)
+        self.stats["preemptions"] += len(preempted)
+        for seq in starved:  # alone and the cache is full: as if the token limit were reached
+            self.state.release(seq.row)
+            sched.finish(seq, "length")
+            done.append(self._complete(seq))
+        self.stats["peak_blocks"] = max(self.stats["peak_blocks"], self.allocator.num_used)
+        if ready:
+            self._decode_window(ready, k)
+        done += self._look(sched.decoding)
+        self.stats["rounds"] += 1
+        return done
+
+    def run(self) -> Iterator[Completion]:
+        """Step until every submitted request is done, yielding each as it completes."""
+        while self.has_work:
+            yield from self.step()
+
+    # ---------------------------------------------------------------------------------------------
+    # Prefill
+    # ---------------------------------------------------------------------------------------------
+    def _prepare(self, seqs: list[Sequence]) -> None:
+        """Prompt embeddings (image features in place) and MRoPE positions; one vision pass for all."""
+        model, device = self.model, self.device
+        features: dict[int, Tensor] = {}
+        with_images = [s for s in seqs if s.pixel_values is not None]
+        if with_images:
+            pixels = torch.cat([s.pixel_values for s in with_images]).to(device, self.dtype)
+            grids = torch.cat([s.image_grid_thw for s in with_images]).to(torch.long)
+            feats = model.get_image_features(pixels, grids.to(device))  # (sum N/4, hidden)
+            unit = model.config.vision_config.merge_unit
+            counts = [int(s.image_grid_thw.to(torch.long).prod(-1).sum()) // unit for s in with_images]
+            features = {id(s): f for s, f in zip(with_images, feats.split(counts))}
+        for seq in seqs:
+            ids = torch.tensor([seq.prompt], dtype=torch.long)
+            grid = seq.image_grid_thw.to(torch.long) if seq.image_grid_thw is not None else None
+            positions, delta = get_rope_index(ids, grid, None, model.config)  # (3, 1, T), (1, 1)
+            ids = ids.to(device)
+            embeds = model.model.embed_tokens(ids)  # (1, T, hidden)
+            if id(seq) in features:
+                embeds = model._scatter_images(ids, embeds, features[id(seq)])
+            positions, delta = positions.to(device), int(delta)
+            replay = seq.generated[:-1]  # recompute after a preemption: the tokens it had, but the last
+            if replay:
+                extra = torch.tensor([replay], dtype=torch.long, device=device)
+                embeds = torch.cat([embeds, model.model.embed_tokens(extra)], dim=1)
+                at = torch.arange(len(seq.prompt), len(seq.prompt) + len(replay), device=device) + delta
+                positions = torch.cat([positions, at.view(1, 1, -1).expand(3, 1, -1)], dim=2)
+            seq.inputs = (embeds, positions, delta)
+
+    def _prefill(self, chunk: PrefillChunk) -> None:
+        seq = chunk.seq
+        embeds, positions, delta = seq.inputs
+        if chunk.start == 0:
+            self.state.load(seq.row, seq.prompt, seq.generated, seq.max_new_tokens, seq.prefill_target, delta,
+                            seq.saved_run)
+        table = torch.tensor(seq.blocks, dtype=torch.long)
+        attend = PagedPrefill(self.cache, table, chunk.start, chunk.length)
+        part = slice(chunk.start, chunk.start + chunk.length)
+        logits = self.model.decode_embeds(embeds[:, part], positions[:, :, part], attend, logits_to_keep=1)
+        self.stats["prefill_tokens"] += chunk.length
+        self.scheduler.prefilled(chunk)
+        if chunk.last:
+            seq.inputs, seq.saved_run = None, None
+            if not seq.generated:  # a fresh page: its first token comes from the prefill logits
+                self.state.record(torch.tensor([seq.row], device=self.device), logits[:, -1])
+                seq.first_pending = True
+
+    def _save_for_recompute(self, seq: Sequence) -> None:
+        """Before a preemption frees the row: keep what recomputing needs (tokens are on the host)."""
+        if seq.first_pending:  # its only token is unread: it starts over (greedy gives it again)
+            seq.first_pending, seq.saved_run = False, None
+        elif seq.status == DECODE and seq.generated:
+            seq.saved_run = self.state.save_run(seq.row)
+        # a sequence preempted while recomputing keeps the saved_run it has not used yet
+        self.state.release(seq.row)
+
+    # ---------------------------------------------------------------------------------------------
+    # Decode
+    # ---------------------------------------------------------------------------------------------
+    def _decode_window(self, seqs: list[Sequence], steps: int) -> None:
+        cfg = self.config
+        batch = _bucket(len(seqs), cfg.max_num_seqs)
+        width = _bucket(max(blocks_needed(s.cache_len + steps, cfg.block_size) for s in seqs), 1 << 30)
+        rows = [s.row for s in seqs] + [self.state.scratch] * (batch - len(seqs))
+        tables = torch.full((batch, width), NULL_BLOCK, dtype=torch.long)
+        for i, s in enumerate(seqs):
+            tables[i, : len(s.blocks)] = torch.tensor(s.blocks[:width])
+        rows_t = torch.tensor(rows, dtype=torch.long).to(self.device, non_blocking=True)
+        tables_t = tables.to(self.device, non_blocking=True)
+        use_graph = (cfg.cuda_graphs and self.device.type == "cuda" and not self.generation.do_sample)
+        for _ in range(steps):
+            if use_graph:
+                self._replay(rows_t, tables_t)
+            else:
+                self._step_fn(rows_t, tables_t)
+        self.stats["decode_steps"] += steps
+        self.stats["decode_rows"] += steps * len(seqs)
+
+    def _decode_step(self, rows: Tensor, tables: Tensor) -> None:
+        """One token for every row of the bucket: rows (B,) state rows, tables (B, W) block ids."""
+        st, model = self.state, self.model
+        live = ~st.finished[rows]
+        pos = st.position[rows]  # (B,) the slot of the input token
+        slots = slots_for(tables, pos, self.cache.block_size)
+        attend = PagedDecode(self.cache, tables, pos + 1, slots)
+        rope = (pos + st.delta[rows]).view(1, -1, 1).expand(3, -1, 1)  # (3, B, 1): slot + delta on all axes
+        embeds = model.model.embed_tokens(st.last_token[rows].view(-1, 1))  # (B, 1, hidden)
+        logits = model.decode_embeds(embeds, rope, attend)[:, -1]  # (B, V)
+        st.record(rows, logits)
+        st.position[rows] = pos + live.long()
+
+    def _replay(self, rows: Tensor, tables: Tensor) -> None:
+        """CUDA graph per (batch, width) bucket: the first call runs eagerly, then captures."""
+        key = (rows.shape[0], tables.shape[1])
+        graph = self._graphs.get(key)
+        if graph is None:
+            side = torch.cuda.Stream(self.device)
+            side.wait_stream(torch.cuda.current_stream(self.device))
+            with torch.cuda.stream(side):
+                self._step_fn(rows, tables)  # the real step of this call, and the warm-up
+            torch.cuda.current_stream(self.device).wait_stream(side)
+            static_rows, static_tables = rows.clone(), tables.clone()
+            g = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(g):  # capture records kernels without running them
+                self._step_fn(static_rows, static_tables)
+            self._graphs[key] = (g, static_rows, static_tables)
+            return
+        g, static_rows, static_tables = graph
+        static_rows.copy_(rows)
+        static_tables.copy_(tables)
+        g.replay()
+
+    # ---------------------------------------------------------------------------------------------
+    # The host's look
+    # ---------------------------------------------------------------------------------------------
+    def _look(self, seqs: list[Sequence]) -> list[Completion]:
+        """One device->host copy: count, finished, reason, loop info and the new tokens of ``seqs``."""
+        if not seqs:
+            return []
+        st = self.state
+        rows = torch.tensor([s.row for s in seqs], dtype=torch.long, device=self.device)
+        old = torch.tensor([len(s.generated) for s in seqs], dtype=torch.long, device=self.device)
+        width = self.config.sync_every + 1  # a prefill's first token + one per decode step
+        index = (old[:, None] + torch.arange(width, device=self.device)).clamp(max=st.cap - 1)
+        window = st.out[rows[:, None], index]  # (S, width)
+        info = torch.stack([st.count[rows], st.finished[rows].long(), st.reason[rows],
+                            st.loop_period[rows], st.loop_span[rows]], dim=1)  # (S, 5)
+        host = torch.cat([info, window], dim=1).cpu().tolist()
+        done = []
+        for seq, (count, finished, reason, period, span, *tokens) in zip(seqs, host):
+            new = tokens[: count - len(seq.generated)]
+            seq.first_pending = False
+            self._stream(seq, new)
+            seq.generated += new
+            if finished:
+                seq.loop_trim = span - period if REASONS[reason] == "loop" else 0
+                self.state.release(seq.row)
+                self.scheduler.finish(seq, REASONS[reason])
+                done.append(self._complete(seq))
+        return done
+
+    def _stream(self, seq: Sequence, tokens: list[int]) -> None:
+        if self.on_token is None:
+            return
+        decoder = self._streams.get(id(seq))
+        for t in tokens:
+            self.on_token(seq.key, t, decoder.push(t) if decoder is not None else "")
+
+    def _complete(self, seq: Sequence) -> Completion:
+        ids = seq.generated[: len(seq.generated) - seq.loop_trim]
+        started = self._submitted.pop(id(seq), time.perf_counter())
+        self._streams.pop(id(seq), None)
+        return Completion(
+            key=seq.key, token_ids=ids, stop_reason=seq.stop_reason or "length",
+            text=self.tokenizer.decode(ids) if self.tokenizer is not None else None,
+            prompt_tokens=len(seq.prompt), loop_trimmed_tokens=seq.loop_trim, preemptions=seq.preemptions,
+            seconds=time.perf_counter() - started,
+        )
