@@ -71,7 +71,8 @@ def convert(
     save_page_images: bool = typer.Option(False, "--save-page-images", help="Also save each page image at its model input size (pages/), next to qwenvl/: training pairs."),
     overlay: bool = typer.Option(False, "--overlay", help="Draw the boxes on page images (overlay/ and in the HTML)."),
     max_new_tokens: int = typer.Option(ConvertOptions.max_new_tokens, "--max-new-tokens", help=_HELP["max_new_tokens"]),
-    batch_size: int = typer.Option(1, "--batch-size", help=_HELP["batch_size"]),
+    batch_size: int = typer.Option(ConvertOptions.batch_size, "--batch-size", help=_HELP["batch_size"]),
+    kv_cache_gb: Optional[float] = typer.Option(None, "--kv-cache-gb", help=_HELP["kv_cache_gb"]),
     device: Optional[str] = typer.Option(None, "--device", help=_HELP["device"]),
     dtype: Optional[str] = typer.Option(None, "--dtype", help=_HELP["dtype"]),
     server: Optional[str] = typer.Option(None, "--server", help=_HELP["server"]),
@@ -101,6 +102,7 @@ def convert(
             server=server, api_key=api_key, concurrency=concurrency, timeout=timeout, retries=retries,
             temperature=temperature, retry_temperatures=retry_temperatures, repetition_penalty=repetition_penalty,
             profile=profile, prompt=prompt,
+            kv_cache_gb=kv_cache_gb,
         )
     except OptionsError as exc:
         err.print(f"[red]error:[/red] {exc}")

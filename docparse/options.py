@@ -44,7 +44,10 @@ class ConvertOptions:
     passes: bool = _opt(True, "Run the document passes (headers/footers, joined paragraphs, captions, tables).")
     # vlm engine
     max_new_tokens: int = _opt(8192, "vlm: most tokens generated per page.")
-    batch_size: int = _opt(1, "vlm: pages per generation batch.")
+    batch_size: int = _opt(8, "vlm: most pages decoded at once (continuous batching: a finished page's "
+                           "place goes to the next page at once).")
+    kv_cache_gb: float | None = _opt(None, "vlm: KV cache budget in GiB (default: 80% of free GPU memory, "
+                                     "2 GiB on CPU); pages wait or are recomputed when it is full.")
     device: str | None = _opt(None, "vlm: 'cuda', 'cpu' ... (default: CUDA when present).")
     dtype: str | None = _opt(None, "vlm: 'bfloat16', 'float16' or 'float32' (default: bf16 on CUDA, fp32 on CPU).")
     # checkpoint profiles (vlm and remote engines)
@@ -96,6 +99,8 @@ class ConvertOptions:
         if not (0.0 <= self.temperature <= 2.0) or self.repetition_penalty <= 0:
             raise OptionsError("need 0 <= temperature <= 2 and repetition_penalty > 0")
         self.retry_ladder  # validates the temperatures
+        if self.kv_cache_gb is not None and not (0 < float(self.kv_cache_gb) < 1e6):
+            raise OptionsError(f"kv_cache_gb must be a positive number of GiB, got {self.kv_cache_gb}")
 
     @property
     def retry_ladder(self) -> tuple[float, ...]:
@@ -138,7 +143,8 @@ class ConvertOptions:
 
     def key(self) -> str:
         """A short hash of everything that changes the output (resume: same content + same key = skip)."""
-        ignored = ("password", "device", "batch_size", "server", "api_key", "concurrency", "timeout", "retries")
+        ignored = ("password", "device", "batch_size", "server", "api_key", "concurrency", "timeout", "retries",
+                   "kv_cache_gb")
         if self.resolved_engine != "remote":
             ignored += REMOTE_ONLY
         d = {k: v for k, v in asdict(self).items() if k not in ignored}

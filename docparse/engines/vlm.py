@@ -2,9 +2,11 @@
 
 Pages arrive already rendered at their model input size (multiples of 28, see
 ``docparse.source``), so the model sees them unchanged (``resize=False``) and its boxes are in
-the page's own pixel space. A batch of pages is one generation batch. The raw output stays on
-the page; ``qwenvl_output`` runs the reader and marks pages cut by the token limit or the loop
-guard ``partial``.
+the page's own pixel space. ``stream`` (the page pipeline's way in) feeds the pages of every
+document to the parser's continuous-batching engine: up to ``batch_size`` pages decode at once
+and each is answered as soon as it is done; ``process`` does the same for one batch. The raw
+output stays on the page; ``qwenvl_output`` runs the reader and marks pages cut by the token
+limit or the loop guard ``partial``.
 
 torch and ``qwen2_5_vl`` are imported here only, so ``import docparse`` stays torch-free.
 """
@@ -12,12 +14,14 @@ torch and ``qwen2_5_vl`` are imported here only, so ``import docparse`` stays to
 from __future__ import annotations
 
 import gc
+import itertools
 import time
+from contextlib import closing
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from docparse.document import EngineInfo
-from docparse.engines.base import PageInput, PageOutput, qwenvl_output
+from docparse.engines.base import PageInput, PageOutput, PageResult, batched_stream, qwenvl_output
 from docparse.errors import EngineError, OptionsError
 from docparse.qwenvl.prompts import DEFAULT_PROMPT, get_prompt
 
@@ -80,6 +84,7 @@ class VLMEngine:
         device: str = "cpu",
         dtype: str = "float32",
         profile: "ProfileRunner | None" = None,
+        kv_cache_gb: float | None = None,
     ) -> None:
         if batch_size < 1:
             raise OptionsError("batch_size must be at least 1")
@@ -93,6 +98,7 @@ class VLMEngine:
         # A checkpoint profile other than QwenVL HTML (olmOCR, Nanonets, Dolphin ...): its page
         # jobs decide the requests; None keeps the QwenVL HTML path below.
         self.profile = profile
+        self.kv_cache_gb = kv_cache_gb
 
     @classmethod
     def from_options(cls, options: "ConvertOptions") -> "VLMEngine":
@@ -115,7 +121,8 @@ class VLMEngine:
         parser = load_parser(model, choice, options, get_prompt(DEFAULT_PROMPT).system)
         return cls(parser, model=model, batch_size=options.batch_size,
                    max_new_tokens=options.tokens_for(profile.generation.max_tokens),
-                   device=choice.device, dtype=choice.dtype, profile=runner)
+                   device=choice.device, dtype=choice.dtype, profile=runner,
+                   kv_cache_gb=options.kv_cache_gb)
 
     def info(self) -> EngineInfo:
         settings = {
@@ -124,10 +131,47 @@ class VLMEngine:
             "batch_size": self.batch_size,
             "device": self.device,
             "dtype": self.dtype,
+            "kv_cache_gb": self.kv_cache_gb,
         }
         if self.profile is not None:
             settings.update(self.profile.settings())
         return EngineInfo(name=self.name, model=self.model, settings=settings)
+
+    def stream(self, pages: Iterable[PageInput]) -> Iterator[PageResult]:
+        """Pages of any number of documents in, (page, output or exception) out as each finishes.
+
+        A page is rendered when the engine pulls it and its image is dropped once submitted; at
+        most twice ``batch_size`` pages are unanswered at a time (base.py's stream contract).
+        """
+        if self.parser is None:
+            raise EngineError("the vlm engine is closed")
+        if self.profile is not None or not callable(getattr(self.parser, "stream", None)):
+            # a profile's page jobs (several requests per page), or a stand-in parser with parse() only
+            yield from batched_stream(self, pages)
+            return
+        pending: dict[int, PageInput] = {}
+        failed: list[PageResult] = []
+        keys = itertools.count()
+
+        def items() -> Iterator[tuple[int, Any, str]]:
+            for page in pages:
+                try:
+                    image = page.render()
+                except Exception as exc:  # noqa: BLE001 - this page fails, the others go on
+                    failed.append((page, exc))
+                    continue
+                key = next(keys)
+                pending[key] = page
+                yield key, image, self.prompt.user
+
+        answers = self.parser.stream(items(), resize=False, generation=self._generation_config())
+        with closing(answers):
+            for key, result in answers:
+                while failed:
+                    yield failed.pop(0)
+                page = pending.pop(key)
+                yield page, self._output(page, result)
+        yield from failed
 
     def process(self, pages: list[PageInput]) -> list[PageOutput]:
         """One generation batch for all ``pages``; one output per page, in order."""
@@ -144,13 +188,23 @@ class VLMEngine:
         seconds = (time.perf_counter() - start) / len(pages)  # the batch's time, shared out
         outputs = []
         for page, result in zip(pages, results, strict=True):
-            if tuple(result.image_size) != tuple(page.image_size):  # boxes would map to the wrong space
-                raise RuntimeError(f"page {page.index + 1}: model saw {result.image_size}, "
-                                   f"page rendered at {page.image_size}")
-            output = qwenvl_output(page, result.text or "", result.stop_reason, self.name, seconds)
-            output.meta["profile"] = "qwenvl-html"
+            output = self._output(page, result, seconds)
+            if isinstance(output, Exception):
+                raise output
             outputs.append(output)
         return outputs
+
+    def _output(self, page: PageInput, result: Any, seconds: float | None = None) -> PageOutput | Exception:
+        if isinstance(result, Exception):
+            return result
+        if tuple(result.image_size) != tuple(page.image_size):  # boxes would map to the wrong space
+            return RuntimeError(f"page {page.index + 1}: model saw {result.image_size}, "
+                                f"page rendered at {page.image_size}")
+        if seconds is None:  # from submission to the page's last token
+            seconds = result.prefill_seconds + result.decode_seconds
+        output = qwenvl_output(page, result.text or "", result.stop_reason, self.name, seconds)
+        output.meta["profile"] = "qwenvl-html"
+        return output
 
     def _ask(self, requests: list["Request"]) -> list["Reply"]:
         """A profile's requests, one generation batch per group that shares prompt, chat layout
@@ -220,6 +274,7 @@ def load_parser(model: str, choice: DeviceChoice, options: "ConvertOptions", sys
     """A ``PageParser`` for the checkpoint; every load failure becomes a one-line ``EngineError``."""
     import torch
     from qwen2_5_vl.errors import CheckpointError
+    from qwen2_5_vl.engine import EngineConfig
     from qwen2_5_vl.pipeline import PageParser, default_generation
 
     dtype: "torch.dtype" = getattr(torch, choice.dtype)
@@ -229,6 +284,7 @@ def load_parser(model: str, choice: DeviceChoice, options: "ConvertOptions", sys
             model, dtype=dtype, device=choice.device, system_prompt=system_prompt,
             min_pixels=options.min_pixels, max_pixels=options.max_pixels,
             generation=generation, batch_size=options.batch_size,
+            engine_config=EngineConfig(max_num_seqs=options.batch_size, kv_cache_gb=options.kv_cache_gb),
         )
     except (OSError, CheckpointError) as exc:  # missing / unreadable / corrupt / refused files
         raise EngineError(f"cannot load the vlm model {model!r}: {_one_line(exc)}") from exc

@@ -74,6 +74,7 @@ class Completion:
     loop_trimmed_tokens: int
     preemptions: int
     seconds: float  # from submit to completion
+    first_token_seconds: float  # from submit to the host's first look at a token of it (prefill done)
 
 
 def kv_cache_bytes(config: EngineConfig, device: torch.device) -> int:
@@ -120,7 +121,8 @@ class PageEngine:
         self.state = DeviceState(self.config.max_num_seqs, int(tc.vocab_size), self.generation.max_new_tokens,
                                  self.generation, eos, pad, _banned_ids(model), self.device)
         self._streams: dict[Any, Any] = {}
-        self._submitted: dict[Any, float] = {}
+        self._submitted: dict[int, float] = {}
+        self._first_token: dict[int, float] = {}
         self._graphs: dict[tuple[int, int], Any] = {}
         self._step_fn = self._decode_step
         if self.config.compile:
@@ -172,6 +174,19 @@ class PageEngine:
         done += self._look(sched.decoding)
         self.stats["rounds"] += 1
         return done
+
+    def cancel_all(self) -> None:
+        """Drop every waiting and admitted request (their blocks and rows are freed at once)."""
+        sched = self.scheduler
+        for seq in list(sched.admitted):
+            self.state.release(seq.row)
+            sched.finish(seq, "cancelled")
+        for seq in list(sched.waiting) + sched.take_too_large():
+            seq.status = "finished"
+        sched.waiting.clear()
+        self._submitted.clear()
+        self._first_token.clear()
+        self._streams.clear()
 
     def run(self) -> Iterator[Completion]:
         """Step until every submitted request is done, yielding each as it completes."""
@@ -313,6 +328,8 @@ class PageEngine:
         for seq, (count, finished, reason, period, span, *tokens) in zip(seqs, host):
             new = tokens[: count - len(seq.generated)]
             seq.first_pending = False
+            if new and id(seq) not in self._first_token:
+                self._first_token[id(seq)] = time.perf_counter()
             self._stream(seq, new)
             seq.generated += new
             if finished:
@@ -331,11 +348,13 @@ class PageEngine:
 
     def _complete(self, seq: Sequence) -> Completion:
         ids = seq.generated[: len(seq.generated) - seq.loop_trim]
-        started = self._submitted.pop(id(seq), time.perf_counter())
+        now = time.perf_counter()
+        started = self._submitted.pop(id(seq), now)
+        first = self._first_token.pop(id(seq), now)
         self._streams.pop(id(seq), None)
         return Completion(
             key=seq.key, token_ids=ids, stop_reason=seq.stop_reason or "length",
             text=self.tokenizer.decode(ids) if self.tokenizer is not None else None,
             prompt_tokens=len(seq.prompt), loop_trimmed_tokens=seq.loop_trim, preemptions=seq.preemptions,
-            seconds=time.perf_counter() - started,
+            seconds=now - started, first_token_seconds=first - started,
         )

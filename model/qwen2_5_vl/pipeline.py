@@ -1,21 +1,29 @@
-"""PageParser: page images + a prompt -> generated texts and stop reasons, batched.
+"""PageParser: page images + a prompt -> generated texts and stop reasons.
 
-The one call the docparse `vlm` engine makes:
+What the docparse `vlm` engine calls:
 
     parser = PageParser.from_pretrained("/models/Qwen2.5-VL-7B-Instruct", device="cuda")
     results = parser.parse(images, "QwenVL HTML", resize=False)   # pages rendered at model size
     results[0].text, results[0].stop_reason, results[0].image_size
+    for key, result in parser.stream((key, image, prompt) for ...):  # pages of many documents,
+        ...                                                          # answered as they finish
+
+Both run on ``engine.PageEngine`` (continuous batching over a paged KV cache: up to
+``batch_size`` pages decode together and a finished page's place goes to the next one at once).
+``parse_static`` is the previous path (static batches through ``generate``), kept as the
+reference and the benchmarks' baseline.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import torch
 from PIL import Image
 
+from .engine import Completion, EngineConfig, PageEngine, Request
 from .generate import GenerationConfig, generate
 from .processing import MAX_PIXELS, MIN_PIXELS, PATCH_SIZE, num_image_tokens, process_image
 from .tokenizer import DEFAULT_SYSTEM_PROMPT, QwenTokenizer
@@ -60,6 +68,7 @@ class PageParser:
         max_pixels: int = MAX_PIXELS,
         generation: GenerationConfig | None = None,
         batch_size: int = 4,
+        engine_config: EngineConfig | None = None,
     ):
         self.model = model
         self.tokenizer = tokenizer
@@ -74,6 +83,8 @@ class PageParser:
         if batch_size < 1:
             raise ValueError("batch_size must be >= 1")
         self.batch_size = batch_size
+        self.engine_config = engine_config or EngineConfig(max_num_seqs=batch_size)
+        self._engine: PageEngine | None = None
         if model.config.image_token_id != tokenizer.image_pad_id:
             raise ValueError(f"model image_token_id {model.config.image_token_id} != tokenizer's "
                              f"<|image_pad|> id {tokenizer.image_pad_id}")
@@ -102,6 +113,73 @@ class PageParser:
         content = [prompt, _IMAGE] if text_first else [_IMAGE, prompt]
         return self.tokenizer.encode_prompt(content, [num_image_tokens(grid_thw)], system_prompt=system)
 
+    def _config(self, generation: GenerationConfig | None) -> GenerationConfig:
+        config = generation or self.generation
+        if config.eos_token_ids is None:
+            config = replace(config, eos_token_ids=list(self.tokenizer.eos_ids))
+        if config.pad_token_id is None:
+            config = replace(config, pad_token_id=self.tokenizer.pad_id)
+        return config
+
+    def engine(self, generation: GenerationConfig | None = None) -> PageEngine:
+        """The continuous-batching engine for these generation settings (its KV cache is kept between calls)."""
+        config = self._config(generation)
+        if self._engine is None or self._engine.generation != config:
+            self._engine = None  # free the old cache before allocating the new one
+            self._engine = PageEngine(self.model, config, self.engine_config, tokenizer=self.tokenizer)
+        return self._engine
+
+    def stream(
+        self,
+        pages: Iterable[tuple[Any, Image.Image, str]],
+        *,
+        resize: bool = True,
+        generation: GenerationConfig | None = None,
+        on_token: Callable[[Any, int, str], None] | None = None,
+        window: int | None = None,
+        text_first: bool = True,
+        system_prompt: str | None | object = _PARSER_SYSTEM,
+    ) -> Iterator[tuple[Any, PageResult | Exception]]:
+        """(key, image, prompt) items in, (key, result) out as each page finishes, in any order.
+
+        Pages are pulled lazily, at most ``window`` (default twice ``batch_size``) unanswered at a
+        time, so images of later pages are not held. A page whose image cannot be used is answered
+        with its exception; the others go on. Keys must be distinct. Closing the iterator early
+        cancels the pages in flight. `text_first` / `system_prompt`: the chat layout of every page.
+        """
+        engine = self.engine(generation)
+        engine.on_token = on_token
+        window = window or 2 * self.engine_config.max_num_seqs
+        source = iter(pages)
+        grids: dict[Any, tuple[int, int, int]] = {}
+        exhausted = False
+        try:
+            while True:
+                while not exhausted and len(grids) < window:
+                    item = next(source, None)
+                    if item is None:
+                        exhausted = True
+                        break
+                    key, image, prompt = item
+                    try:
+                        pixels, grid = process_image(image, min_pixels=self.min_pixels, max_pixels=self.max_pixels,
+                                                     resize=resize)
+                        g = tuple(int(v) for v in grid[0].tolist())
+                        ids = self.prompt_ids(prompt, g, text_first=text_first, system_prompt=system_prompt)
+                        engine.submit(Request(key, ids, pixels, grid))
+                    except ValueError as exc:
+                        yield key, exc
+                        continue
+                    grids[key] = g
+                if not grids:
+                    return
+                for done in engine.step():
+                    yield done.key, _page_result(done, grids.pop(done.key))
+        finally:
+            engine.on_token = None
+            if grids:
+                engine.cancel_all()
+
     def parse(
         self,
         images: Sequence[Image.Image],
@@ -113,16 +191,35 @@ class PageParser:
         text_first: bool = True,
         system_prompt: str | None | object = _PARSER_SYSTEM,
     ) -> list[PageResult]:
-        """Generate for every image, `batch_size` at a time; results in the order of `images`.
+        """Generate for every image (continuous batching, ``batch_size`` pages at once); results in order.
 
         `resize=False` feeds pages already rendered at a multiple-of-28 size unchanged.
-        `text_first` / `system_prompt`: the chat layout (see `prompt_ids`).
+        `text_first` / `system_prompt`: the chat layout (see `prompt_ids`). An image that cannot be
+        used raises its ValueError (the pages in flight are cancelled).
         """
-        config = generation or self.generation
-        if config.eos_token_ids is None:
-            config = replace(config, eos_token_ids=list(self.tokenizer.eos_ids))
-        if config.pad_token_id is None:
-            config = replace(config, pad_token_id=self.tokenizer.pad_id)
+        results: list[PageResult | None] = [None] * len(images)
+        for key, result in self.stream(((i, im, prompt) for i, im in enumerate(images)), resize=resize,
+                                       generation=generation, on_token=on_token, window=len(images) or 1,
+                                       text_first=text_first, system_prompt=system_prompt):
+            if isinstance(result, Exception):
+                raise result
+            results[key] = result
+        return [r for r in results if r is not None]
+
+    def parse_static(
+        self,
+        images: Sequence[Image.Image],
+        prompt: str = DEFAULT_PROMPT,
+        *,
+        resize: bool = True,
+        generation: GenerationConfig | None = None,
+        on_token: PageTokenCallback | None = None,
+        text_first: bool = True,
+        system_prompt: str | None | object = _PARSER_SYSTEM,
+    ) -> list[PageResult]:
+        """The reference path: static batches of `batch_size` through ``generate`` (a batch decodes
+        until its longest page is done); results in the order of `images`."""
+        config = self._config(generation)
         inputs = [process_image(im, min_pixels=self.min_pixels, max_pixels=self.max_pixels, resize=resize)
                   for im in images]
         # Similar sizes share a batch, so left padding stays small.
@@ -157,3 +254,17 @@ class PageParser:
         return [r for r in results if r is not None]
 
 
+def _page_result(done: Completion, grid: tuple[int, int, int]) -> PageResult:
+    decode_seconds = max(done.seconds - done.first_token_seconds, 0.0)
+    steps = max(len(done.token_ids) - 1, 0)
+    return PageResult(
+        text=done.text or "",
+        stop_reason=done.stop_reason,
+        token_ids=done.token_ids,
+        image_size=(grid[2] * PATCH_SIZE, grid[1] * PATCH_SIZE),
+        grid_thw=grid,
+        prompt_tokens=done.prompt_tokens,
+        prefill_seconds=done.first_token_seconds,
+        decode_seconds=decode_seconds,
+        decode_tokens_per_second=steps / decode_seconds if decode_seconds > 0 else 0.0,
+    )
