@@ -1,8 +1,13 @@
 """Qwen2.5-VL generation speed: our `qwen2_5_vl` next to transformers, same weights, same inputs, one run.
 
-    .venv/bin/python benchmarks/vlm_speed.py                                  # small config, CPU -> RESULTS.md
-    python benchmarks/vlm_speed.py --config 3b --device cuda --batch 1 4      # real 3B shapes, random bf16
-    python benchmarks/vlm_speed.py --config 7b --device cuda --new-tokens 256
+    .venv/bin/python benchmarks/vlm_speed.py                        # mixed-length pages, small config, CPU -> RESULTS.md
+    .venv/bin/python benchmarks/vlm_speed.py --config tiny --pages 4 --new-tokens 8 --no-write   # smoke test (CI)
+    python benchmarks/vlm_speed.py --device cuda --config 3b        # batch-1 roofline + 64 mixed pages (+ vLLM)
+    python benchmarks/vlm_speed.py --workload fixed --batch 1 4     # fixed-length rows: prefill/decode tok/s, memory
+
+Workload ``mixed`` (default, benchmarks/vlm_mixed.py): pages of several sizes whose outputs end at
+different lengths; pages/s and output tokens/s of static batching, the continuous-batching
+engine and transformers. Workload ``fixed``, below:
 
 No checkpoint is needed: random weights are drawn once (transformers' own initialisation) and the
 very same tensors are assigned into our model, so both read one copy of the weights. Inputs are
@@ -42,7 +47,15 @@ SMALL = dict(
     top=dict(image_token_id=151655, video_token_id=151656, vision_start_token_id=151652, vision_end_token_id=151653,
              bos_token_id=151643, eos_token_id=151645, pad_token_id=151643, tie_word_embeddings=True),
 )
-DEFAULT_IMAGE = {"small": (448, 448), "3b": (812, 1036), "7b": (812, 1036)}  # pixels, multiples of 28
+TINY = dict(  # the smoke-test config: seconds on CPU, real vocabulary and special ids
+    vision=dict(depth=2, hidden_size=32, num_heads=2, intermediate_size=48, out_hidden_size=64, window_size=112,
+                fullatt_block_indexes=(1,)),
+    text=dict(vocab_size=151936, hidden_size=64, intermediate_size=96, num_hidden_layers=2, num_attention_heads=4,
+              num_key_value_heads=2, rope_theta=1_000_000.0, mrope_section=(2, 3, 3), max_position_embeddings=4096),
+)
+DEFAULT_IMAGE = {"tiny": (112, 112), "small": (448, 448), "3b": (812, 1036), "7b": (812, 1036)}  # multiples of 28
+MIXED = REPO / "benchmarks"
+sys.path.insert(0, str(MIXED))
 IM_START, IM_END = 151644, 151645
 
 
@@ -51,6 +64,8 @@ def build_config(name: str):
 
     if name == "small":
         return Qwen2_5_VLConfig.tiny(vision=SMALL["vision"], text=SMALL["text"], **SMALL["top"])
+    if name == "tiny":
+        return Qwen2_5_VLConfig.tiny(vision=TINY["vision"], text=TINY["text"], **SMALL["top"])
     return Qwen2_5_VLConfig.from_preset(name.upper())
 
 
@@ -301,11 +316,15 @@ def _fixed_malloc_threshold() -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--config", choices=("small", "3b", "7b"), default="small")
+    ap.add_argument("--workload", choices=("mixed", "fixed"), default="mixed")
+    ap.add_argument("--config", choices=("tiny", "small", "3b", "7b"), default="small")
     ap.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda when present)")
     ap.add_argument("--dtype", choices=("float32", "bfloat16", "float16"), default=None,
                     help="default: bfloat16 on CUDA, float32 on CPU")
-    ap.add_argument("--batch", type=int, nargs="+", default=[1, 4])
+    ap.add_argument("--batch", type=int, nargs="+", default=None,
+                    help="fixed: batch sizes (default 1 4); mixed: rows decoded at once (default 4 CPU, 64 CUDA)")
+    ap.add_argument("--pages", type=int, default=None, help="mixed: pages (default 12 CPU, 64 CUDA)")
+    ap.add_argument("--eos-boost", type=float, default=None, help="mixed: end-token row scale (default 1: off, see vlm_mixed.py)")
     ap.add_argument("--prompt-images", type=int, default=1, help="page images per prompt")
     ap.add_argument("--image-size", default=None, help="WxH of each page image, multiples of 28 "
                     "(default: 448x448 small, 812x1036 3b/7b)")
@@ -323,6 +342,9 @@ def main() -> None:
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise SystemExit("--device cuda asked for, but torch sees no CUDA device")
     dtype = getattr(torch, args.dtype or ("bfloat16" if device.startswith("cuda") else "float32"))
+    if args.workload == "mixed":
+        return main_mixed(args, device, dtype)
+    args.batch = args.batch or [1, 4]
     new_tokens = args.new_tokens or (256 if device.startswith("cuda") else 32)
     size = tuple(int(v) for v in args.image_size.lower().split("x")) if args.image_size else DEFAULT_IMAGE[args.config]
     if size[0] % 28 or size[1] % 28:
@@ -371,8 +393,86 @@ def main() -> None:
     print(text)
     target = args.results or (RESULTS if device == "cpu" else None)
     if target is not None and not args.no_write:
-        target.write_text("# VLM speed results\n\nWritten by `benchmarks/vlm_speed.py`; rerun it to refresh.\n\n" + text)
+        write_section(target, "fixed", text)
         print(f"written to {target}", file=sys.stderr)
+
+
+def main_mixed(args, device: str, dtype) -> None:
+    import torch
+    import transformers
+
+    import vlm_mixed as mx
+
+    cuda = device.startswith("cuda")
+    batch = (args.batch or [64 if cuda else 4])[0]
+    n_pages = args.pages or (64 if cuda else 16)
+    new_tokens = args.new_tokens or (512 if cuda else 64)
+    config = build_config(args.config)
+    t0 = time.perf_counter()
+    ref, ours = build_models(config, device, dtype)
+    boost = args.eos_boost or 1.0
+    if boost != 1.0:
+        mx.boost_end_token(ours, ref, config.eos_token_id, boost)
+    params = sum(p.numel() for p in ours.parameters())
+    mx.log(f"{args.config}: {params / 1e6:,.0f}M parameters, {dtype}, {device}, built in {time.perf_counter() - t0:.1f} s")
+    sizes = mx.GPU_PAGE_SIZES if args.config in ("3b", "7b") else mx.PAGE_SIZES
+    if args.config == "tiny":
+        sizes = [(112, 112), (84, 140), (140, 56)]
+    pages = mx.make_pages(config, n_pages, sizes, new_tokens)
+    eos, pad = config.eos_token_id, config.pad_token_id
+    common = (batch, new_tokens, eos, pad, device)
+    for fn, model in ((mx.run_static, ours), (mx.run_engine, ours), (mx.run_transformers, ref)):
+        fn(model, pages[:2], 2, 2, eos, pad, device)  # warm-up: kernels, allocator, lazy init
+    runs = [mx.run_static(ours, pages, *common)]
+    mx.log(f"static: {runs[-1].seconds:.1f} s")
+    runs.append(mx.run_engine(ours, pages, *common))
+    mx.log(f"engine: {runs[-1].seconds:.1f} s ({runs[-1].note})")
+    runs.append(mx.run_transformers(ref, pages, *common))
+    mx.log(f"transformers: {runs[-1].seconds:.1f} s")
+    extra = ""
+    if cuda:
+        vllm_run = mx.run_vllm(ref, config, pages, batch, new_tokens, eos, device)
+        if vllm_run is not None:
+            runs.append(vllm_run)
+        else:
+            extra += "vLLM: not installed on this machine (not measured).  \n"
+        roof = mx.decode_roofline(ours, pages[0], pad, device)
+        extra += (f"Batch-1 decode: {roof['measured']:,.1f} tok/s = {roof['measured'] / roof['roofline']:.0%} of the "
+                  f"HBM roofline {roof['roofline']:,.1f} tok/s ({roof['bytes_per_step'] / 2**30:.2f} GiB read per "
+                  f"step, copy bandwidth {roof['bandwidth'] / 1e9:,.0f} GB/s).  \n")
+    load = f", load average {os.getloadavg()[0]:.1f} at the end" if hasattr(os, "getloadavg") else ""
+    machine = (f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs{load}, torch {torch.__version__} "
+               f"({torch.get_num_threads()} threads)")
+    if cuda:
+        machine = f"{torch.cuda.get_device_name(device)}, torch {torch.__version__}, CUDA {torch.version.cuda}"
+    command = "python benchmarks/vlm_speed.py " + " ".join(sys.argv[1:])
+    text = (f"## Mixed-length pages: `{args.config}` config ({params / 1e6:,.0f}M parameters), {device}, "
+            f"{str(dtype).removeprefix('torch.')}\n\n"
+            f"Command: `{command.strip()}`  \n"
+            f"Machine: {machine}; transformers {transformers.__version__} (sdpa attention).  \n"
+            f"Workload: {n_pages} pages of {len(sizes)} sizes ({', '.join(f'{w}x{h}' for w, h in sizes)} px), "
+            f"greedy, repetition penalty 1.05, per-page token limits up to {new_tokens} (long-tailed), {batch} pages "
+            f"decoded at once{f', end-token row x{boost}' if boost != 1.0 else ''}: {mx.length_spread(runs[1])}.  \n"
+            f"{extra}\n"
+            f"{mx.table(runs)}\n")
+    print(text)
+    target = args.results or (RESULTS if device == "cpu" else None)
+    if target is not None and not args.no_write:
+        write_section(target, "mixed", text)
+        print(f"written to {target}", file=sys.stderr)
+
+
+def write_section(target: Path, name: str, text: str) -> None:
+    """Replace this workload's section of the results file (between its markers), keep the rest."""
+    start, end = f"<!-- workload:{name} -->", f"<!-- /workload:{name} -->"
+    old = target.read_text() if target.is_file() else "# VLM speed results\n\nWritten by `benchmarks/vlm_speed.py`.\n"
+    block = f"{start}\n{text}{end}"
+    if start in old and end in old:
+        new = old[: old.index(start)] + block + old[old.index(end) + len(end):]
+    else:
+        head, sep, rest = old.partition("\n## ")
+        new = head.rstrip() + "\n\n" + block + ("\n\n## " + rest if sep else "\n")
+    target.write_text(new)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ One round (``step``): prefill chunks (``scheduler``; the vision tower runs once 
 admitted in the round), then ``sync_every`` decode steps for every decoding row, then one look by
 the host. A decode step is pure device work (``decode_state``): the host does not wait on it, so
 on CUDA the steps queue back to back, and are replayed as CUDA graphs per batch-size bucket
-(1, 2, 4, ... max_num_seqs) and block-table width bucket (powers of two).
+(1, 2, 4, ... max_num_seqs) and block-table width bucket (powers of two; on CPU, without graphs,
+the width is the blocks the longest row needs).
 
 Greedy tokens equal ``generate``'s for each page alone (the reference path, static cache), and
 transformers' ``generate``: tests/model/test_engine.py.
@@ -19,7 +20,7 @@ transformers' ``generate``: tests/model/test_engine.py.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator, Sequence as Seq
 
 import torch
@@ -44,12 +45,14 @@ class EngineConfig:
     block_size: int = 16  # tokens per cache block
     kv_cache_gb: float | None = None  # None: GPU_MEMORY_FRACTION of free CUDA memory, CPU_KV_CACHE_GB on CPU
     prefill_chunk_tokens: int = 2048  # prompt tokens per round, so decoding rows are not stalled long
-    sync_every: int = 4  # decode steps between two looks of the host (a finished row idles < this)
+    # decode steps between two looks of the host; a finished row idles until the next look. None: 8 on
+    # CUDA (the host queues steps without waiting), 1 on CPU (nothing to wait for: looking is free)
+    sync_every: int | None = None
     cuda_graphs: bool = True  # replay captured decode steps on CUDA (greedy only)
     compile: str | None = None  # torch.compile backend for the decode step ("inductor", "eager"), fullgraph
 
     def __post_init__(self) -> None:
-        if self.max_num_seqs < 1 or self.block_size < 1 or self.sync_every < 1 or self.prefill_chunk_tokens < 1:
+        if self.max_num_seqs < 1 or self.block_size < 1 or (self.sync_every or 1) < 1 or self.prefill_chunk_tokens < 1:
             raise ValueError("max_num_seqs, block_size, sync_every and prefill_chunk_tokens must be >= 1")
         if self.kv_cache_gb is not None and not self.kv_cache_gb > 0:
             raise ValueError(f"kv_cache_gb must be > 0, got {self.kv_cache_gb}")
@@ -102,11 +105,14 @@ class PageEngine:
                  tokenizer=None, on_token: TokenCallback | None = None) -> None:
         self.model = model
         self.generation = generation or GenerationConfig()
-        self.config = config or EngineConfig()
+        config = config or EngineConfig()
         self.tokenizer = tokenizer
         self.on_token = on_token
         param = next(model.parameters())
         self.device, self.dtype = param.device, param.dtype
+        if config.sync_every is None:
+            config = replace(config, sync_every=8 if self.device.type == "cuda" else 1)
+        self.config = config
         tc = model.config.text_config
         eos = _eos_ids(model, self.generation, tokenizer)
         pad = self.generation.pad_token_id if self.generation.pad_token_id is not None else (eos[0] if eos else 0)
@@ -114,7 +120,7 @@ class PageEngine:
         per_block = bytes_per_block(tc.num_hidden_layers, bs, tc.num_key_value_heads, tc.head_dim, self.dtype)
         num_blocks = max(2, kv_cache_bytes(self.config, self.device) // per_block)
         self.cache = PagedKVCache(tc.num_hidden_layers, num_blocks, bs, tc.num_key_value_heads, tc.head_dim,
-                                  device=self.device, dtype=self.dtype)
+                                  device=self.device, dtype=self.dtype, lazy=self.device.type != "cuda")
         self.allocator = BlockAllocator(num_blocks)
         self.scheduler = Scheduler(self.allocator, bs, self.config.max_num_seqs, self.config.prefill_chunk_tokens,
                                    on_preempt=self._save_for_recompute)
@@ -157,6 +163,7 @@ class PageEngine:
         sched, k = self.scheduler, self.config.sync_every
         done = [self._complete(s) for s in sched.take_too_large()]
         chunks = sched.prefill_work()
+        self.cache.grow_to(self.allocator.high_water + 1)
         fresh = [c.seq for c in chunks if c.seq.inputs is None]
         if fresh:
             self._prepare(fresh)
@@ -168,6 +175,7 @@ class PageEngine:
             self.state.release(seq.row)
             sched.finish(seq, "length")
             done.append(self._complete(seq))
+        self.cache.grow_to(self.allocator.high_water + 1)
         self.stats["peak_blocks"] = max(self.stats["peak_blocks"], self.allocator.num_used)
         if ready:
             self._decode_window(ready, k)
@@ -258,7 +266,9 @@ class PageEngine:
     def _decode_window(self, seqs: list[Sequence], steps: int) -> None:
         cfg = self.config
         batch = _bucket(len(seqs), cfg.max_num_seqs)
-        width = _bucket(max(blocks_needed(s.cache_len + steps, cfg.block_size) for s in seqs), 1 << 30)
+        width = max(blocks_needed(s.cache_len + steps, cfg.block_size) for s in seqs)
+        if self.device.type == "cuda":  # few distinct widths: each is a captured graph
+            width = _bucket(width, 1 << 30)
         rows = [s.row for s in seqs] + [self.state.scratch] * (batch - len(seqs))
         tables = torch.full((batch, width), NULL_BLOCK, dtype=torch.long)
         for i, s in enumerate(seqs):

@@ -67,6 +67,7 @@ class BlockAllocator:
         self.num_blocks = num_blocks
         self._free = list(range(1, num_blocks))  # a min-heap (sorted is a heap)
         self._used: set[int] = set()
+        self.high_water = 0  # the largest block id ever handed out
 
     @property
     def num_free(self) -> int:
@@ -81,6 +82,7 @@ class BlockAllocator:
             raise OutOfBlocks(f"{n} blocks asked for, {len(self._free)} free")
         blocks = [heapq.heappop(self._free) for _ in range(n)]
         self._used.update(blocks)
+        self.high_water = max([self.high_water, *blocks])
         return blocks
 
     def release(self, blocks: list[int]) -> None:
@@ -104,13 +106,20 @@ class PagedKVCache:
     """Per-layer (num_blocks, block_size, n_kv_heads, head_dim) key/value pools.
 
     A sequence's token at cache position p lives in slot ``table[p // block_size] * block_size +
-    p % block_size``. Zero-initialised (calloc'd on CPU: pages are only resident once written), and
-    masked slots must hold finite values since softmax weight 0 times NaN is NaN.
+    p % block_size``. Zero-initialised: masked slots must hold finite values, since softmax weight 0
+    times NaN is NaN.
+
+    ``lazy`` (the CPU default): the pools start small and ``grow_to`` the highest block id handed
+    out (the allocator gives the lowest free ids first), so host memory follows the tokens held
+    rather than the budget. On CUDA the whole budget is allocated up front: captured CUDA graphs
+    hold the pools' addresses.
     """
 
     def __init__(self, num_layers: int, num_blocks: int, block_size: int, num_kv_heads: int, head_dim: int,
-                 device: torch.device | str | None = None, dtype: torch.dtype = torch.bfloat16) -> None:
-        shape = (num_blocks, block_size, num_kv_heads, head_dim)
+                 device: torch.device | str | None = None, dtype: torch.dtype = torch.bfloat16,
+                 lazy: bool = False) -> None:
+        rows = min(num_blocks, 16) if lazy else num_blocks
+        shape = (rows, block_size, num_kv_heads, head_dim)
         self.k: list[Tensor] = [torch.zeros(shape, device=device, dtype=dtype) for _ in range(num_layers)]
         self.v: list[Tensor] = [torch.zeros(shape, device=device, dtype=dtype) for _ in range(num_layers)]
         self.num_blocks = num_blocks
@@ -121,6 +130,24 @@ class PagedKVCache:
     def device(self) -> torch.device:
         return self.k[0].device
 
+    @property
+    def allocated_blocks(self) -> int:
+        return self.k[0].shape[0]
+
+    def grow_to(self, blocks: int) -> None:
+        """Make room for block ids < ``blocks`` (doubling, at most num_blocks); contents are kept."""
+        have = self.allocated_blocks
+        if blocks <= have:
+            return
+        rows = min(self.num_blocks, max(blocks, 2 * have))
+
+        def grown(pool: Tensor) -> Tensor:
+            extra = pool.new_zeros((rows - have, *pool.shape[1:]))
+            return torch.cat([pool, extra])
+
+        self.k = [grown(t) for t in self.k]
+        self.v = [grown(t) for t in self.v]
+
     def write(self, layer: int, slots: Tensor, k: Tensor, v: Tensor) -> None:
         """k, v (N, n_kv, head_dim) into flat slots (N,) long."""
         flat = (-1, *self.k[layer].shape[2:])
@@ -130,9 +157,10 @@ class PagedKVCache:
     def gather(self, layer: int, block_tables: Tensor) -> tuple[Tensor, Tensor]:
         """block_tables (B, n_blocks) -> keys, values (B, n_kv, n_blocks * block_size, head_dim)."""
         b, n = block_tables.shape
+        flat = block_tables.reshape(-1)
 
         def one(pool: Tensor) -> Tensor:
-            x = pool[block_tables]  # (B, n_blocks, block_size, n_kv, hd)
+            x = pool.index_select(0, flat)  # (B * n_blocks, block_size, n_kv, hd): one contiguous copy
             return x.view(b, n * self.block_size, *pool.shape[2:]).transpose(1, 2)
 
         return one(self.k[layer]), one(self.v[layer])

@@ -132,7 +132,8 @@ def test_cuda_sdpa_uses_flash_or_memory_efficient_kernels():
         generate(model, prompts, config=GenerationConfig(max_new_tokens=8, eos_token_ids=[], loop_guard=None))
         from qwen2_5_vl.engine import EngineConfig, PageEngine, Request
 
-        engine = PageEngine(model, EngineConfig(max_num_seqs=4, kv_cache_gb=0.05, block_size=16))
+        greedy = GenerationConfig(max_new_tokens=8, eos_token_ids=[], loop_guard=None)
+        engine = PageEngine(model, greedy, EngineConfig(max_num_seqs=4, kv_cache_gb=0.05, block_size=16))
         for i, p in enumerate(prompts):
-            engine.submit(Request(i, p, max_new_tokens=8, eos_token_ids=[]))
-        assert len(list(engine.run())) == 2
+            engine.submit(Request(i, p))
+        assert len(list(engine.run())) == 2  # graphs captured under the same kernel restriction
