@@ -282,7 +282,7 @@ def decode_roofline(model, page: Page, pad: int, device: str, steps: int = 256) 
 def table(runs: list[Run]) -> str:
     static = next((r for r in runs if r.system.startswith("static")), None)
     hf = next((r for r in runs if r.system.startswith("transformers")), None)
-    engine = next((r for r in runs if r.system.startswith("continuous")), None)
+    engine = next((r for r in runs if r.system.startswith("continuous")), None)  # the first: same rows as static
     head = ("| system | pages | output tokens | seconds | pages/s | output tok/s | vs static | vs transformers "
             "| same tokens as the engine | note |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]

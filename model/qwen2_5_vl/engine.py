@@ -130,6 +130,7 @@ class PageEngine:
         self._submitted: dict[int, float] = {}
         self._first_token: dict[int, float] = {}
         self._graphs: dict[tuple[int, int], Any] = {}
+        self._graph_pool = None
         self._step_fn = self._decode_step
         if self.config.compile:
             self._step_fn = torch.compile(self._decode_step, backend=self.config.compile, fullgraph=True,
@@ -309,7 +310,9 @@ class PageEngine:
             torch.cuda.current_stream(self.device).wait_stream(side)
             static_rows, static_tables = rows.clone(), tables.clone()
             g = torch.cuda.CUDAGraph()
-            with torch.cuda.graph(g):  # capture records kernels without running them
+            if self._graph_pool is None:  # one memory pool for all buckets: they never run at once
+                self._graph_pool = torch.cuda.graph_pool_handle()
+            with torch.cuda.graph(g, pool=self._graph_pool):  # capture records kernels without running them
                 self._step_fn(static_rows, static_tables)
             self._graphs[key] = (g, static_rows, static_tables)
             return
