@@ -405,8 +405,8 @@ def main_mixed(args, device: str, dtype) -> None:
 
     cuda = device.startswith("cuda")
     batch = (args.batch or [64 if cuda else 4])[0]
-    n_pages = args.pages or (64 if cuda else 16)
-    new_tokens = args.new_tokens or (512 if cuda else 64)
+    n_pages = args.pages or (64 if cuda else 12)
+    new_tokens = args.new_tokens or (512 if cuda else 128)
     config = build_config(args.config)
     t0 = time.perf_counter()
     ref, ours = build_models(config, device, dtype)
