@@ -87,6 +87,9 @@ def convert(
                                              help=_HELP["repetition_penalty"]),
     profile: str = typer.Option("auto", "--profile", help=_HELP["profile"]),
     prompt: Optional[str] = typer.Option(None, "--prompt", help=_HELP["prompt"]),
+    verify: str = typer.Option(ConvertOptions.verify, "--verify", help=_HELP["verify"]),
+    samples: int = typer.Option(ConvertOptions.samples, "--samples", help=_HELP["samples"]),
+    verify_retries: int = typer.Option(ConvertOptions.verify_retries, "--verify-retries", help=_HELP["verify_retries"]),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Convert PDFs and images. Writes OUT/<name>/<name>.{md,html,json}, qwenvl/, assets/ and OUT/docparse-report.json."""
@@ -103,6 +106,7 @@ def convert(
             temperature=temperature, retry_temperatures=retry_temperatures, repetition_penalty=repetition_penalty,
             profile=profile, prompt=prompt,
             kv_cache_gb=kv_cache_gb,
+            verify=verify, samples=samples, verify_retries=verify_retries,
         )
     except OptionsError as exc:
         err.print(f"[red]error:[/red] {exc}")

@@ -15,6 +15,7 @@ from docparse.source import DEFAULT_DPI
 ENGINES = ("auto", "layout", "vlm", "remote")
 FORMATS = ("md", "html", "json", "qwenvl")
 OCR_MODES = ("auto", "always", "never")
+VERIFY_MODES = ("auto", "off", "text", "ocr")
 
 
 def _opt(default: Any, help: str, repr: bool = True, **kw: Any) -> Any:
@@ -56,6 +57,14 @@ class ConvertOptions:
                         "qwen-spotting, qwenvl-html); 'auto' detects it from the model. See `docparse profiles`.")
     prompt: str | None = _opt(None, "Another published prompt of the profile (e.g. olmocr: v3; infinity-parser: "
                               "cli). Default: the profile's own choice.")
+    # hybrid verification of model engines (docparse/verify)
+    verify: str = _opt("auto", "Model engines: check each block against the page's words and repair it: 'auto' "
+                       "(pages with a usable text layer), 'text' (same, and say so on pages without one), "
+                       "'ocr' (Tesseract's words on the other pages too), 'off'.")
+    samples: int = _opt(1, "Model engines: answers asked per page; the one agreeing best with the page's words "
+                        "is kept (N times the generation cost).")
+    verify_retries: int = _opt(2, "Model engines: a page cut short, looping or disagreeing with its words is asked "
+                               "again up to this many times at rising temperature, then read by the layout engine.")
 
     # remote engine
     server: str | None = _opt(None, "remote: base URL of an OpenAI-compatible server, ending in /v1 "
@@ -92,6 +101,12 @@ class ConvertOptions:
             profile = get_profile(self.profile)
             if self.prompt is not None:
                 profile.prompt(self.prompt)
+        if self.verify not in VERIFY_MODES:
+            raise OptionsError(f"unknown verify mode {self.verify!r}: choose one of {', '.join(VERIFY_MODES)}")
+        if not (1 <= int(self.samples) <= 16):
+            raise OptionsError(f"samples must be between 1 and 16, got {self.samples}")
+        if not (0 <= int(self.verify_retries) <= 8):
+            raise OptionsError(f"verify_retries must be between 0 and 8, got {self.verify_retries}")
         if self.max_new_tokens < 1 or self.batch_size < 1:
             raise OptionsError("max_new_tokens and batch_size must be at least 1")
         if self.concurrency < 1 or self.retries < 0 or not self.timeout > 0:

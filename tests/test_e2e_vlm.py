@@ -85,7 +85,9 @@ def convert(*args: object, env: dict | None = None):
 
 def test_convert_with_the_vlm_engine(checkpoint, tmp_path):
     out = tmp_path / "out"
-    res = convert("--engine", "vlm", "--model", checkpoint, "--batch-size", "2", ARTICLE, "-o", out)
+    # no retries: the random model's garbage fails verification and each page falls back to the
+    # layout engine at once (tests/test_e2e_verify.py climbs the ladder)
+    res = convert("--engine", "vlm", "--model", checkpoint, "--batch-size", "2", "--verify-retries", "0", ARTICLE, "-o", out)
     assert res.exit_code == 0, res.output
     doc = json.loads((out / "article" / "article.json").read_text())
     assert doc["engine"]["name"] == "vlm" and doc["engine"]["model"] == str(checkpoint)
@@ -111,7 +113,8 @@ def test_convert_with_the_vlm_engine(checkpoint, tmp_path):
 
 def test_auto_engine_picks_vlm_from_docparse_model(checkpoint, tmp_path):
     out = tmp_path / "out"
-    res = convert("--engine", "auto", "--pages", "1", ARTICLE, "-o", out, env={"DOCPARSE_MODEL": str(checkpoint)})
+    res = convert("--engine", "auto", "--pages", "1", "--verify-retries", "0", ARTICLE, "-o", out,
+                  env={"DOCPARSE_MODEL": str(checkpoint)})
     assert res.exit_code == 0, res.output
     doc = json.loads((out / "article" / "article.json").read_text())
     assert doc["engine"]["name"] == "vlm" and len(doc["pages"]) == 1

@@ -31,9 +31,12 @@ def create_engine(options: "ConvertOptions") -> "Engine":
             raise EngineError(
                 f"the vlm engine needs torch, safetensors and tokenizers ({exc}): pip install 'docparse[vlm]'"
             ) from exc
-        return VLMEngine.from_options(options)
+        from docparse.verify.engine import with_verification
+
+        return with_verification(VLMEngine.from_options(options), options)
     if name == "remote":
         from docparse.engines.remote import RemoteEngine
+        from docparse.verify.engine import with_verification
 
-        return RemoteEngine.from_options(options)
+        return with_verification(RemoteEngine.from_options(options), options)
     raise EngineError(f"unknown engine {name!r}")

@@ -254,6 +254,42 @@ class RemoteEngine:
             output.warnings.append(f"the server ended the answer with finish_reason {completion.finish_reason!r}")
         return output
 
+    @property
+    def temperature_ladder(self) -> tuple[float, ...]:
+        """The retry temperatures (the profile's, else ``--retry-temperatures``): verify's retries
+        climb the same ladder."""
+        if self.profile is not None and self.profile.generation.ladder:
+            return tuple(self.profile.generation.ladder)
+        return self.temperatures[1:]
+
+    def resample(self, page: PageInput, *, temperature: float, seed: int | None = None) -> PageOutput:
+        """One more answer for ``page`` at ``temperature`` (and ``seed``, which vLLM honours): the
+        hook of verify's retries and best-of-N. No ladder here: the caller picks the temperature."""
+        loop = self._ensure_loop()
+        if self.profile is not None:  # the profile's page job, its requests at this temperature
+            from dataclasses import replace
+
+            async def ask(request: "Request") -> "Reply":
+                return await self._ask_profile(replace(request, generation=replace(request.generation,
+                                                                                   temperature=temperature)))
+
+            job = self.profile.job(page)
+            first, finished = start_job(job, page.index)
+            if finished is not None:
+                return finished
+            return loop.submit(finish_job(job, page.index, first, ask)).result()
+        image_url = encode_page(page)
+        start = time.perf_counter()
+        body = self.request_body(image_url, temperature)
+        if seed is not None:
+            body["seed"] = seed  # vLLM / SGLang: a fixed seed gives the same sample
+        completion = loop.submit(self._post(body)).result()
+        output = qwenvl_output(page, completion.text, stop_reason(completion), self.name, time.perf_counter() - start)
+        output.meta = {"profile": "qwenvl-html", "usage": completion.usage, "finish_reason": completion.finish_reason,
+                       "server_model": completion.model, "http_attempts": completion.attempts,
+                       "temperature": temperature, "seed": seed}
+        return output
+
     async def _ask(self, image_url: str, temperature: float) -> Completion:
         return await self._post(self.request_body(image_url, temperature))
 

@@ -241,6 +241,32 @@ class VLMEngine:
                   "repetition_penalty": generation.repetition_penalty or 1.0}
         known = getattr(base, "__dataclass_fields__", {})
         return replace(base, **{k: v for k, v in fields.items() if k in known})
+    @property
+    def temperature_ladder(self) -> tuple[float, ...]:
+        """The profile's retry temperatures (none for QwenVL HTML: verify's default ladder)."""
+        return tuple(self.profile.generation.ladder) if self.profile is not None else ()
+
+    def resample(self, page: PageInput, *, temperature: float, seed: int | None = None) -> PageOutput:
+        """Ask for one page again, sampling at ``temperature`` with ``seed`` (the verify ladder
+        and best-of-N; 0 means greedy)."""
+        if self.parser is None:
+            raise EngineError("the vlm engine is closed")
+        if self.profile is not None:  # the profile's requests, at this temperature
+            def ask(requests: list["Request"]) -> list["Reply"]:
+                return self._ask([replace(r, generation=replace(r.generation, temperature=temperature))
+                                  for r in requests])
+
+            return self.profile.process([page], ask)[0]
+        base = self._generation_config()
+        generation = None
+        if base is not None:
+            generation = replace(base, do_sample=temperature > 0, temperature=temperature if temperature > 0 else 1.0,
+                                 seed=seed)
+        start = time.perf_counter()
+        result = self.parser.parse([page.render()], self.prompt.user, resize=False, generation=generation)[0]
+        output = qwenvl_output(page, result.text or "", result.stop_reason, self.name, time.perf_counter() - start)
+        output.meta["profile"] = "qwenvl-html"
+        return output
 
     def _generation_config(self) -> Any:
         """The parser's generation settings with this engine's token limit."""

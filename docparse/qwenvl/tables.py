@@ -56,6 +56,24 @@ def sanitize_table_html(html: str | None) -> str | None:
     return read_table(table)[0]
 
 
+def table_sections(html: str | None) -> list[Section]:
+    """The rows of a table's markup (any form), for code that rewrites cells (``verify``)."""
+    if not html:
+        return []
+    soup = BeautifulSoup(html, "lxml")
+    table = soup.find("table")
+    if not isinstance(table, Tag):
+        return []
+    sections: list[Section] = []
+    _read_rows(table, sections, None, 0)
+    return [s for s in sections if s.rows]
+
+
+def write_table(sections: list[Section]) -> tuple[str, str]:
+    """(allowlisted table html, cell text) of rows from ``table_sections``."""
+    return _table_html(sections), _table_text(sections)
+
+
 def _section(sections: list[Section], name: str | None) -> Section:
     if not sections or sections[-1].name != name:
         sections.append(Section(name))

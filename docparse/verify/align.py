@@ -96,7 +96,9 @@ def match_tokens(a: list[str], b: list[str]) -> list[tuple[int, int]]:
         anchors = _anchors(a, a0, a1, b, b0, b1)
         if not anchors:
             if (a1 - a0) * (b1 - b0) <= MAX_LCS_CELLS:
-                pairs.extend(_lcs(a, a0, a1, b, b0, b1))
+                # before the block's first anchor, matches hug the anchor (the candidates start
+                # with a neighbour's words, and "the" of the line above is not ours)
+                pairs.extend(_lcs(a, a0, a1, b, b0, b1, from_end=a0 == 0))
             continue
         pa, pb = a0, b0
         for i, j in anchors:
@@ -139,7 +141,27 @@ def _anchors(a: list[str], a0: int, a1: int, b: list[str], b0: int, b1: int) -> 
                 continue  # overlaps the previous run of keys
             out.extend((i + d, j + d) for d in range(k))
         return out
-    return []
+    return _proportional(a, a0, a1, b, b0, b1)
+
+
+def _proportional(a: list[str], a0: int, a1: int, b: list[str], b0: int, b1: int) -> list[tuple[int, int]]:
+    """Last resort for text that repeats itself (a Lorem-ipsum page, a column of equal numbers):
+    each key at its occurrence nearest the proportional position, the longest increasing chain."""
+    where: dict[str, list[int]] = defaultdict(list)
+    for j in range(b0, b1):
+        where[b[j]].append(j)
+    ratio = (b1 - b0) / (a1 - a0)
+    cand = []
+    for i in range(a0, a1):
+        spots = where.get(a[i])
+        if not spots:
+            continue
+        target = b0 + (i - a0) * ratio
+        k = bisect_left(spots, target)
+        near = [spots[n] for n in (k - 1, k) if 0 <= n < len(spots)]
+        cand.append((i, min(near, key=lambda j: abs(j - target))))
+    chain = _increasing_chain(cand)
+    return chain if len(chain) >= 2 else []
 
 
 def _increasing_chain(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -164,8 +186,13 @@ def _increasing_chain(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return chain[::-1]
 
 
-def _lcs(a: list[str], a0: int, a1: int, b: list[str], b0: int, b1: int) -> list[tuple[int, int]]:
-    """Exact longest common subsequence of a small gap (the table is at most MAX_LCS_CELLS)."""
+def _lcs(a: list[str], a0: int, a1: int, b: list[str], b0: int, b1: int,
+         from_end: bool = False) -> list[tuple[int, int]]:
+    """Exact longest common subsequence of a small gap (the table is at most MAX_LCS_CELLS);
+    ``from_end``: among equally long ones, the one matching as late as possible."""
+    if from_end:
+        ra, rb = a[a0:a1][::-1], b[b0:b1][::-1]
+        return [(a1 - 1 - i, b1 - 1 - j) for i, j in _lcs(ra, 0, len(ra), rb, 0, len(rb))][::-1]
     n, m = a1 - a0, b1 - b0
     table = [[0] * (m + 1) for _ in range(n + 1)]
     for i in range(n - 1, -1, -1):

@@ -94,8 +94,9 @@ class PageWords:
         boxes = [self.words[i].box for i in indices]
         return union_box(boxes) if boxes else None
 
-    def text_of(self, indices: Iterable[int]) -> str:
-        """The words' text in page order: lines joined by spaces, line-end hyphens healed."""
+    def text_of(self, indices: Iterable[int], lines: bool = False) -> str:
+        """The words' text in page order: lines joined by spaces (by newlines with ``lines``,
+        for code), line-end hyphens healed."""
         picked = sorted(set(indices))
         parts: list[str] = []
         for n, i in enumerate(picked):
@@ -106,7 +107,7 @@ class PageWords:
                 continue
             parts.append(word)
             if nxt is not None:
-                parts.append(" ")
+                parts.append("\n" if lines and self.words[nxt].line != self.words[i].line else " ")
         return "".join(parts).strip()
 
 

@@ -1,0 +1,198 @@
+"""Verify one model block against the page's words and repair it where they disagree.
+
+The model keeps the structure (label, order, table layout, LaTeX, list items); the page's words
+give the text when the two disagree by more than a misreading tolerance. Each block gets
+``meta["verify"]``: ``{"status": "verified" | "repaired" | "unverified", "score": 0..1,
+"words": "text" | "ocr", ...}`` (see the README's "Hybrid pages" section).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from docparse.document import Block, Label
+from docparse.geometry import iou
+from docparse.verify.align import Alignment, agreement, align_block, keys
+from docparse.verify.tables import bag_score, refill_table
+from docparse.verify.words import PageWords
+
+#: At or above this agreement the model's text stands. Scores compare letters and digits only
+#: (case, punctuation and spacing are the model's), so on a text layer any difference left is a
+#: misread character and is repaired. Tesseract misreads too: against OCR words the model's text
+#: is never replaced, only scored and flagged.
+VERIFIED_AT = 1.0
+#: Below this the matched words are not the block's own (another block, or nothing like it):
+#: no repair, the block stays ``unverified`` and is a hallucination candidate.
+MATCH_FLOOR = 0.5
+#: A box overlapping its words' box less than this is snapped to the words (models draw boxes
+#: a few percent off; a padded but right box overlaps its tight word box by ~0.8 or more).
+SNAP_IOU_BELOW = 0.6
+
+TEXT_LABELS = frozenset({
+    Label.TITLE, Label.HEADING, Label.PARAGRAPH, Label.CAPTION, Label.FOOTNOTE, Label.HEADER,
+    Label.FOOTER, Label.PAGE_NUMBER, Label.CODE,
+})
+
+
+@dataclass
+class BlockCheck:
+    """How one block fared: its status and score, and the page words it accounts for."""
+
+    block: Block
+    status: str  # "verified", "repaired", "unverified"
+    score: float | None  # None: nothing to compare (a picture, an empty block)
+    words: set[int] = field(default_factory=set)
+    chars: int = 0  # letters and digits of the model's text (weights the page agreement)
+    checked: bool = False  # a text block whose box holds page words: its score counts
+    box_has_words: bool = False
+
+
+def check_block(block: Block, words: PageWords, cursor: int = -1) -> tuple[BlockCheck, int]:
+    """Verify (and repair in place) ``block``; returns its check and the cursor for the next."""
+    if block.label == Label.TABLE:
+        return _check_table(block, words), cursor
+    if block.label == Label.FORMULA:
+        return _check_formula(block, words), cursor
+    if block.label == Label.LIST and block.items:
+        return _check_list(block, words, cursor)
+    if block.label in TEXT_LABELS or block.label == Label.LIST:
+        al = align_block(block.text, block.bbox, words, cursor=cursor)
+        check = _check_text(block, words, al)
+        return check, (al.last_token if al.last_token >= 0 and al.score >= MATCH_FLOOR else cursor)
+    check = BlockCheck(block, "unverified", None)
+    _mark(block, words, check, reason="no text to check")
+    return check, cursor
+
+
+def _check_text(block: Block, words: PageWords, al: Alignment) -> BlockCheck:
+    chars = len("".join(keys(block.text)))
+    check = BlockCheck(block, "unverified", al.score if al.tokens else None, chars=chars,
+                       box_has_words=bool(words.within(block.bbox)))
+    check.checked = bool(al.tokens) and (check.box_has_words or al.score >= MATCH_FLOOR)
+    if not al.tokens:
+        _mark(block, words, check, reason="no text to check")
+        return check
+    if al.score < MATCH_FLOOR:
+        _mark(block, words, check, reason="text not found among the page's words")
+        return check
+    check.words = set(al.words)
+    if al.score >= VERIFIED_AT:
+        check.status = "verified"
+    elif words.source != "text":
+        check.status = "unverified"
+    else:
+        check.status = "repaired"
+        block.meta["model_text"] = block.text
+        block.text = words.text_of(al.words, lines=block.label == Label.CODE)
+    _snap(block, al)
+    _mark(block, words, check)
+    return check
+
+
+def _check_list(block: Block, words: PageWords, cursor: int) -> tuple[BlockCheck, int]:
+    """Each item against the words of the list's box; the block's text follows its items."""
+    check = BlockCheck(block, "verified", None, chars=len("".join(keys(block.text))),
+                       box_has_words=bool(words.within(block.bbox)))
+    scores: list[tuple[float, int]] = []
+    repaired = False
+    for item in block.items:
+        al = align_block(item.text, item.bbox or block.bbox, words, cursor=cursor)
+        n = len("".join(keys(item.text)))
+        if not al.tokens:
+            continue
+        scores.append((al.score, n))
+        if al.score < MATCH_FLOOR:
+            continue
+        cursor = max(cursor, al.last_token)
+        check.words.update(al.words)
+        if al.score < VERIFIED_AT and words.source == "text":
+            item.text = words.text_of(al.words)
+            repaired = True
+    if not scores:
+        check.status, check.score = "unverified", None
+        _mark(block, words, check, reason="no text to check")
+        return check, cursor
+    check.score = sum(s * n for s, n in scores) / max(1, sum(n for _, n in scores))
+    check.checked = check.box_has_words or check.score >= MATCH_FLOOR
+    if check.score < MATCH_FLOOR:
+        check.status = "unverified"
+        _mark(block, words, check, reason="text not found among the page's words")
+        return check, cursor
+    if repaired:
+        check.status = "repaired"
+        block.meta["model_text"] = block.text
+        block.text = "\n".join(item.text for item in block.items)
+    if check.words:
+        _snap(block, Alignment(words.box_of(check.words), check.score, sorted(check.words), tokens=1, where="box"))
+    _mark(block, words, check)
+    return check, cursor
+
+
+def _check_table(block: Block, words: PageWords) -> BlockCheck:
+    """Cells refilled from the words in their inferred boxes; the score compares the cells' keys
+    and the table's words as bags (a table's reading order is the model's, not the page's)."""
+    al = align_block(block.text, block.bbox, words)
+    check = _check_text_free(block, words, al)
+    if al.tokens and al.score >= MATCH_FLOOR:
+        check.words = set(al.words)
+        own = Counter(k for w in al.words for k in keys(words.words[w].text))
+        check.score = bag_score(Counter(keys(block.text)), own)
+        changed = False
+        if check.score < VERIFIED_AT and words.source == "text":
+            changed = refill_table(block, words, al)
+        if changed:
+            check.score = bag_score(Counter(keys(block.text)), own)
+        check.status = "repaired" if changed else ("verified" if check.score >= VERIFIED_AT else "unverified")
+        _snap(block, al)
+    _mark(block, words, check, reason=None if check.status != "unverified" else "cells not matched to the page's words")
+    return check
+
+
+def _check_formula(block: Block, words: PageWords) -> BlockCheck:
+    """The LaTeX stays; ``text`` becomes the text layer's words in the formula's box."""
+    inside = words.within(block.bbox)
+    check = BlockCheck(block, "unverified", None, box_has_words=bool(inside))
+    if not inside:
+        _mark(block, words, check, reason="no page words in the formula's box")
+        return check
+    own = words.text_of(inside)
+    check.words = set(inside)
+    check.score = agreement(keys(block.text), keys(own))
+    if block.latex is None and block.text:
+        block.latex = block.text  # the model's reading is LaTeX: keep it where it belongs
+    if block.text != own and words.source == "text":
+        block.meta["model_text"] = block.text
+        block.text = own
+        check.status = "repaired"
+    else:
+        check.status = "verified" if block.text == own else "unverified"
+    _mark(block, words, check)
+    return check
+
+
+def _check_text_free(block: Block, words: PageWords, al: Alignment) -> BlockCheck:
+    check = BlockCheck(block, "unverified", al.score if al.tokens else None,
+                       chars=len("".join(keys(block.text))), box_has_words=bool(words.within(block.bbox)))
+    check.checked = bool(al.tokens) and (check.box_has_words or al.score >= MATCH_FLOOR)
+    return check
+
+
+def _snap(block: Block, al: Alignment) -> None:
+    """Move a badly drawn box onto the words it holds (found elsewhere: always)."""
+    if al.bbox is None:
+        return
+    if al.where == "page" or iou(block.bbox, al.bbox) < SNAP_IOU_BELOW:
+        block.meta["model_bbox"] = [round(v, 2) for v in block.bbox]
+        block.bbox = tuple(float(v) for v in al.bbox)  # type: ignore[assignment]
+
+
+def _mark(block: Block, words: PageWords, check: BlockCheck, reason: str | None = None) -> None:
+    info: dict = {"status": check.status, "words": words.source}
+    if check.score is not None:
+        info["score"] = round(check.score, 4)
+    if "model_bbox" in block.meta:
+        info["box"] = "snapped"
+    if reason:
+        info["reason"] = reason
+    block.meta["verify"] = info

@@ -1,0 +1,204 @@
+"""Verify a whole page: every block, then what the model left out and what it made up.
+
+- Omissions: page words no block accounts for (outside pictures, charts, tables and formulas,
+  whose inner text a model rightly leaves out) become ``paragraph`` blocks at their place in
+  reading order, with ``meta["verify"]["status"] == "omission"``.
+- Hallucinations: a text block whose box holds page words but whose text matches none of them,
+  anywhere on the page, is flagged (``"hallucination"``); on a text-layer page one with nothing
+  in common with the page (agreement under ``DROP_BELOW``) is dropped. With OCR words (a weaker
+  check: Tesseract misreads too) blocks are only flagged.
+- The page's agreement: letters and digits of checked blocks weighted by their scores, over all
+  of them plus the omitted ones. It decides retries and picks the best of N samples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from docparse.document import Block, Label, block_id
+from docparse.verify.align import DRIFT_SHARE, MIN_MARGIN_PT, keys
+from docparse.verify.blocks import MATCH_FLOOR, BlockCheck, check_block
+from docparse.verify.words import PageWords
+
+#: A text-layer block with agreement under this (nothing in common with any words of the page
+#: although its box holds some) is dropped; between this and MATCH_FLOOR it is only flagged.
+DROP_BELOW = 0.3
+#: A block whose words are mostly (this share) those of blocks before it repeats them.
+DUPLICATE_SHARE = 0.5
+#: An omission needs this many letters/digits (a lone bullet or stray digit is not one).
+MIN_OMISSION_CHARS = 3
+#: Share of marked Latin letters and symbols above which omitted words are an unreadable font.
+GARBLED_SHARE = 0.4
+#: Against OCR words an omission needs this many words (Tesseract reads specks as words).
+MIN_OCR_OMISSION_WORDS = 4
+#: Labels whose box may hold page words the model rightly does not transcribe.
+OPAQUE_LABELS = frozenset({Label.IMAGE, Label.CHART, Label.TABLE, Label.FORMULA, Label.MUSIC, Label.CHEMISTRY})
+
+
+@dataclass
+class PageCheck:
+    """The verdict on one page's blocks."""
+
+    agreement: float  # 0..1 (1 when there is nothing to check)
+    blocks: list[Block]
+    checks: list[BlockCheck] = field(default_factory=list)
+    omissions: int = 0
+    hallucinations: int = 0
+    dropped: int = 0
+    repaired: int = 0
+    source: str = "text"
+
+    @property
+    def flags(self) -> int:
+        return self.omissions + self.hallucinations
+
+    def summary(self) -> str:
+        return (f"verify ({self.source} words): agreement {self.agreement:.3f}; {self.repaired} blocks repaired, "
+                f"{self.omissions} omissions added, {self.hallucinations} hallucinations flagged "
+                f"({self.dropped} dropped)")
+
+
+def verify_blocks(blocks: list[Block], words: PageWords, page_index: int) -> PageCheck:
+    """Check and repair ``blocks`` (in place) against ``words``; add omissions, drop what the
+    page shows nowhere. Returns the page's new block list and its verdict."""
+    ordered = sorted(blocks, key=lambda b: (b.order is None, b.order if b.order is not None else 0))
+    checks: list[BlockCheck] = []
+    cursor = -1
+    for block in ordered:
+        check, cursor = check_block(block, words, cursor)
+        checks.append(check)
+    result = PageCheck(1.0, [], checks, source=words.source)
+    kept: list[Block] = []
+    claimed: set[int] = set()
+    for check in checks:
+        if check.words and len(check.words & claimed) > DUPLICATE_SHARE * len(check.words):
+            # the words are an earlier block's: a repeated line or a loop's echo, not new text
+            result.hallucinations += 1
+            check.block.meta["verify"]["status"] = "duplicate"
+            check.checked = False
+            if words.source == "text":
+                result.dropped += 1
+                continue
+        taken = check.words & claimed
+        if taken and check.status == "repaired" and check.block.label not in OPAQUE_LABELS and check.block.label != Label.LIST:
+            check.words -= taken  # its text came from the words: leave out the ones another block has
+            check.block.text = words.text_of(check.words, lines=check.block.label == Label.CODE)
+        claimed |= check.words
+        if _hallucinated(check):
+            result.hallucinations += 1
+            check.block.meta["verify"]["status"] = "hallucination"
+            if words.source == "text" and (check.score or 0.0) < DROP_BELOW:
+                result.dropped += 1
+                continue
+        if check.status == "repaired":
+            result.repaired += 1
+        kept.append(check.block)
+    omitted = _omissions(kept, checks, words, page_index)
+    result.omissions = len(omitted)
+    result.blocks = _insert(kept, omitted, words, checks)
+    result.agreement = _agreement(checks, omitted)
+    return result
+
+
+def _hallucinated(check: BlockCheck) -> bool:
+    return (
+        check.block.label not in OPAQUE_LABELS
+        and check.score is not None
+        and check.score < MATCH_FLOOR
+        and check.box_has_words
+        and check.chars >= MIN_OMISSION_CHARS
+    )
+
+
+def _agreement(checks: list[BlockCheck], omitted: list[Block]) -> float:
+    total = agreed = 0.0
+    for check in checks:
+        if check.checked and check.score is not None:
+            total += check.chars
+            agreed += check.chars * check.score
+    total += sum(len("".join(keys(b.text))) for b in omitted)
+    return agreed / total if total else 1.0
+
+
+def _omissions(kept: list[Block], checks: list[BlockCheck], words: PageWords, page_index: int) -> list[Block]:
+    """Runs of page words no block accounts for, one block per run (lines of one paragraph)."""
+    covered: set[int] = set()
+    for check in checks:
+        if check.block in kept:
+            covered |= check.words
+    mx, my = max(MIN_MARGIN_PT, DRIFT_SHARE * words.width), max(MIN_MARGIN_PT, DRIFT_SHARE * words.height)
+    for block in kept:
+        if block.label in OPAQUE_LABELS:  # grown by the drift a model box may have
+            x0, y0, x1, y1 = block.bbox
+            covered.update(words.within((x0 - mx, y0 - my, x1 + mx, y1 + my)))
+    runs: list[list[int]] = []
+    for i in range(len(words.words)):
+        if i in covered:
+            continue
+        if runs and runs[-1][-1] == i - 1 and _same_run(words, runs[-1][-1], i):
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    out: list[Block] = []
+    for n, run in enumerate(runs):
+        text = words.text_of(run)
+        if len("".join(keys(text))) < MIN_OMISSION_CHARS or _garbled(text):
+            continue
+        if words.source != "text" and len(run) < MIN_OCR_OMISSION_WORDS:
+            continue
+        block = Block(id=block_id(page_index, 10_000 + n), label=Label.PARAGRAPH, bbox=words.box_of(run),
+                      text=text, page=page_index, source="verify")
+        block.meta["verify"] = {"status": "omission", "words": words.source, "score": 1.0}
+        block.meta["_first_word"] = run[0]
+        out.append(block)
+    return out
+
+
+def _garbled(text: str) -> bool:
+    """Text of a font without a usable encoding ("]üìÜüéê •ìê"): mostly Latin-1 letters with marks
+    and typographic symbols. Real text in any language has few of those among its letters."""
+    letters = [c for c in text if not c.isspace()]
+    odd = sum("\u00a0" <= c <= "\u024f" or "\u2000" <= c <= "\u206f" for c in letters)
+    return len(letters) >= MIN_OMISSION_CHARS and odd > GARBLED_SHARE * len(letters)
+
+
+def _same_run(words: PageWords, i: int, j: int) -> bool:
+    """Consecutive words of the same or the next line, close enough to be one paragraph."""
+    a, b = words.words[i], words.words[j]
+    if b.line == a.line:
+        return True
+    height = max(1.0, a.box[3] - a.box[1])
+    return b.line == a.line + 1 and 0 <= b.box[1] - a.box[1] <= 2.5 * height
+
+
+def _insert(kept: list[Block], omitted: list[Block], words: PageWords, checks: list[BlockCheck]) -> list[Block]:
+    """Body blocks and omissions in reading order (an omission after the block holding the page
+    word before it), orders renumbered; furniture keeps ``order`` None."""
+    body = [b for b in kept if b.order is not None]
+    body.sort(key=lambda b: b.order)  # type: ignore[arg-type, return-value]
+    rest = [b for b in kept if b.order is None]
+    if omitted:
+        owner: dict[int, Block] = {}
+        for check in checks:
+            if check.block in body:
+                for w in check.words:
+                    owner[w] = check.block
+        place = {id(b): k for k, b in enumerate(body)}
+        slots: list[tuple[float, int, Block]] = [(float(k), 0, b) for k, b in enumerate(body)]
+        for n, block in enumerate(omitted):
+            first = block.meta.pop("_first_word")
+            before = max((w for w in owner if w < first), default=None)
+            at = place[id(owner[before])] + 0.5 if before is not None else -0.5
+            slots.append((at, n + 1, block))
+        body = [b for _, _, b in sorted(slots, key=lambda s: (s[0], s[1]))]
+    for k, block in enumerate(body):
+        block.order = k
+    renamed: dict[str, str] = {}
+    for k, block in enumerate(body + rest):
+        new = block_id(block.page, k)
+        renamed[block.id] = new
+        block.id = new
+    for block in body + rest:
+        if block.caption_for is not None:
+            block.caption_for = renamed.get(block.caption_for)
+    return body + rest

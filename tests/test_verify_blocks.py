@@ -1,0 +1,205 @@
+"""Block repair, omissions and hallucinations (docparse/verify/blocks.py, page.py, tables.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from docparse.document import Block, Label, ListItem
+from docparse.verify.page import verify_blocks
+from docparse.verify.words import text_layer_words
+
+HEADING = "Results of the study"
+PARA1 = ("The measurements were taken over three weeks in the northern valley and cover all "
+         "seasons of growth for the local plants.")
+PARA2 = ("Each sample was weighed twice and the mean of both readings is reported in the table "
+         "below together with its standard deviation.")
+CELLS = [["Site", "Mass", "Error"], ["North", "12.5", "0.3"], ["South", "9.75", "0.4"]]
+
+
+@pytest.fixture(scope="module")
+def page_pdf(tmp_path_factory) -> Path:
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    page.insert_textbox(pymupdf.Rect(72, 72, 540, 100), HEADING, fontsize=16)
+    page.insert_textbox(pymupdf.Rect(72, 110, 540, 160), PARA1, fontsize=11)
+    page.insert_textbox(pymupdf.Rect(72, 170, 540, 220), PARA2, fontsize=11)
+    for r, row in enumerate(CELLS):
+        for c, cell in enumerate(row):
+            page.insert_text((80 + 120 * c, 260 + 20 * r), cell, fontsize=11)
+    page.insert_text((300, 760), "7", fontsize=10)
+    path = tmp_path_factory.mktemp("verify") / "page.pdf"
+    doc.save(path)
+    return path
+
+
+@pytest.fixture
+def words(page_pdf: Path):
+    import pymupdf
+
+    doc = pymupdf.open(page_pdf)
+    yield text_layer_words(doc[0])
+    doc.close()
+
+
+def box_of(words, text: str) -> tuple[float, float, float, float]:
+    from docparse.verify.align import align_block
+
+    return align_block(text, None, words).bbox
+
+
+def blk(n: int, label: Label, bbox, text: str, **kw) -> Block:
+    return Block(id=f"p0-b{n}", label=label, bbox=bbox, text=text, order=n, source="vlm", **kw)
+
+
+def first(blocks: list[Block], label: Label) -> Block:
+    return next(b for b in blocks if b.label == label)
+
+
+def table_html(cells) -> str:
+    return "<table>" + "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in cells) + "</table>"
+
+
+def test_right_blocks_are_verified_and_left_alone(words) -> None:
+    blocks = [blk(0, Label.HEADING, box_of(words, HEADING), HEADING, level=1),
+              blk(1, Label.PARAGRAPH, box_of(words, PARA1), PARA1)]
+    check = verify_blocks(blocks, words, 0)
+    assert [b.meta["verify"]["status"] for b in check.blocks[:2]] == ["verified", "verified"]
+    assert check.blocks[0].text == HEADING and check.blocks[0].level == 1
+    assert check.repaired == 0 and check.hallucinations == 0
+
+
+def test_misread_text_is_repaired_keeping_label_and_level(words) -> None:
+    wrong = PARA1.replace("measurements", "rneasurements").replace("three", "tree").replace("growth", "grovvth")
+    blocks = [blk(0, Label.HEADING, box_of(words, HEADING), "Resu1ts of the studv", level=2),
+              blk(1, Label.PARAGRAPH, box_of(words, PARA1), wrong)]
+    check = verify_blocks(blocks, words, 0)
+    head, para = check.blocks[0], check.blocks[1]
+    assert head.text == HEADING and head.label == Label.HEADING and head.level == 2
+    assert para.text == PARA1
+    assert para.meta["verify"]["status"] == "repaired" and para.meta["model_text"] == wrong
+    assert 0.5 < para.meta["verify"]["score"] < 0.99
+
+
+def test_shifted_box_is_snapped_to_its_words(words) -> None:
+    true = box_of(words, HEADING)
+    shifted = (true[0] + 20, true[1] + 25, true[2] + 20, true[3] + 25)
+    check = verify_blocks([blk(0, Label.HEADING, shifted, HEADING)], words, 0)
+    head = check.blocks[0]
+    assert head.bbox == pytest.approx(true)
+    assert head.meta["verify"]["box"] == "snapped" and head.meta["model_bbox"] == [round(v, 2) for v in shifted]
+
+
+def test_dropped_paragraph_becomes_an_omission_in_reading_order(words) -> None:
+    blocks = [blk(0, Label.HEADING, box_of(words, HEADING), HEADING),
+              blk(1, Label.PARAGRAPH, box_of(words, PARA2), PARA2)]
+    check = verify_blocks(blocks, words, 0)
+    body = sorted((b for b in check.blocks if b.order is not None), key=lambda b: b.order)
+    assert body[1].text == PARA1 and body[1].meta["verify"]["status"] == "omission"
+    assert body[1].label == Label.PARAGRAPH and body[2].text == PARA2
+    assert check.omissions >= 1
+    assert check.agreement < 1.0
+    assert [b.id for b in check.blocks] == [f"p0-b{k}" for k in range(len(check.blocks))]
+
+
+def test_hallucinated_sentence_is_dropped_and_counted(words) -> None:
+    made_up = "Quarterly revenue in Europe grew by twelve percent compared with last year."
+    blocks = [blk(0, Label.PARAGRAPH, box_of(words, PARA1), PARA1),
+              blk(1, Label.PARAGRAPH, box_of(words, PARA2), made_up)]  # over real words
+    check = verify_blocks(blocks, words, 0)
+    assert check.hallucinations == 1 and check.dropped == 1
+    assert made_up not in [b.text for b in check.blocks]
+    assert PARA2 in [b.text for b in check.blocks]  # its words come back as an omission
+
+
+def test_text_on_a_picture_without_words_is_kept_unverified(words) -> None:
+    blocks = [blk(0, Label.PARAGRAPH, box_of(words, PARA1), PARA1),
+              blk(1, Label.PARAGRAPH, (300, 500, 500, 600), "Label printed inside a photo")]
+    check = verify_blocks(blocks, words, 0)
+    photo = [b for b in check.blocks if b.text == "Label printed inside a photo"][0]
+    assert photo.meta["verify"]["status"] == "unverified" and check.hallucinations == 0
+
+
+def test_table_cells_refilled_keeping_structure(words) -> None:
+    wrong = [["Site", "Mass", "Error"], ["North", "12.8", "0.3"], ["Soutn", "9.75", "0.4"]]
+    html = table_html(wrong)
+    text = "\n".join("\t".join(r) for r in wrong)
+    box = box_of(words, "\n".join("\t".join(r) for r in CELLS))
+    check = verify_blocks([blk(0, Label.TABLE, box, text, html=html)], words, 0)
+    table = first(check.blocks, Label.TABLE)
+    assert table.meta["verify"]["status"] == "repaired"
+    assert table.html == table_html(CELLS)
+    assert table.text == "\n".join("\t".join(r) for r in CELLS)
+
+
+def test_formula_keeps_latex_and_takes_text_layer_text(words) -> None:
+    box = box_of(words, PARA2)
+    check = verify_blocks([blk(0, Label.FORMULA, box, r"\frac{a}{b}", latex=r"\frac{a}{b}")], words, 0)
+    f = first(check.blocks, Label.FORMULA)
+    assert f.latex == r"\frac{a}{b}" and f.text == PARA2
+    assert f.meta["verify"]["status"] == "repaired"
+
+
+def test_list_items_repaired_one_by_one(words) -> None:
+    items = [ListItem(PARA1.replace("valley", "vallev")), ListItem(PARA2)]
+    box = box_of(words, PARA1 + " " + PARA2)
+    lst = blk(0, Label.LIST, box, "\n".join(i.text for i in items), items=items)
+    check = verify_blocks([lst], words, 0)
+    out = first(check.blocks, Label.LIST)
+    assert [i.text for i in out.items] == [PARA1, PARA2]
+    assert out.text == PARA1 + "\n" + PARA2 and out.meta["verify"]["status"] == "repaired"
+
+
+def test_captions_follow_renumbered_ids(words) -> None:
+    pic = blk(0, Label.IMAGE, (72, 400, 300, 500), "")
+    cap = blk(1, Label.CAPTION, box_of(words, PARA2), PARA2, caption_for="p0-b0")
+    check = verify_blocks([pic, cap], words, 0)
+    by_text = {b.text: b for b in check.blocks}
+    assert by_text[PARA2].caption_for == [b.id for b in check.blocks if b.label == Label.IMAGE][0]
+
+
+def test_a_loops_echo_keeps_only_its_own_words(words) -> None:
+    echo = " ".join([PARA1, PARA2] * 3)  # the model looped over both paragraphs
+    blocks = [blk(0, Label.PARAGRAPH, box_of(words, PARA1), PARA1),
+              blk(1, Label.PARAGRAPH, box_of(words, PARA1 + " " + PARA2), echo)]
+    check = verify_blocks(blocks, words, 0)
+    body = [b.text for b in check.blocks if b.order is not None]
+    assert body.count(PARA1) == 1 and body.count(PARA2) == 1  # the echo kept PARA2's words only
+
+
+def test_garbled_font_text_is_no_omission() -> None:
+    from docparse.verify.page import _garbled
+
+    assert _garbled("]üìÜüéê •ìê °ê£ë†£ûÜüéê †ë ∞†¶£ èÜ•ÜáÜ§ê")
+    assert not _garbled("Les élèves étudient à l'école française depuis déjà longtemps.")
+    assert not _garbled("표 1. 정책 보고서")
+
+
+def test_multi_line_cells_are_refilled_by_geometry(tmp_path) -> None:
+    """Page order reads a two-line cell's lines across the whole row; the inferred cell boxes
+    still give each cell its own words."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    rows = [["Method", "Score", "Time"], ["OTSL\nHTML", "0.965\n0.969", "2.73\n5.39"], ["Tree", "0.812", "1.22"]]
+    y = 100
+    for row in rows:
+        for c, cell in enumerate(row):
+            for k, line in enumerate(cell.split("\n")):
+                page.insert_text((80 + 140 * c, y + 14 * k), line, fontsize=11)
+        y += 40
+    doc.save(tmp_path / "t.pdf")
+    page = pymupdf.open(tmp_path / "t.pdf")[0]
+    words = text_layer_words(page)
+    truth = [[c.replace("\n", " ") for c in r] for r in rows]
+    wrong = [r[:] for r in truth]
+    wrong[1][1] = "0.965 0.989"
+    wrong[2][0] = "Trcc"
+    box = words.box_of(range(len(words.words)))
+    table = blk(0, Label.TABLE, box, "\n".join("\t".join(r) for r in wrong), html=table_html(wrong))
+    out = first(verify_blocks([table], words, 0).blocks, Label.TABLE)
+    assert out.html == table_html(truth) and out.meta["verify"]["status"] == "repaired"
