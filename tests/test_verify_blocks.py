@@ -203,3 +203,9 @@ def test_multi_line_cells_are_refilled_by_geometry(tmp_path) -> None:
     table = blk(0, Label.TABLE, box, "\n".join("\t".join(r) for r in wrong), html=table_html(wrong))
     out = first(verify_blocks([table], words, 0).blocks, Label.TABLE)
     assert out.html == table_html(truth) and out.meta["verify"]["status"] == "repaired"
+
+
+def test_a_wrong_case_is_repaired_too(words) -> None:
+    check = verify_blocks([blk(0, Label.HEADING, box_of(words, HEADING), "results of the Study")], words, 0)
+    head = first(check.blocks, Label.HEADING)
+    assert head.text == HEADING and head.meta["verify"]["status"] == "repaired"

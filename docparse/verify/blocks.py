@@ -8,6 +8,7 @@ give the text when the two disagree by more than a misreading tolerance. Each bl
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -77,7 +78,7 @@ def _check_text(block: Block, words: PageWords, al: Alignment) -> BlockCheck:
         _mark(block, words, check, reason="text not found among the page's words")
         return check
     check.words = set(al.words)
-    if al.score >= VERIFIED_AT:
+    if al.score >= VERIFIED_AT and (words.source != "text" or _same_case(block.text, al.text)):
         check.status = "verified"
     elif words.source != "text":
         check.status = "unverified"
@@ -106,7 +107,7 @@ def _check_list(block: Block, words: PageWords, cursor: int) -> tuple[BlockCheck
             continue
         cursor = max(cursor, al.last_token)
         check.words.update(al.words)
-        if al.score < VERIFIED_AT and words.source == "text":
+        if words.source == "text" and (al.score < VERIFIED_AT or not _same_case(item.text, al.text)):
             item.text = words.text_of(al.words)
             repaired = True
     if not scores:
@@ -176,6 +177,14 @@ def _check_text_free(block: Block, words: PageWords, al: Alignment) -> BlockChec
                        chars=len("".join(keys(block.text))), box_has_words=bool(words.within(block.bbox)))
     check.checked = bool(al.tokens) and (check.box_has_words or al.score >= MATCH_FLOOR)
     return check
+
+
+def _same_case(a: str, b: str) -> bool:
+    """The same letters and digits, case included (scores fold case; the text layer's case wins)."""
+    def norm(t: str) -> str:
+        return "".join(c for c in unicodedata.normalize("NFKC", t) if c.isalnum())
+
+    return norm(a) == norm(b)
 
 
 def _snap(block: Block, al: Alignment) -> None:
