@@ -1,15 +1,11 @@
 """Hybrid verification through the remote engine against a real HTTP server on 127.0.0.1.
 
-The server is a minimal OpenAI-compatible replay server (answers in turn, requests recorded;
-h10's reusable tests/replay_server.py was not on main yet when this was written). Its answers
-are QwenVL HTML made by the writer from the page's true blocks, or a corrupted variant.
+The server is h10's replay server (tests/replay_server.py: answers in turn, requests recorded).
+Its answers are QwenVL HTML made by the writer from the page's true blocks, or a corrupted variant.
 """
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -21,53 +17,13 @@ from docparse.source import make_page_input, open_source
 from docparse.verify.align import align_block
 from docparse.verify.words import text_layer_words
 
+from .replay_server import Answer, ReplayServer
+
 PARAS = [
     "Soil moisture was recorded every morning at six sites along the river bank during spring.",
     "The readings show a steady decline after the second week, most of all at the upper sites.",
     "We attribute the decline to the early end of the snow melt and to the warm dry wind.",
 ]
-
-
-class Replay(ThreadingHTTPServer):
-    """Answers ``/v1/chat/completions`` with ``answers`` in turn (the last one repeats)."""
-
-    def __init__(self, answers: list[tuple[str, str]]) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.answers = list(answers)
-        self.requests: list[dict] = []
-        self.lock = threading.Lock()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/v1"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: Replay
-
-    def log_message(self, *args) -> None:  # quiet
-        pass
-
-    def _send(self, body: dict, status: int = 200) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self) -> None:  # /v1/models
-        self._send({"object": "list", "data": [{"id": "replay", "object": "model"}]})
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-        with self.server.lock:
-            self.server.requests.append(body)
-            text, finish = self.server.answers.pop(0) if len(self.server.answers) > 1 else self.server.answers[0]
-        self._send({"id": "r", "object": "chat.completion", "model": "replay",
-                    "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                                 "finish_reason": finish}],
-                    "usage": {"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30}})
 
 
 @pytest.fixture
@@ -99,21 +55,20 @@ def answers_for(pdf: Path) -> dict[str, str]:
 
 @pytest.fixture
 def serve():
-    servers: list[Replay] = []
+    servers: list[ReplayServer] = []
 
-    def start(answers: list[tuple[str, str]]) -> Replay:
-        server = Replay(answers)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+    def start(answers: list[tuple[str, str]]) -> ReplayServer:
+        texts, reasons = [t for t, _ in answers], [r for _, r in answers]
+        server = ReplayServer([Answer(texts, reasons)]).start()
         servers.append(server)
         return server
 
     yield start
     for server in servers:
-        server.shutdown()
-        server.server_close()
+        server.stop()
 
 
-def convert(pdf: Path, server: Replay, **kw) -> docparse.Document:
+def convert(pdf: Path, server: ReplayServer, **kw) -> docparse.Document:
     return docparse.convert(pdf, engine="remote", server=server.url, model="replay", passes=False, **kw)
 
 

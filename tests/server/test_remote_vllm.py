@@ -32,15 +32,17 @@ TIMEOUT_S = 10.0  # a read timeout the real server never hits here, and a test s
 
 
 def remote_options(url: str, **extra) -> dict:
+    # verify="off": these tests are about the remote path itself (request counts, raw answers); the
+    # tiny model's output would fail verification and be asked again (tests/test_e2e_verify*.py)
     options = dict(engine="remote", server=url, max_new_tokens=TOKENS, max_pixels=MAX_PIXELS, passes=False,
-                   retry_temperatures="")
+                   retry_temperatures="", verify="off")
     options.update(extra)
     return options
 
 
 def cli(*args: object, env: dict[str, str] | None = None):
     base = ["convert", *map(str, args), "--engine", "remote", "--max-new-tokens", str(TOKENS),
-            "--max-pixels", str(MAX_PIXELS), "--retry-temperatures", "", "--quiet"]
+            "--max-pixels", str(MAX_PIXELS), "--retry-temperatures", "", "--verify", "off", "--quiet"]
     return runner.invoke(app, base, env=env, catch_exceptions=False)
 
 
@@ -58,7 +60,7 @@ def folder_of_pdfs(root: Path, count: int) -> Path:
 def test_greedy_remote_output_equals_the_in_process_engine(vllm: VLLMServer, monkeypatch):
     monkeypatch.setenv("DOCPARSE_API_KEY", vllm.api_key)
     sources = [SAMPLES / "article.pdf", SAMPLES / "scanned.pdf", SAMPLES / "table_two_pages.pdf"]
-    common = dict(max_new_tokens=TOKENS, max_pixels=MAX_PIXELS, passes=False)
+    common = dict(max_new_tokens=TOKENS, max_pixels=MAX_PIXELS, passes=False, verify="off")
     remote = [r.document for r in convert_many(sources, **remote_options(vllm.url))]
     local = [r.document for r in convert_many(sources, engine="vlm", model=str(vllm.checkpoint), device="cpu",
                                               dtype="float32", **common)]
@@ -216,7 +218,7 @@ def test_ctrl_c_cancels_the_requests_in_flight_and_leaves_no_partial_file(vllm: 
     proxy.plan = lambda n: None if n < 2 else "delay:60"  # doc00 (1 page) answered, then everything hangs
     cmd = [sys.executable, "-c", "from docparse.cli import main; main()", "convert", str(src), "-o", str(out), "--engine", "remote",
            "--server", proxy.url, "--concurrency", "4", "--max-new-tokens", str(TOKENS), "--max-pixels",
-           str(MAX_PIXELS), "--retry-temperatures", "", "--quiet"]
+           str(MAX_PIXELS), "--retry-temperatures", "", "--verify", "off", "--quiet"]
     proc = subprocess.Popen(cmd, env=vllm.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
     try:
         deadline = time.monotonic() + 120
