@@ -318,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
         "docstring: 1.5% character substitutions, 6% dropped and 3% repeated lines, a hallucinated sentence on",
         "30% and a hallucinated block on 10% of pages, a loop on 8%, every box shifted up to 3%, tables lose",
         "one merged cell). raw = the corrupted answer read back; hybrid = the same answers through",
-        "`--verify auto --retries 2` (scanned OmniDocBench pages: `--verify ocr`); layout = the layout engine.",
+        "`--verify auto --verify-retries 2` (scanned OmniDocBench pages: `--verify ocr`); layout = the layout engine.",
         "Metrics as in the table above (docparse/evaluation). Model answers / page counts the ladder's extra",
         "asks; block marks count `meta.verify.status`.", "", *lines, "",
         "Real model outputs whose pages are in the corpus (the other families' outputs under",
