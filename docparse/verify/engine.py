@@ -119,7 +119,8 @@ class VerifyingEngine:
             out = self._fall_back(page, f"model output failed verification ({why}) after {len(judged)} "
                                         "answer(s)")
             out.raw, out.stop_reason = best.output.raw, best.output.stop_reason  # what the model said
-            out.meta = {**getattr(out, "meta", {}), "verify": {
+            out.image_size = best.output.image_size or out.image_size  # the pixel space of that raw answer
+            out.meta = {**getattr(best.output, "meta", {}), **getattr(out, "meta", {}), "verify": {
                 "fallback": True, "agreement": round(best.check.agreement, 4), "answers": len(judged)}}
             return out
         return self._verified(best, len(judged))
