@@ -196,7 +196,7 @@ class SimulatedModel:
 SYSTEMS = ("raw", "hybrid", "layout")
 
 
-def run_source(source: str, corpus: Path, limit: int, layout_engine) -> dict[str, dict]:
+def run_source(source: str, corpus: Path, limit: int, layout_engine, ocr_language: str = "eng") -> dict[str, dict]:
     docs = load_ground_truth(source, corpus)
     if limit:
         docs = docs[:limit]
@@ -205,7 +205,8 @@ def run_source(source: str, corpus: Path, limit: int, layout_engine) -> dict[str
         truth = truth_blocks(gt)
         model = SimulatedModel(gt.name, truth)
         mode = "ocr" if source in SCANNED else "auto"
-        engines = {"raw": model, "hybrid": VerifyingEngine(model, mode=mode, retries=2), "layout": layout_engine}
+        engines = {"raw": model, "hybrid": VerifyingEngine(model, mode=mode, retries=2, fallback=layout_engine,
+                                                                ocr_language=ocr_language), "layout": layout_engine}
         digital = _digital_pages(gt.pdf)
         for system, engine in engines.items():
             start = time.perf_counter()
@@ -303,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     lines = [HEADER, "|---" * (HEADER.count("|") - 1) + "|"]
     for source in [s.strip() for s in args.sources.split(",") if s.strip()]:
-        totals = run_source(source, args.corpus, args.limit, layout)
+        totals = run_source(source, args.corpus, args.limit, layout, args.ocr_language)
         rows = table_rows(source, totals)
         lines.extend(rows)
         print("\n".join(rows), flush=True)

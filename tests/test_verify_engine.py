@@ -192,3 +192,12 @@ def test_options_validate_and_reach_the_engine() -> None:
     assert (wrapped.mode, wrapped.samples, wrapped.retries) == ("ocr", 3, 1)
     assert isinstance(with_verification(ScriptedEngine([]), ConvertOptions(verify="off")), ScriptedEngine)
     assert wrapped.info().settings["samples"] == 3 and wrapped.info().settings["verify_retries"] == 1
+
+
+def test_ocr_words_rank_answers_but_never_send_a_page_to_the_fallback() -> None:
+    from docparse.verify.engine import Judged
+    from docparse.verify.page import PageCheck
+
+    assert not Judged(PageOutput(index=0, stop_reason="eos"), PageCheck(0.2, [], source="ocr")).failing
+    assert Judged(PageOutput(index=0, stop_reason="eos"), PageCheck(0.2, [], source="text")).failing
+    assert Judged(PageOutput(index=0, stop_reason="loop"), PageCheck(0.99, [], source="ocr")).failing

@@ -49,7 +49,11 @@ class Judged:
 
     @property
     def failing(self) -> bool:
-        return self.output.stop_reason in _TRUNCATED or self.check.agreement < RETRY_BELOW
+        """Cut short, or (against the text layer) disagreeing with the page. OCR words are the
+        weaker check: they rank answers but never send a page to the layout engine's OCR."""
+        if self.output.stop_reason in _TRUNCATED:
+            return True
+        return self.check.source == "text" and self.check.agreement < RETRY_BELOW
 
     def rank(self) -> tuple:
         return (not self.failing, round(self.check.agreement, 6), -self.check.flags)
