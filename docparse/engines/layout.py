@@ -26,6 +26,11 @@ from docparse.engines.layout_text import extract_lines, unreadable
 from docparse.errors import OptionsError
 
 OCR_MODES = ("auto", "always", "never")
+#: characters; MuPDF's style collection (used by the layout model and by ``find_tables``) takes
+#: time quadratic in a line's length (20,000 characters: 1.7 s, 40,000: 12 s, 200,000: minutes),
+#: so a page with a longer line gets plain text regions. Real lines are far shorter (a wide table
+#: row: a few hundred).
+MAX_LINE_CHARS = 4000
 
 
 class LayoutEngine:
@@ -97,7 +102,14 @@ class LayoutEngine:
                     lines = extract_lines(page)
         words = page.get_text("words", textpage=textpage) if textpage is not None else page.get_text("words")
 
-        if self.use_layout_model and self._model_error is None and lines:
+        longest = max((ln.chars for ln in lines), default=0)
+        if longest > MAX_LINE_CHARS:  # MuPDF's text analyses would take minutes: plain text regions
+            warnings.append(
+                f"a text line of {longest} characters (more than {MAX_LINE_CHARS}): regions from "
+                "heuristics, without the layout model and table detection"
+            )
+            regions = heuristic_regions(page, lines, words, find_tables=False, scanned=textpage is not None)
+        elif self.use_layout_model and self._model_error is None and lines:
             try:
                 raw = run_layout_model(page)
                 regions, model_warnings = model_regions(page, lines, words, raw, scanned=textpage is not None)

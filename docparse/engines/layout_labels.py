@@ -28,7 +28,11 @@ MODEL_CLASSES: dict[str, Label] = {
 }
 
 _NUMBERED = re.compile(r"^\s*(?:(?:chapter|section|part|appendix)\s+)?((?:\d+|[A-Z])(?:\.\d+)*)\.?\s+\S", re.I)
-_PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?[-–—]?\s*(\d{1,4}|[ivxlcdm]{1,6})\s*[-–—]?\s*(?:(?:of|/)\s*\d{1,4})?\s*$", re.I)
+# Each optional piece carries its own leading space: two ``\s*`` side by side backtrack
+# quadratically over a long run of spaces.
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:page\s+)?(?:[-–—]\s*)?(\d{1,4}|[ivxlcdm]{1,6})(?:\s*[-–—])?(?:\s*(?:of|/)\s*\d{1,4})?\s*$", re.I
+)
 
 # A list-item marker: bullets, "1." "1)" "(1)" "a." "a)" "(a)" "iv." and "1.2." style numbers.
 _BULLETS = "•·◦▪▫■□●○◆◇►▶➢➤✓✔-–—*+"
@@ -117,7 +121,8 @@ def heading_levels(headings: list[tuple[str, float, bool]]) -> list[int]:
 
 def is_page_number(text: str) -> bool:
     """"12", "- 12 -", "Page 3", "3 of 10", "iv"."""
-    return bool(_PAGE_NUMBER.match(text.strip())) and len(text.strip()) <= 16
+    text = text.strip()
+    return len(text) <= 16 and bool(_PAGE_NUMBER.match(text))
 
 
 def split_marker(text: str) -> tuple[str | None, str]:

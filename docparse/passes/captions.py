@@ -26,17 +26,27 @@ TARGET_LABELS = frozenset({Label.IMAGE, Label.TABLE, Label.CHART, Label.FORMULA,
 MAX_GAP = 0.3  # fraction of the page height beyond which a caption is not linked
 PROMOTE_GAP = 18.0  # points: a prefixed paragraph this close to an uncaptioned target is a caption
 
-_PREFIXES: list[tuple[re.Pattern[str], frozenset[Label]]] = [
-    (re.compile(r"^\s*(table|tab\.|tabelle|tableau|tabla)\s*[\dIVX]", re.I), frozenset({Label.TABLE})),
+# Caption prefix words per target kind; the character after the prefix that starts a number.
+_PREFIX_WORDS: list[tuple[str, str, frozenset[Label]]] = [
+    (r"table|tab\.|tabelle|tableau|tabla", r"[\dIVX]", frozenset({Label.TABLE})),
     (
-        re.compile(r"^\s*(figure|fig\.|abbildung|abb\.|chart|graph|image|photo|plate|illustration|exhibit|scheme|diagram|map)\s*[\dIVX]", re.I),
+        r"figure|fig\.|abbildung|abb\.|chart|graph|image|photo|plate|illustration|exhibit|scheme|diagram|map",
+        r"[\dIVX]",
         frozenset({Label.IMAGE, Label.CHART}),
     ),
-    (re.compile(r"^\s*(equation|eq\.|formula)\s*\(?\d", re.I), frozenset({Label.FORMULA})),
-    (re.compile(r"^\s*(listing|algorithm|code|example)\s*\d", re.I), frozenset({Label.CODE})),
+    (r"equation|eq\.|formula", r"\(?\d", frozenset({Label.FORMULA})),
+    (r"listing|algorithm|code|example", r"\d", frozenset({Label.CODE})),
+]
+_PREFIXES: list[tuple[re.Pattern[str], frozenset[Label]]] = [
+    (re.compile(rf"^\s*({words})\s*{number}", re.I), labels) for words, number, labels in _PREFIX_WORDS
 ]
 
-_CAPTION_SEPARATOR = re.compile(r"^\s*\S+\s*[\dIVX]+(?:[.\-]\d+)*[a-z]?\s*[:.|\-–—]", re.I)
+# The prefix is one of the words above, spelled out: a bare ``\S+`` overlaps the number after it
+# and backtracks quadratically over a long run of digits ("Table 1111...").
+_CAPTION_SEPARATOR = re.compile(
+    r"^\s*(?:" + "|".join(words for words, _, _ in _PREFIX_WORDS) + r")\s*[\dIVX]+(?:[.\-]\d+)*[a-z]?\s*[:.|\-–—]",
+    re.I,
+)
 
 
 # "Table 3-2 lists ...": prefix, number, then a lowercase word: a sentence, not a caption.

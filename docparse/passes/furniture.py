@@ -26,7 +26,7 @@ Y_TOLERANCE = 0.025  # fraction of the page height two repeats may differ by
 
 _PAGE_NUMBER = re.compile(
     r"""^\s*(?:
-        [-–—|]?\s*\d{1,4}\s*[-–—|]?              # 7, - 7 -, |7|
+        (?:[-–—|]\s*)?\d{1,4}(?:\s*[-–—|])?      # 7, - 7 -, |7| (no two \s* side by side)
       | (?:page|p\.|pg\.?|seite|página|pagina)\s*\d{1,4}(?:\s*(?:of|/|de|von|di)\s*\d{1,4})?
       | \d{1,4}\s*(?:/|of)\s*\d{1,4}            # 3/9, 3 of 9
       | [ivxlcdm]{1,7}                           # roman numerals

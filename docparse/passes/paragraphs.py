@@ -40,8 +40,13 @@ from ._words import COMMON_WORDS, PREFIXES, SUFFIXES
 HYPHENS = "-\u00ad\u2010"  # hyphen-minus, soft hyphen, hyphen
 _SENTENCE_END = re.compile(r"[.!?:;][\"'”’)\]]*$")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
-_LAST_TOKEN = re.compile(r"([^\W\d_]+(?:-[^\W\d_]+)*)[" + HYPHENS + r"]$")
-_LINE_HYPHEN = re.compile(r"([^\W\d_]+(?:-[^\W\d_]+)*)[" + HYPHENS + r"][ \t]*\n[ \t]*([^\W_]+)")
+# Every pattern here is matched forward from a fixed start (``match``, ``finditer`` over runs
+# that do not overlap), never searched for a suffix: a search for "word + hyphen at the end"
+# retries from every letter of a long word and takes time quadratic in its length (80,000
+# letters took minutes).
+_LETTERS = re.compile(r"[^\W\d_]+")
+#: A line-end hyphen: the hyphen, the line break and the next line's first word (group 1).
+_LINE_BREAK_HYPHEN = re.compile(r"[" + HYPHENS + r"][ \t]*\n[ \t]*([^\W_]+)")
 _CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _FIRST_WORD = re.compile(r"^([^\W\d_]+)")
 #: Blocks whose text is prose, where a hyphen at a line end may be a word break.
@@ -114,23 +119,36 @@ def dehyphenate_lines(text: str, vocab: Vocabulary) -> str:
     A kept hyphen loses its line break ("state-of-the-\nart" -> "state-of-the-art").
     """
 
-    def fix(m: re.Match[str]) -> str:
-        right = m.group(2)
-        if keep_hyphen(m.group(1), right, vocab):
-            return f"{m.group(1)}-{right}"
-        return m.group(1) + right
-
-    return _LINE_HYPHEN.sub(fix, text)
+    if "\n" not in text:
+        return text
+    # Where each compound token ("state-of-the") ends -> where it starts: one forward scan.
+    token_start = {m.end(): m.start() for m in _WORD.finditer(text)}
+    out: list[str] = []
+    done = 0  # text[:done] is written (a replaced join ends there)
+    for m in _LINE_BREAK_HYPHEN.finditer(text):
+        start = token_start.get(m.start())
+        if start is None:
+            continue  # no word before the hyphen ("12-")
+        if start < done:  # the token's head belongs to the previous join: "ab-\ncd-ef-\ngh"
+            start = done + 1 if text[done] == "-" else done
+            if start >= m.start():
+                continue
+        left, right = text[start: m.start()], m.group(1)
+        out.append(text[done:start])
+        out.append(f"{left}-{right}" if keep_hyphen(left, right, vocab) else left + right)
+        done = m.end()
+    out.append(text[done:])
+    return "".join(out)
 
 
 def join_texts(first: str, second: str, vocab: Vocabulary) -> str:
     """``first`` and ``second`` as one text, undoing a line-end hyphenation when it is one."""
     a, b = first.rstrip(), second.lstrip()
-    m = _LAST_TOKEN.search(a)
-    if m:
+    left = _last_token(a)
+    if left:
         w = _FIRST_WORD.match(b)
         right = w.group(1) if w else ""
-        if keep_hyphen(m.group(1), right, vocab):
+        if keep_hyphen(left, right, vocab):
             return a[:-1] + "-" + b
         return a[:-1] + b
     if a.endswith(("—", "–")) and not a[:-1].endswith(" "):
@@ -138,6 +156,17 @@ def join_texts(first: str, second: str, vocab: Vocabulary) -> str:
     if _CJK.match(a[-1]) and _CJK.match(b[0]):
         return a + b  # Chinese and Japanese put no space between words
     return a + " " + b
+
+
+def _last_token(text: str) -> str:
+    """The (compound) word right before a hyphen that ends ``text``; "" when there is none.
+
+    Read backwards with a forward match: the token pattern reads the same both ways.
+    """
+    if not text or text[-1] not in HYPHENS:
+        return ""
+    m = _WORD.match(text[-2::-1])
+    return m.group()[::-1] if m else ""
 
 
 def _ends_sentence(text: str) -> bool:
@@ -154,8 +183,8 @@ def _continues(first: str, second: str) -> bool:
         return True
     if b[0].isalpha() and not b[0].isupper():
         return True  # a script without case (Hangul, CJK, Arabic): no capital marks a new sentence
-    last = re.findall(r"[^\W\d_]+$", a)
-    return bool(last) and last[0].lower() in _OPEN_ENDINGS
+    last = _LETTERS.match(a[::-1])  # the last word, read backwards (a suffix search is quadratic)
+    return last is not None and last.group()[::-1].lower() in _OPEN_ENDINGS
 
 
 def _looks_like_caption(b: Block) -> bool:

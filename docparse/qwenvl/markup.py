@@ -92,6 +92,36 @@ def _is_partial_tag(tail: str) -> bool:
     return m.group(2) == "" or m.group(1).lower() in KNOWN_TAGS  # "<h" mid-name, "<img src=.."
 
 
+#: Display-math delimiters: opener -> closer.
+_MATH_DELIMITERS = {"$$": "$$", "\\[": "\\]"}
+
+
+def display_math(text: str) -> list[tuple[int, int, str]]:
+    """``$$...$$`` and ``\\[...\\]`` spans in ``text``: (start, end, inner LaTeX), left to right.
+
+    A scan with ``str.find`` rather than a lazy regex: ``\\$\\$(.+?)\\$\\$`` retries from every
+    unclosed opener and is quadratic on a long run of them. An opener whose closer never comes
+    disables that kind for the rest of the text (no later one can close either).
+    """
+    spans: list[tuple[int, int, str]] = []
+    live = dict(_MATH_DELIMITERS)
+    pos = 0
+    while live:
+        found = [(text.find(o, pos), o) for o in live]
+        found = [(i, o) for i, o in found if i >= 0]
+        if not found:
+            break
+        start, opener = min(found)
+        close = text.find(live[opener], start + len(opener) + 1)  # the LaTeX has >= 1 character
+        if close < 0:
+            del live[opener]
+            continue
+        end = close + len(live[opener])
+        spans.append((start, end, text[start + len(opener) : close]))
+        pos = end
+    return spans
+
+
 def parse(html: str) -> tuple[BeautifulSoup, str]:
     """Parse with lxml (repairs unclosed p/li/td as browsers do), html.parser as a fallback."""
     try:

@@ -16,7 +16,6 @@ Rules beyond the format itself (see ``tags.py`` for the element table):
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from bs4 import NavigableString, Tag
@@ -28,6 +27,7 @@ from docparse.qwenvl.markup import (
     PixelBox,
     attr_str,
     depth_limited_tags,
+    display_math,
     element_text,
     is_markup_noise,
     parse,
@@ -37,7 +37,6 @@ from docparse.qwenvl.markup import (
 )
 from docparse.qwenvl.tables import read_table
 
-_DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]", re.S)
 _MAX_DEPTH = 100
 _FALLBACK = {
     "children": "its children's boxes were used",
@@ -316,11 +315,15 @@ class _Reader:
 
     def _read_formula(self, tag: Tag, rule: T.Rule, hint: Label | None, box: _Box, variant: str | None) -> None:
         full = element_text(tag)
-        parts = [(m.group(1) or m.group(2) or "").strip() for m in _DISPLAY_MATH.finditer(full)]
-        parts = [p for p in parts if p]
+        spans = display_math(full)
+        parts = [inner.strip() for _, _, inner in spans if inner.strip()]
         if parts:
             latex = "\n".join(parts)
-            text = " ".join(_DISPLAY_MATH.sub(lambda m: f" {(m.group(1) or m.group(2) or '').strip()} ", full).split())
+            pieces, done = [], 0
+            for start, end, inner in spans:
+                pieces += [full[done:start], f" {inner.strip()} "]
+                done = end
+            text = " ".join("".join([*pieces, full[done:]]).split())
         else:
             text = full.strip("$").strip() if full.startswith("$") and full.endswith("$") else full
             latex = text or None

@@ -44,6 +44,10 @@ _INLINE_SPECIAL = re.compile(
 _TABLE_DELIMITER = re.compile(r"^\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)+\|?$|^\|\s*:?-+:?\s*\|$")
 _ORDERED_START = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
 _SPACES = re.compile(r"\s+")
+# Both start only where a run starts (the lookbehind): started anywhere inside a long run of
+# "#" or of spaces they would rescan the rest of the run each time, quadratic in its length.
+_CLOSING_HASHES = re.compile(r"(?<!#)#+$")
+_LINE_BREAK_SPACE = re.compile(r"(?<!\s)\s*\n\s*")
 
 
 def render_markdown(
@@ -148,7 +152,7 @@ def _heading(level: int, text: str) -> str:
     body = escape_inline(_one_line(text))  # a heading's text is inline: no line-start escapes
     if not body:
         return ""
-    body = re.sub(r"(#+)$", lambda m: "\\#" * len(m.group(1)), body)  # a trailing #s is a closing sequence
+    body = _CLOSING_HASHES.sub(lambda m: "\\#" * len(m.group()), body)  # a trailing #s is a closing sequence
     return "#" * min(max(int(level), 1), 6) + " " + body
 
 
@@ -180,7 +184,7 @@ def _table(block: Block) -> str:
     rows = table_rows(block.html)
     if rows is None:  # merged cells or nested tables: GFM cannot say it, HTML can
         html = sanitize_table(block.html)
-        return re.sub(r"\s*\n\s*", " ", html).strip() or escape_text(block.text)
+        return _LINE_BREAK_SPACE.sub(" ", html).strip() or escape_text(block.text)
     if not rows:
         return escape_text(block.text)
     width = max(len(r) for r in rows)
