@@ -65,9 +65,9 @@ def test_repeat_at_a_different_height_is_not_furniture() -> None:
 
 
 def test_engine_labelled_furniture_leaves_reading_order() -> None:
-    doc = doc_of([[(Label.FOOTER, (54, 300), (300, 312), "odd place")]])
+    doc = doc_of([[(Label.FOOTER, (54, 300), (760, 772), "in the bottom margin")]])
     furniture(doc)
-    assert doc.pages[0].blocks[0].order is None
+    assert doc.pages[0].blocks[0].order is None  # (mid-page it would need evidence: below)
 
 
 def test_decreasing_page_numbers_warn() -> None:
@@ -86,3 +86,35 @@ def test_page_number_line_beside_changing_chapter_title() -> None:
     assert [p.blocks[1].label for p in doc.pages] == [Label.FOOTER, Label.FOOTER]
     assert doc.pages[0].blocks[1].meta["furniture"] == "page_number_line"
     assert doc.warnings == []
+
+
+# -- furniture needs evidence (issue 13, item 16) ----------------------------------------------------
+LINE = "The committee met on Tuesday to review the annual budget proposal."
+
+
+def test_engine_footer_in_the_body_area_is_body_text() -> None:
+    """The layout model calls a page's only line "page-footer" wherever it sits."""
+    for y in (150.0, 400.0, 600.0):
+        doc = doc_of([[(Label.FOOTER, (72.0, 400.0), (y, y + 12), LINE)]])
+        furniture(doc)
+        b = doc.pages[0].blocks[0]
+        assert b.label == Label.PARAGRAPH, y
+        assert b.meta["furniture_rejected"] == "footer"
+        assert any("kept as body text" in w for w in doc.warnings)
+        assert LINE in doc.to_markdown()
+
+
+def test_engine_footer_with_evidence_stays_furniture() -> None:
+    in_band = doc_of([[(Label.FOOTER, (72.0, 400.0), (760.0, 772.0), LINE)]])
+    furniture(in_band)
+    assert in_band.pages[0].blocks[0].label == Label.FOOTER
+    assert in_band.pages[0].blocks[0].meta["furniture"] == "engine"
+    # the page's only text is furniture: the empty Markdown says why
+    assert any("all text on this page" in w for w in in_band.pages[0].warnings)
+    repeated = doc_of([[(Label.HEADER, (72.0, 400.0), (300.0, 312.0), "Draft 3 - internal")]] * 2)
+    furniture(repeated)
+    assert [p.blocks[0].label for p in repeated.pages] == [Label.HEADER, Label.HEADER]
+    number = doc_of([[(Label.FOOTER, (300.0, 320.0), (400.0, 412.0), "- 7 -")]])
+    furniture(number)
+    assert number.pages[0].blocks[0].is_furniture  # a page number is evidence wherever it sits
+    assert not [w for w in number.warnings if "body text" in w]

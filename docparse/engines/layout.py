@@ -140,6 +140,10 @@ class LayoutEngine:
 
         extra = {"ocr": True} if textpage is not None else None
         blocks = build_blocks(regions, inp.index, to_display, extra)
+        for b in blocks:
+            if "outside_cells" in b.meta:
+                n = len(str(b.meta["outside_cells"]).split())
+                warnings.append(f"table {b.id}: {n} word(s) in its box fall in no cell (kept in meta outside_cells)")
         status = PageStatus.OK if blocks else PageStatus.EMPTY
         if not lines and textpage is None and (need_ocr or not inp.has_text_layer):
             status = PageStatus.EMPTY  # a scan we could not read: at most its picture is known

@@ -6,6 +6,8 @@ as displayed (after /Rotate), the space ``Block.bbox`` is defined in.
 
 from __future__ import annotations
 
+import unicodedata
+
 from typing import Callable
 
 from docparse.document import FURNITURE_LABELS, Block, Label, ListItem, block_id
@@ -218,6 +220,9 @@ def _block(
         if region.table is not None and region.table.cells:
             block.html = region.table.html
             block.text = region.table.text
+            lost = words_outside(lines, block.text)
+            if lost:  # the grid's cells miss words inside its box: keep them, and say so
+                block.meta["outside_cells"] = " ".join(lost)
         else:  # no grid found: one row per text line keeps the words
             rows = [Cell(i, 0, text=ln.text.strip()) for i, ln in enumerate(lines)]
             block.html = table_html(rows, len(rows), 1, header_rows=0) if rows else "<table></table>"
@@ -225,6 +230,16 @@ def _block(
     else:
         block.text = join_text(lines)
     return block
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
+
+
+def words_outside(lines: list[Line], text: str) -> list[str]:
+    """Words of ``lines`` that ``text`` (a table's cell text) does not hold."""
+    held = _letters(text)
+    return [w for ln in lines for w in ln.text.split() if _letters(w) and _letters(w) not in held]
 
 
 def _list_items(group: list[Region], to_display: Callable[[BBox], BBox]) -> list[ListItem]:

@@ -80,11 +80,13 @@ def _mark(block: Block, band: str, reason: str) -> None:
 
 def furniture(doc: Document) -> Document:
     """Label running headers, footers and page numbers; take them out of the reading order."""
-    # Engine-labelled furniture: only make sure it is out of the reading order.
+    # Engine-labelled furniture needs evidence too, or its text would vanish from the outputs.
+    _reject_unfounded(doc)
     for page in doc.pages:
         for b in page.blocks:
             if b.is_furniture:
                 b.order = None
+                b.meta.setdefault("furniture", "engine")
 
     # Repetition across pages: group margin blocks by (band, normalised text).
     groups: dict[tuple[str, str], list[tuple[Page, Block]]] = defaultdict(list)
@@ -137,7 +139,61 @@ def furniture(doc: Document) -> Document:
                 numbers.append((page.index, lines[0] if is_page_number(lines[0]) else lines[-1]))
 
     _check_numbers(doc, numbers)
+    _warn_furniture_only(doc)
     return doc
+
+
+def _warn_furniture_only(doc: Document) -> None:
+    """A page with text, all of it furniture, has an empty body in Markdown and HTML: say so."""
+    for page in doc.pages:
+        texts = [b for b in page.blocks if b.text.strip() and not is_stub(b)]
+        if texts and all(b.is_furniture for b in texts):
+            page.warnings.append(
+                "furniture: all text on this page is header, footer or page number "
+                "(left out of Markdown and HTML, kept in JSON)"
+            )
+
+
+def _centre_band(block: Block, page: Page) -> str | None:
+    """"top" / "bottom" when the block's centre lies in that margin band (``REPEAT_BAND``)."""
+    if page.height <= 0:
+        return None
+    centre = (block.bbox[1] + block.bbox[3]) / 2
+    if centre <= page.height * REPEAT_BAND:
+        return "top"
+    if centre >= page.height * (1 - REPEAT_BAND):
+        return "bottom"
+    return None
+
+
+def _reject_unfounded(doc: Document) -> None:
+    """A block the engine called header or footer without evidence becomes a paragraph.
+
+    Evidence: its centre lies in a margin band, its text (digits masked) recurs on another
+    page, or it reads as a page number. A lone line of body text (the layout model calls the
+    only line of a page "page-footer" wherever it sits) fails all three, so it stays body text;
+    ``meta["furniture_rejected"]`` keeps what the engine said.
+    """
+    pages_of: dict[str, set[int]] = defaultdict(set)
+    for page in doc.pages:
+        for b in page.blocks:
+            if b.text.strip() and not is_stub(b):
+                pages_of[_key(b.text)].add(page.index)
+    rejected = 0
+    for page in doc.pages:
+        for b in page.blocks:
+            if b.label not in (Label.HEADER, Label.FOOTER) or not b.text.strip():
+                continue
+            if _centre_band(b, page) or len(pages_of[_key(b.text)]) > 1 or is_page_number(b.text):
+                continue
+            b.meta["furniture_rejected"] = b.label.value
+            b.label = Label.PARAGRAPH
+            rejected += 1
+    if rejected:
+        doc.warnings.append(
+            f"furniture: {rejected} block(s) labelled header/footer by the engine lie in the body "
+            "area, recur on no other page and are no page number: kept as body text"
+        )
 
 
 def _check_numbers(doc: Document, numbers: list[tuple[int, str]]) -> None:

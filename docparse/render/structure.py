@@ -86,6 +86,9 @@ def attach_captions(doc: Document) -> dict[str, list[AttachedCaption]]:
             if block.label != Label.CAPTION or not block.caption_for:
                 continue
             target = by_id.get(block.caption_for)
+            if target is not None and "continued_from" in target.meta:
+                # a table continued from an earlier page is drawn with its head: so is its caption
+                target = by_id.get(str(target.meta["continued_from"]))
             if target is None or target is block or target.label not in CAPTIONED_LABELS:
                 continue
             before = target.page == block.page and _center_y(block) < _center_y(target)
