@@ -166,27 +166,67 @@ def process_batch(engine: Engine, batch: list[PageInput]) -> list[PageOutput | B
     return results
 
 
+#: characters one generated token can stand for, at most: Qwen's longest vocabulary entries
+#: (runs of spaces, dashes or "=") are a few dozen bytes; real pages average 3-4 characters a
+#: token. Output beyond ``max_tokens`` times this cannot have come from ``max_tokens`` tokens.
+MAX_CHARS_PER_TOKEN = 32
+#: tags ("<") one token can open, at most ("><" and "</" are single tokens): bounds the element
+#: count, which the reader's time follows (about 0.3 ms an element).
+MAX_TAGS_PER_TOKEN = 2
+DEFAULT_MAX_TOKENS = 8192  # ConvertOptions.max_new_tokens' default
+
+
+def cap_output(raw: str, max_tokens: int | None) -> tuple[str, str | None]:
+    """``raw`` cut to what ``max_tokens`` tokens can say, and the warning when it was cut.
+
+    A remote server is untrusted: 50 MB for one page would cost the reader and the passes
+    minutes and gigabytes, for text no page holds.
+    """
+    tokens = max(1, max_tokens or DEFAULT_MAX_TOKENS)
+    if not isinstance(raw, str):
+        return raw, None
+    end = min(len(raw), tokens * MAX_CHARS_PER_TOKEN)
+    tag = -1
+    for _ in range(tokens * MAX_TAGS_PER_TOKEN):  # the position of the last tag allowed
+        tag = raw.find("<", tag + 1, end)
+        if tag < 0:
+            break
+    else:
+        following = raw.find("<", tag + 1, end)
+        if following >= 0:
+            end = following
+    if end >= len(raw):
+        return raw, None
+    return raw[:end], (
+        f"the model output ({len(raw)} characters) is more than {tokens} tokens can say; "
+        f"only the first {end} characters were read"
+    )
+
+
 def qwenvl_output(
     page: PageInput,
     raw: str,
     stop_reason: str | None,
     source: str,
     seconds: float = 0.0,
+    max_tokens: int | None = None,
 ) -> PageOutput:
     """Turn one page of raw QwenVL HTML into a ``PageOutput`` (shared by QwenVL-writing engines).
 
     The reader never raises on model output; what it cannot read becomes a page warning. A page
-    cut short by the token limit or the loop guard is ``partial``.
+    cut short by the token limit or the loop guard is ``partial``; so is one whose output was
+    longer than ``max_tokens`` tokens can be (``cap_output``).
     """
     from docparse.qwenvl.reader import read_qwenvl
 
+    raw, too_long = cap_output(raw, max_tokens)
     result = read_qwenvl(raw, page.space, page_index=page.index, source=source)
     status = PageStatus.OK
-    if stop_reason in ("length", "loop"):
+    if stop_reason in ("length", "loop") or too_long:
         status = PageStatus.PARTIAL
     elif not result.blocks:
         status = PageStatus.EMPTY
-    warnings = list(result.warnings)
+    warnings = ([too_long] if too_long else []) + list(result.warnings)
     if stop_reason == "length":
         warnings.append("generation hit max_new_tokens: the page may be incomplete")
     elif stop_reason == "loop":

@@ -244,7 +244,9 @@ class RemoteEngine:
                 break
         assert kept is not None
         completion, stop = kept
-        output = qwenvl_output(page, completion.text, stop, self.name, time.perf_counter() - start)
+        output = qwenvl_output(
+            page, completion.text, stop, self.name, time.perf_counter() - start, self.max_new_tokens
+        )
         output.meta = {"profile": "qwenvl-html", "usage": completion.usage,
                        "finish_reason": completion.finish_reason,
                        "server_model": completion.model, "http_attempts": completion.attempts}

@@ -202,7 +202,7 @@ class VLMEngine:
                                 f"page rendered at {page.image_size}")
         if seconds is None:  # from submission to the page's last token
             seconds = result.prefill_seconds + result.decode_seconds
-        output = qwenvl_output(page, result.text or "", result.stop_reason, self.name, seconds)
+        output = qwenvl_output(page, result.text or "", result.stop_reason, self.name, seconds, self.max_new_tokens)
         output.meta["profile"] = "qwenvl-html"
         return output
 

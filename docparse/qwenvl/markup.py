@@ -155,7 +155,8 @@ def element_text(node: Tag, verbatim: bool = False, skip: frozenset[str] = froze
 
 
 def _collect(node: Tag, parts: list[str], skip: frozenset[str], depth: int) -> None:
-    if depth > _MAX_DEPTH:
+    if depth > _MAX_DEPTH:  # no deeper recursion, but keep the text: flat, without structure
+        parts.append(node.get_text())
         return
     for child in node.children:
         if isinstance(child, NavigableString):
@@ -210,6 +211,20 @@ def attr_str(node: Tag, name: str) -> str | None:
     if isinstance(value, list):
         return " ".join(str(v) for v in value)
     return str(value)
+
+
+def nesting_depth(node: Tag) -> int:
+    """How deep elements nest under ``node`` (iterative: 10,000 levels must not recurse)."""
+    deepest = 0
+    stack: list[tuple[Tag, int]] = [(node, 0)]
+    while stack:
+        current, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((c, depth + 1) for c in current.children if isinstance(c, Tag))
+    return deepest
+
+
+MAX_TEXT_DEPTH = _MAX_DEPTH
 
 
 def depth_limited_tags(node: Tag, name: str, max_depth: int = _MAX_DEPTH) -> list[Tag]:

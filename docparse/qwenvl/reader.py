@@ -29,7 +29,9 @@ from docparse.qwenvl.markup import (
     depth_limited_tags,
     display_math,
     element_text,
+    MAX_TEXT_DEPTH,
     is_markup_noise,
+    nesting_depth,
     parse,
     parse_box,
     parse_polygon,
@@ -101,6 +103,12 @@ class _Reader:
     def run(self, raw: str) -> None:
         prepared = prepare(raw)
         soup, _ = parse(prepared.html)
+        deepest = nesting_depth(soup)
+        if deepest > MAX_TEXT_DEPTH:
+            self.warn(
+                f"markup nested {deepest} deep (more than {MAX_TEXT_DEPTH}): "
+                "the text below that depth was read as plain text"
+            )
         self._walk(soup, 0)
         self._link_captions()
         if prepared.truncated:
