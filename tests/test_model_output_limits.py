@@ -50,3 +50,22 @@ def test_moderate_nesting_reads_without_a_warning() -> None:
     raw = '<html><body><p data-bbox="10 10 500 50">' + "<span>" * 50 + "text" + "</span>" * 50 + "</p></body></html>"
     result = read_qwenvl(raw, SPACE)
     assert [b.text for b in result.blocks] == ["text"] and result.warnings == []
+
+
+def test_every_profile_reader_gets_the_cap() -> None:
+    """The dialect readers (olmOCR, Nanonets, ...) share ``read_safely``: the cap is there too."""
+    from docparse.profiles import PROFILES
+    from docparse.profiles.base import PageContext, Reply
+    from docparse.profiles.jobs import finish, read_safely
+
+    ctx = PageContext(page=_page(), source="remote", min_pixels=3136, max_pixels=1_605_632, dpi=200, align=False)
+    raw = "word " * 4_000_000  # 20 MB
+    for profile in PROFILES.values():
+        if profile.reader is None:
+            continue
+        start = time.perf_counter()
+        reading = read_safely(profile, raw, SPACE, ctx)
+        assert time.perf_counter() - start < 10.0, profile.name
+        assert "tokens can say" in reading.warnings[0], profile.name
+        out = finish(ctx, profile, reading, Reply(text=raw, stop_reason="eos"), 1000, 1300)
+        assert out.status is PageStatus.PARTIAL, profile.name

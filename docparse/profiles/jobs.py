@@ -106,10 +106,16 @@ def single_job(profile: Profile, ctx: PageContext, prompt: str | None = None) ->
 def read_safely(profile: Profile, raw: str, space, ctx: PageContext) -> Reading:  # noqa: ANN001
     """The profile's reader; a reader bug becomes a warning, never a lost page."""
     assert profile.reader is not None
+    from docparse.engines.base import cap_output
+
+    raw, too_long = cap_output(raw or "", profile.generation.max_tokens)  # an untrusted server's 50 MB
     try:
-        reading = profile.reader(raw or "", space, ctx.page.index, ctx.source)
+        reading = profile.reader(raw, space, ctx.page.index, ctx.source)
     except Exception as exc:  # noqa: BLE001 - readers must never raise; belt and braces
         reading = Reading(warnings=[f"{profile.name} reader failed ({type(exc).__name__}); the page is empty"])
+    if too_long:
+        reading.warnings.insert(0, too_long)
+        reading.meta["output_capped"] = True
     if not profile.has_boxes and ctx.align:
         from docparse.profiles.boxes import attach_boxes
 
@@ -122,13 +128,15 @@ def finish(ctx: PageContext, profile: Profile, reading: Reading, reply: Reply, w
     """The page's output: status from the stop reason, warnings, page facts, raw answer."""
     status = PageStatus.OK
     warnings = list(reading.warnings)
+    if reading.meta.get("output_capped"):
+        status = PageStatus.PARTIAL
     if reply.stop_reason in UNFINISHED:
         status = PageStatus.PARTIAL
         why = "the token limit" if reply.stop_reason == "length" else "the loop guard (repeated output)"
         warnings.append(f"generation stopped by {why}: the page may be incomplete")
         if reading.blocks:
             reading.blocks[-1].meta["truncated"] = True
-    elif not reading.blocks:
+    elif not reading.blocks and status is PageStatus.OK:
         status = PageStatus.EMPTY
     if attempts > 1:
         warnings.append(f"asked {attempts} times (temperature ladder) before the answer ended by itself"
