@@ -38,7 +38,14 @@ from docparse.document import Document, Page, PageStatus
 from docparse.engines.base import Engine, PageInput, PageOutput, stream_pages
 from docparse.errors import DocparseError, to_docparse_error
 from docparse.options import ConvertOptions
-from docparse.source import OpenedSource, SourceLike, make_page_input, open_source, parse_page_range
+from docparse.source import (
+    OpenedSource,
+    SourceLike,
+    make_page_input,
+    mark_damaged_page,
+    open_source,
+    parse_page_range,
+)
 
 PageCallback = Callable[[Page], None]
 
@@ -137,7 +144,9 @@ def convert_documents(
         with closing(stream_pages(engine, page_stream())) as answers:
             for page, output in answers:
                 state = owner.pop(id(page))
-                _add(state, _to_page(page, output), on_page)
+                converted = _to_page(page, output)
+                mark_damaged_page(converted, state.opened)
+                _add(state, converted, on_page)
                 for result in _ready(states, options):
                     handed = _release(handed)
                     handed = result
@@ -170,6 +179,7 @@ def _open(job: DocumentJob, options: ConvertOptions, info: Any) -> _DocState:
         spec = job.pages if job.pages is not None else options.pages
         state.indices = parse_page_range(spec, state.opened.doc.page_count)
         state.document = Document(source=state.opened.info, engine=copy.deepcopy(info))
+        state.document.warnings.extend(state.opened.warnings)  # a damaged, repaired file says so
     except Exception as exc:  # any failure to open is this document's (a DocparseError), not the run's
         state.error = to_docparse_error(exc, job.source)
         state.close()

@@ -11,7 +11,7 @@ import hashlib
 import io
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Union
 
@@ -24,6 +24,8 @@ from docparse.names import printable
 if TYPE_CHECKING:  # pragma: no cover
     import pymupdf
     from PIL import Image
+
+    from docparse.document import Page
 
 SourceLike = Union[str, os.PathLike, bytes, "Image.Image"]
 
@@ -51,6 +53,8 @@ class OpenedSource:
     doc: "pymupdf.Document"
     info: SourceInfo
     is_image: bool = False
+    warnings: list[str] = field(default_factory=list)  # the document's (MuPDF's repair messages)
+    damaged_pages: dict[int, list[str]] = field(default_factory=dict)  # page index -> what was lost
 
     def close(self) -> None:
         self.doc.close()
@@ -102,10 +106,12 @@ def open_source(source: SourceLike, password: str | None = None, name: str | Non
         info.page_count = doc.page_count
         return OpenedSource(doc, info, is_image=True)
 
+    pymupdf.TOOLS.mupdf_warnings(reset=True)  # MuPDF's messages are process-wide: start clean
     try:
         doc = pymupdf.open(stream=data, filetype="pdf")
     except Exception as exc:  # pymupdf raises several types for broken files
         raise InputError(f"corrupt or unreadable PDF: {label} ({_short(exc)})") from exc
+    opened_warnings = _mupdf_messages()
     if doc.needs_pass:
         if not password:
             doc.close()
@@ -118,7 +124,55 @@ def open_source(source: SourceLike, password: str | None = None, name: str | Non
         raise InputError(f"PDF has no pages: {label}")
     info.page_count = doc.page_count
     info.metadata = {k: v for k, v in (doc.metadata or {}).items() if v and k != "encryption"}
-    return OpenedSource(doc, info)
+    opened = OpenedSource(doc, info)
+    if doc.is_repaired or opened_warnings:
+        _note_repair(opened, opened_warnings)
+    return opened
+
+
+#: MuPDF messages kept per document / page, at most (a broken file can print thousands).
+MAX_REPAIR_MESSAGES = 5
+
+
+def _mupdf_messages() -> list[str]:
+    """MuPDF's warnings since the last call (it prints them, PyMuPDF buffers them), deduplicated."""
+    import pymupdf
+
+    seen: list[str] = []
+    for line in pymupdf.TOOLS.mupdf_warnings(reset=True).splitlines():
+        line = line.strip()
+        if line and line not in seen:
+            seen.append(line)
+    return seen
+
+
+def _note_repair(opened: OpenedSource, messages: list[str]) -> None:
+    """A damaged PDF MuPDF repaired (a truncated download, a broken xref): say so, and find the
+    pages whose content did not survive, reading each once (only damaged files pay for this)."""
+    if opened.doc.is_repaired:
+        shown = "; ".join(messages[:MAX_REPAIR_MESSAGES]) or "no details"
+        opened.warnings.append(f"damaged PDF repaired by MuPDF ({shown}): content may be missing")
+    for index in range(opened.doc.page_count):
+        try:
+            opened.doc[index].get_text("text")
+        except Exception as exc:  # noqa: BLE001 - a page that cannot load fails later, on its own
+            opened.damaged_pages[index] = [f"page unreadable after repair ({_short(exc)})"]
+            continue
+        lost = [m for m in _mupdf_messages() if "repair" not in m]
+        if lost:
+            opened.damaged_pages[index] = lost[:MAX_REPAIR_MESSAGES]
+
+
+def mark_damaged_page(page: "Page", opened: OpenedSource) -> None:
+    """A page whose content MuPDF could not load in full is ``partial`` and says why."""
+    from docparse.document import PageStatus
+
+    lost = opened.damaged_pages.get(page.index)
+    if not lost:
+        return
+    page.warnings.append("content lost in the damaged PDF: " + "; ".join(lost))
+    if page.status in (PageStatus.OK, PageStatus.EMPTY):
+        page.status = PageStatus.PARTIAL
 
 
 def sniff(data: bytes) -> str | None:
