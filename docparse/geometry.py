@@ -63,9 +63,19 @@ def model_input_size(
     min_pixels: int = MIN_PIXELS,
     max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> tuple[int, int]:
-    """(width_px, height_px) of the model input for a page of the given size rendered at ``dpi``."""
+    """(width_px, height_px) of the model input for a page of the given size rendered at ``dpi``.
+
+    A page beyond the model's aspect limit (a 14,400 x 50 pt banner) is stretched on its short
+    side to just under it rather than refused: renders and boxes use separate x and y scales, so
+    boxes still map back, and engines that read the text layer never look at the image.
+    """
     h = max(1, round(height_pt * dpi / 72.0))
     w = max(1, round(width_pt * dpi / 72.0))
+    limit = MAX_RATIO - 1
+    if w > limit * h:
+        h = math.ceil(w / limit)
+    elif h > limit * w:
+        w = math.ceil(h / limit)
     h_bar, w_bar = smart_resize(h, w, FACTOR, min_pixels, max_pixels)
     return w_bar, h_bar
 

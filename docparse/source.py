@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -102,9 +103,10 @@ def open_source(source: SourceLike, password: str | None = None, name: str | Non
         sha256=hashlib.sha256(data).hexdigest(),
     )
     if kind == "image":
-        doc = _image_to_pdf(data, label)
+        notes: list[str] = []
+        doc = _image_to_pdf(data, label, notes)
         info.page_count = doc.page_count
-        return OpenedSource(doc, info, is_image=True)
+        return OpenedSource(doc, info, is_image=True, warnings=notes)
 
     pymupdf.TOOLS.mupdf_warnings(reset=True)  # MuPDF's messages are process-wide: start clean
     try:
@@ -187,23 +189,66 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def _image_to_pdf(data: bytes, label: str) -> "pymupdf.Document":
-    """A one-page PDF whose page is the image at 1 pt per pixel (native resolution at 72 dpi)."""
+#: pixels: an image page is decoded at most this large (6,000 x 6,000; an A4 scan at 600 dpi is
+#: 35 M). Larger images are reduced while decoding (JPEG: decoded at 1/2, 1/4, 1/8 scale), so a
+#: 9,000 x 9,000 PNG does not hold a full-size page in every later step (it peaked at 1.3 GB).
+IMAGE_MAX_PIXELS = 36_000_000
+
+
+def _image_to_pdf(data: bytes, label: str, warnings: list[str] | None = None) -> "pymupdf.Document":
+    """A one-page PDF whose page is the image at 1 pt per pixel (native resolution at 72 dpi).
+
+    An image over ``IMAGE_MAX_PIXELS`` is reduced by a whole factor (a warning says so; its
+    page is the reduced image). Over PIL's decompression-bomb limit it is refused.
+    """
     import pymupdf
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(io.BytesIO(data)) as im:
+            width, height = im.size
+            factor = reduce_factor(width, height)
+            if factor > 1 and im.format == "JPEG":
+                im.draft("RGB", (math.ceil(width / factor), math.ceil(height / factor)))
             im.load()
+            if im.width * im.height > IMAGE_MAX_PIXELS:
+                im = im.reduce(reduce_factor(im.width, im.height))
             rgb = _to_rgb(im)
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise InputError(
+            f"image too large: {label} ({_pixels(exc)}; the limit is {Image.MAX_IMAGE_PIXELS * 2} pixels)"
+        ) from exc
+    except UnidentifiedImageError as exc:
+        raise InputError(f"corrupt or unreadable image: {label} (not an image PIL can read)") from exc
+    except (OSError, ValueError, SyntaxError) as exc:  # truncated data, bad chunks, bad headers
         raise InputError(f"corrupt or unreadable image: {label} ({_short(exc)})") from exc
+    if rgb.size != (width, height) and warnings is not None:
+        warnings.append(
+            f"image of {width}x{height} pixels reduced to {rgb.width}x{rgb.height} "
+            f"(more than {IMAGE_MAX_PIXELS} pixels); boxes are in the reduced image's pixels"
+        )
     buf = io.BytesIO()
     rgb.save(buf, format="PNG")
+    size = rgb.size
+    del rgb  # the decoded pixels go before MuPDF reads the PNG
     doc = pymupdf.open()
-    page = doc.new_page(width=rgb.width, height=rgb.height)
+    page = doc.new_page(width=size[0], height=size[1])
     page.insert_image(page.rect, stream=buf.getvalue())
     return doc
+
+
+def reduce_factor(width: int, height: int) -> int:
+    """The smallest whole factor that brings ``width x height`` under ``IMAGE_MAX_PIXELS``."""
+    factor = 1
+    while (width // factor) * (height // factor) > IMAGE_MAX_PIXELS:
+        factor += 1
+    return factor
+
+
+def _pixels(exc: BaseException) -> str:
+    """PIL's "Image size (N pixels) exceeds limit ..." without the rest."""
+    m = re.search(r"\((\d+) pixels\)", str(exc))
+    return f"{int(m.group(1))} pixels" if m else "too many pixels"
 
 
 def _to_rgb(im: "Image.Image") -> "Image.Image":

@@ -31,6 +31,10 @@ OCR_MODES = ("auto", "always", "never")
 #: so a page with a longer line gets plain text regions. Real lines are far shorter (a wide table
 #: row: a few hundred).
 MAX_LINE_CHARS = 4000
+#: square points: the layout model renders the page at 72 dpi, one pixel a point (a 14,400 pt
+#: square page: 622 MB of pixels, 1.4 GB peak). Larger pages get heuristic regions; the same
+#: cap as an image page's (``source.IMAGE_MAX_PIXELS``, 6,000 x 6,000).
+MODEL_MAX_PAGE_AREA = 36_000_000
 
 
 class LayoutEngine:
@@ -109,6 +113,12 @@ class LayoutEngine:
                 "heuristics, without the layout model and table detection"
             )
             regions = heuristic_regions(page, lines, words, find_tables=False, scanned=textpage is not None)
+        elif page.rect.width * page.rect.height > MODEL_MAX_PAGE_AREA and lines:
+            warnings.append(
+                f"page of {page.rect.width:.0f} x {page.rect.height:.0f} pt (more than {MODEL_MAX_PAGE_AREA} pt²): "
+                "regions from heuristics, not the layout model (it renders the page at one pixel a point)"
+            )
+            regions = heuristic_regions(page, lines, words, find_tables=textpage is None, scanned=textpage is not None)
         elif self.use_layout_model and self._model_error is None and lines:
             try:
                 raw = run_layout_model(page)
