@@ -21,6 +21,7 @@ from docparse import __version__
 from docparse.errors import DocparseError, OptionsError
 from docparse.names import printable
 from docparse.options import ConvertOptions, parse_formats
+from docparse.serve.command import build_serve_command
 
 app = typer.Typer(
     name="docparse",
@@ -31,6 +32,8 @@ app = typer.Typer(
 )
 model_app = typer.Typer(help="Inspect Qwen2.5-VL checkpoints.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
+# `docparse serve`: its options are generated from ConvertOptions (FastAPI is imported only when it runs)
+app.command("serve")(build_serve_command())
 
 err = Console(stderr=True)
 
