@@ -94,6 +94,9 @@ def convert(
     samples: int = typer.Option(ConvertOptions.samples, "--samples", help=_HELP["samples"]),
     verify_retries: int = typer.Option(ConvertOptions.verify_retries, "--verify-retries", help=_HELP["verify_retries"]),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+    runner: str = typer.Option("local", "--runner", help="Where to convert: 'local' (this machine, --workers processes) or 'ray' (a Ray cluster with Ray Data, docparse[ray]; --workers N: N engine actors, default one per CPU, or per GPU for vlm)."),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="--runner ray: the cluster, e.g. 'auto' or HOST:PORT (default: $RAY_ADDRESS, else a Ray started for this run)."),
+    ray_chunk_pages: int = typer.Option(64, "--ray-chunk-pages", min=1, help="--runner ray: a longer document is split into page ranges of this size, converted by different workers."),
 ) -> None:
     """Convert PDFs and images. Writes OUT/<name>/<name>.{md,html,json}, qwenvl/, assets/ and OUT/docparse-report.json."""
     from docparse.batch import BatchRun, BatchSettings, exit_code
@@ -119,13 +122,24 @@ def convert(
     from docparse.process_guard import interrupt_on_signals
 
     try:
+        if runner == "ray":
+            from docparse.runners.ray import resolve_out
+
+            out = resolve_out(str(out))
         prepare_output_folder(out)
     except DocparseError as exc:
         _say("[red]error:[/red]", str(exc))
         raise typer.Exit(2)
 
     settings = BatchSettings(formats=formats, overwrite=overwrite, save_page_images=save_page_images, overlay=overlay)
-    run = BatchRun(out, options, settings, workers=workers, on_notice=lambda m: _say("[yellow]warning:[/yellow]", m))
+    notice = lambda m: _say("[yellow]warning:[/yellow]", m)  # noqa: E731
+    if runner == "ray":
+        run = _ray_run(out, options, settings, ray_address, workers, ray_chunk_pages, notice)
+    elif runner == "local":
+        run = BatchRun(out, options, settings, workers=workers, on_notice=notice)
+    else:
+        _say("[red]error:[/red]", f"unknown runner {runner!r}: choose local or ray")
+        raise typer.Exit(2)
     restore_signals = interrupt_on_signals()  # SIGINT/SIGTERM: stop the workers, write the report
     try:
         items, problems = discover(inputs, out)
@@ -148,6 +162,21 @@ def convert(
         _say("[red]error:[/red]", str(run.report_error))
         raise typer.Exit(1)
     raise typer.Exit(exit_code(results))
+
+
+def _ray_run(out, options, settings, address, workers, chunk_pages, notice):  # noqa: ANN001, ANN202
+    """The Ray runner, or exit 2 with one line when Ray is not installed."""
+    try:
+        from docparse.runners.ray import RayRun
+        import ray  # noqa: F401
+        import ray.data  # noqa: F401
+    except ImportError as exc:
+        from docparse.runners.ray import ray_unavailable_message
+
+        _say("[red]error:[/red]", ray_unavailable_message(exc))
+        raise typer.Exit(2)
+    return RayRun(out, options, settings, address=address, workers=workers if workers > 1 else None,
+                  chunk_pages=chunk_pages, on_notice=notice)
 
 
 def _say(prefix: str, message: str) -> None:

@@ -1,0 +1,229 @@
+"""``docparse convert ... --runner ray``: the batch on a Ray cluster, with Ray Data.
+
+    docparse convert /shared/in -o /shared/out --runner ray --ray-address auto
+
+- The driver lists the files (``docparse.discovery``), skips those whose stamp says they are
+  done (the local runner's rule), and makes one task per document -- or, for a long document, one
+  per range of ``chunk_pages`` pages, so one big file spreads over many workers.
+- The tasks are a Ray Dataset mapped by ``ConvertActor``: a pool of actors, each holding one
+  engine for all its tasks (layout: CPU actors; vlm: one actor per GPU; remote: CPU actors that
+  call the server). A whole document is converted by the local runner's ``convert_item``, which
+  writes its outputs atomically into OUT and its stamp last.
+- A long document's ranges come back as pages; when all are in, a Ray task finishes it with the
+  same ``convert_item``, over a ``ReplayEngine`` holding those pages (passes, outputs, stamp).
+- The driver keeps the progress bar and the run report (``BatchRun``), as the local runner does.
+OUT must be a folder every node sees (a shared file system) or a ``file://`` URL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Callable
+
+from docparse.batch import BatchItem, BatchRun, BatchSettings, ItemResult, _is_done, convert_item, count_pages
+from docparse.errors import DocparseError, OptionsError
+from docparse.options import ConvertOptions
+from docparse.outputs import read_stamp, safe_child
+
+DEFAULT_CHUNK_PAGES = 64  # a document longer than this is split into ranges of this many pages
+
+
+def ray_unavailable_message(exc: BaseException) -> str:
+    return f"--runner ray needs Ray Data ({exc}): pip install 'docparse[ray]'"
+
+
+def resolve_out(out: str | Path) -> Path:
+    """OUT as a local path: a path, or a ``file://`` URL (other fsspec URLs are refused for now).
+    (A ``Path`` has already folded ``scheme://`` into ``scheme:/``; both spellings are read.)"""
+    text = str(out)
+    match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*):/", text)
+    if match and len(match.group(1)) > 1:  # not a Windows drive letter
+        if match.group(1).lower() != "file":
+            raise OptionsError(f"--runner ray writes to a shared folder or a file:// URL, not {match.group(1)}://")
+        return Path("/" + text[len(match.group(0)):].lstrip("/"))
+    return Path(out)
+
+
+class RayRun(BatchRun):
+    """``BatchRun`` whose documents are converted on a Ray cluster; the report stays on the driver."""
+
+    def __init__(self, out_dir: Path, options: ConvertOptions, settings: BatchSettings, address: str | None = None,
+                 workers: int | None = None, chunk_pages: int = DEFAULT_CHUNK_PAGES,
+                 on_notice: Callable[[str], None] | None = None) -> None:
+        super().__init__(out_dir, options, settings, workers=1, on_notice=on_notice)
+        self.address = address
+        self.actors = workers
+        self.chunk_pages = max(1, chunk_pages)
+
+    def run(self, items: list[BatchItem], problems: list[ItemResult], on_page: Callable[[int], None] | None = None,
+            on_file: Callable[[ItemResult], None] | None = None) -> list[ItemResult]:
+        import ray
+
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        for p in problems:
+            self._record(p, on_file)
+        tasks, whole = self._plan(items, on_file, on_page)
+        if not tasks:
+            return self.results
+        if not ray.is_initialized():
+            ray.init(address=self.address, include_dashboard=False, log_to_driver=False,
+                     logging_level=logging.WARNING, ignore_reinit_error=True)
+        self._execute(tasks, whole, on_page, on_file)
+        return self.results
+
+    # -- planning on the driver ------------------------------------------------------------------
+
+    def _plan(self, items: list[BatchItem], on_file: Any, on_page: Any) -> tuple[list[dict[str, Any]], dict[int, BatchItem]]:
+        """One task per document (or per page range of a long one); done documents skipped here."""
+        from docparse.source import parse_page_range
+
+        tasks: list[dict[str, Any]] = []
+        by_doc: dict[int, BatchItem] = {}
+        for doc_id, item in enumerate(items):
+            if not self.settings.overwrite and (skipped := self._skipped(item)) is not None:
+                self._record(skipped, on_file)  # (the CLI's progress counts a skipped file's pages itself)
+                continue
+            by_doc[doc_id] = item
+            try:
+                selected = parse_page_range(self.options.pages, count_pages(item.source) or 1)
+            except DocparseError:
+                selected = []  # convert_item reports the bad range, as the local runner does
+            row = {"doc": doc_id, "source": str(item.source), "out_rel": item.out_rel, "pages": "", "chunk": 0,
+                   "chunks": 1}
+            if len(selected) <= self.chunk_pages:
+                tasks.append(row)
+                continue
+            ranges = [selected[i:i + self.chunk_pages] for i in range(0, len(selected), self.chunk_pages)]
+            for n, indices in enumerate(ranges):
+                tasks.append({**row, "pages": ",".join(str(i + 1) for i in indices), "chunk": n, "chunks": len(ranges)})
+        return tasks, by_doc
+
+    def _skipped(self, item: BatchItem) -> ItemResult | None:
+        try:
+            target = safe_child(self.out_dir, *item.out_rel.split("/"))
+            sha = hashlib.sha256(item.source.read_bytes()).hexdigest()
+        except (OSError, ValueError):
+            return None  # convert_item reports it
+        stamp = read_stamp(target)
+        if not _is_done(stamp, sha, self.options, self.settings):
+            return None
+        return ItemResult(str(item.source), item.out_rel, "skipped", pages=stamp.get("pages", 0),
+                          files=stamp.get("files", []))
+
+    # -- running on the cluster ------------------------------------------------------------------
+
+    def _execute(self, tasks: list[dict[str, Any]], whole: dict[int, BatchItem], on_page: Any, on_file: Any) -> None:
+        import ray
+        import ray.data
+
+        ray.data.DataContext.get_current().enable_progress_bars = False  # the driver shows its own
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
+        placement = actor_resources(self.options, ray.cluster_resources(), self.actors)
+        ds = ray.data.from_items(tasks, override_num_blocks=len(tasks))
+        ds = ds.map(ConvertActor, fn_constructor_kwargs=self._actor_kwargs(), **placement)
+        finish = ray.remote(num_cpus=1)(finish_document)
+        chunks: dict[int, list[dict[str, Any]]] = {}
+        finishing: dict[Any, BatchItem] = {}
+        for row in ds.iter_rows():
+            if on_page:
+                on_page(int(row["pages_done"]))
+            if row["kind"] == "item":
+                self._record(ItemResult(**json.loads(row["result"])), on_file)
+                continue
+            got = chunks.setdefault(int(row["doc"]), [])
+            got.append(row)
+            if len(got) == int(row["chunks"]):
+                item = whole[int(row["doc"])]
+                ref = finish.remote(item, str(self.out_dir), asdict(self.options), asdict(self.settings),
+                                    [r["output"] for r in got])
+                finishing[ref] = item
+                chunks.pop(int(row["doc"]))
+        while finishing:
+            done, _ = ray.wait(list(finishing), num_returns=1)
+            item = finishing.pop(done[0])
+            try:
+                result = ItemResult(**json.loads(ray.get(done[0])))
+            except Exception as exc:  # the task's worker died
+                result = ItemResult(str(item.source), item.out_rel, "failed", error=f"worker failed: {exc}")
+            self._record(result, on_file)
+
+    def _actor_kwargs(self) -> dict[str, Any]:
+        return {"out_dir": str(self.out_dir), "options": asdict(self.options), "settings": asdict(self.settings)}
+
+
+def actor_resources(options: ConvertOptions, cluster: dict[str, float], actors: int | None) -> dict[str, Any]:
+    """Where the engine actors go: one per GPU for the vlm engine, else one per CPU (or ``actors``)."""
+    if options.resolved_engine == "vlm" and cluster.get("GPU", 0) >= 1:
+        return {"num_gpus": 1, "compute": _pool(actors or int(cluster["GPU"]))}
+    if options.resolved_engine == "vlm":  # no GPU in the cluster: one CPU actor (the model is big)
+        return {"num_cpus": 1, "compute": _pool(actors or 1)}
+    return {"num_cpus": 1, "compute": _pool(actors or max(1, int(cluster.get("CPU", 1))))}
+
+
+def _pool(size: int) -> Any:
+    import ray.data
+
+    # two tasks queued per actor: no idle gap between documents, and no long queue behind a slow one
+    return ray.data.ActorPoolStrategy(size=size, max_tasks_in_flight_per_actor=2)
+
+
+class ConvertActor:
+    """A Ray Data actor: builds the engine once, then converts one task (row) at a time."""
+
+    def __init__(self, out_dir: str, options: dict[str, Any], settings: dict[str, Any]) -> None:
+        from docparse.engines import create_engine
+
+        self.out_dir = Path(out_dir)
+        self.options = ConvertOptions(**options)
+        self.settings = BatchSettings(**settings)
+        self.error: str | None = None
+        try:
+            self.engine = create_engine(self.options)
+        except DocparseError as exc:  # every task of this actor reports it
+            self.engine, self.error = None, str(exc)
+
+    def __call__(self, row: dict[str, Any]) -> dict[str, Any]:
+        item = BatchItem(Path(row["source"]), row["out_rel"])
+        out = {"doc": row["doc"], "chunks": row["chunks"], "result": "", "output": ""}
+        if self.engine is None:
+            result = ItemResult(str(item.source), item.out_rel, "failed", error=self.error)
+            return {**out, "kind": "item", "pages_done": 0, "result": json.dumps(asdict(result))}
+        if int(row["chunks"]) == 1:
+            result = convert_item(item, self.out_dir, self.options, self.settings, self.engine)
+            return {**out, "kind": "item", "pages_done": result.pages, "result": json.dumps(asdict(result))}
+        pages = convert_range(item.source, row["pages"], self.options, self.engine)
+        return {**out, "kind": "chunk", "pages_done": len(pages["pages"]), "output": json.dumps(pages)}
+
+
+def convert_range(source: Path, pages: str, options: ConvertOptions, engine: Any) -> dict[str, Any]:
+    """The engine's pages for one range of a document (no passes: they run on the whole document)."""
+    from docparse.api import run_pipeline
+    from docparse.source import open_source
+
+    opts = ConvertOptions(**{**asdict(options), "pages": pages, "passes": False})
+    try:
+        opened = open_source(source, password=opts.password)
+        try:
+            document = run_pipeline(opened, engine, opts)
+        finally:
+            opened.close()
+    except DocparseError:  # the document itself is unreadable: finish_document reports it once
+        return {"engine": asdict(engine.info()), "pages": []}
+    return {"engine": asdict(document.engine), "pages": [p.to_dict() for p in document.pages]}
+
+
+def finish_document(item: BatchItem, out_dir: str, options: dict[str, Any], settings: dict[str, Any],
+                    outputs: list[str]) -> str:
+    """A Ray task: a long document's ranges, converted elsewhere, made into its outputs and stamp."""
+    from docparse.runners.replay import ReplayEngine
+
+    parts = [json.loads(o) for o in outputs]
+    engine = ReplayEngine(parts[0]["engine"], [p for part in parts for p in part["pages"]])
+    result = convert_item(item, Path(out_dir), ConvertOptions(**options), BatchSettings(**settings), engine)
+    result.seconds = round(result.seconds + sum(p.get("seconds") or 0 for part in parts for p in part["pages"]), 3)
+    return json.dumps(asdict(result))
