@@ -50,19 +50,27 @@ def _default(name: str) -> Any:
     return None
 
 
-def _engine_param(name: str, hint: Any) -> inspect.Parameter:
+def param_name(field: str, server_names: set[str]) -> str:
+    """The ``serve`` parameter of an engine field: its own name, or ``engine_<name>`` where the
+    server has a parameter of that name (``--api-key`` is the server's key; the remote engine's
+    key for its upstream server is ``--engine-api-key``)."""
+    return f"engine_{field}" if field in server_names else field
+
+
+def _engine_param(name: str, field: str, hint: Any) -> inspect.Parameter:
     kind, nullable = base_type(hint)
-    default = _default(name)
+    default = _default(field)
     flag = "--" + name.replace("_", "-")
+    note = f" (for serve: {flag}; the server's own options come first)" if name != field else ""
     if kind is bool:
-        option = typer.Option(bool(default), f"{flag}/--no-{name.replace('_', '-')}", help=option_help(name))
+        option = typer.Option(bool(default), f"{flag}/--no-{name.replace('_', '-')}", help=option_help(field))
         annotation: Any = bool
     elif kind in _SIMPLE:
-        option = typer.Option(default, flag, help=option_help(name))
+        option = typer.Option(default, flag, help=option_help(field) + note, show_default=field != "api_key")
         annotation = Optional[kind] if nullable or default is None else kind
     else:  # lists and the like: a comma-separated string, read like a form field
         shown = ",".join(map(str, default)) if isinstance(default, (list, tuple)) else default
-        option = typer.Option(None if shown is None else str(shown), flag, help=option_help(name) + " (comma-separated)")
+        option = typer.Option(None if shown is None else str(shown), flag, help=option_help(field) + " (comma-separated)")
         annotation = Optional[str]
     return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=annotation)
 
@@ -71,7 +79,7 @@ def build_serve_command() -> Callable[..., None]:
     hints = option_types()
     params = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=o, annotation=t) for n, t, o in _SERVER_PARAMS]
     server_names = {p.name for p in params}
-    params += [_engine_param(n, hints[n]) for n in engine_fields() if n not in server_names]
+    params += [_engine_param(param_name(n, server_names), n, hints[n]) for n in engine_fields()]
 
     def serve(**kwargs: Any) -> None:
         """Run the conversion API over HTTP (FastAPI + uvicorn): POST /v1/convert, /v1/jobs, GET /health, /docs."""
@@ -83,6 +91,7 @@ def build_serve_command() -> Callable[..., None]:
 
 
 def run_server(kwargs: dict[str, Any], hints: dict[str, Any]) -> None:
+    server_names = {name for name, _, _ in _SERVER_PARAMS}
     from rich.console import Console
 
     from docparse.errors import DocparseError
@@ -99,7 +108,7 @@ def run_server(kwargs: dict[str, Any], hints: dict[str, Any]) -> None:
     try:
         engine_kwargs = {}
         for name in engine_fields():
-            value = kwargs.get(name)
+            value = kwargs.get(param_name(name, server_names))
             if isinstance(value, str) and base_type(hints[name])[0] not in _SIMPLE:
                 value = coerce(name, value, hints[name])
             engine_kwargs[name] = value
@@ -109,13 +118,15 @@ def run_server(kwargs: dict[str, Any], hints: dict[str, Any]) -> None:
             max_upload_mb=kwargs["max_upload_mb"], max_pages=kwargs["max_pages"],
             queue_size=kwargs["queue_size"], job_ttl_s=kwargs["job_ttl"],
         )
+        # The server's own key is read; the workers must not see it: the remote engine would take
+        # $DOCPARSE_API_KEY for its upstream server's key (that one is --engine-api-key).
+        os.environ.pop("DOCPARSE_API_KEY", None)
         pool = ConversionPool(options, settings.workers)
         err.print(f"docparse serve: starting {settings.workers} worker(s) with the {options.resolved_engine} engine")
         pool.start()
     except DocparseError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2)
-    os.environ.pop("DOCPARSE_API_KEY", None)  # the workers are started; nothing else needs to see it
     app = create_app(settings, pool)
     auth = "API key required" if settings.api_key else "no API key (anyone who can reach the port can convert)"
     err.print(f"docparse serve: http://{kwargs['host']}:{kwargs['port']} ({auth}); OpenAPI at /docs")
