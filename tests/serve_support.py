@@ -48,6 +48,7 @@ def start_server(tmp: Path, *args: str, key: str | None = API_KEY) -> LiveServer
 
 
 def text_pdf(path: Path, pages: list[str]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
     doc = pymupdf.open()
     for text in pages:
         page = doc.new_page(width=612, height=792)

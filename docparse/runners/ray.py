@@ -223,7 +223,7 @@ def finish_document(item: BatchItem, out_dir: str, options: dict[str, Any], sett
     from docparse.runners.replay import ReplayEngine
 
     parts = [json.loads(o) for o in outputs]
-    engine = ReplayEngine(parts[0]["engine"], [p for part in parts for p in part["pages"]])
+    engine = ReplayEngine.from_pages(parts[0]["engine"], [p for part in parts for p in part["pages"]])
     result = convert_item(item, Path(out_dir), ConvertOptions(**options), BatchSettings(**settings), engine)
     result.seconds = round(result.seconds + sum(p.get("seconds") or 0 for part in parts for p in part["pages"]), 3)
     return json.dumps(asdict(result))

@@ -1,13 +1,16 @@
-"""An engine that answers with pages already converted elsewhere (a long document's page ranges,
-each converted by another Ray worker), so that the local runner's own ``convert_item`` -- the
-document passes, the outputs, the stamp -- finishes the document unchanged."""
+"""An engine that answers with pages already converted elsewhere: a long document's page ranges
+converted by other Ray workers, or pages a ``ray.data.llm`` vLLM stage answered. The local
+runner's own ``convert_item`` -- the document passes, the outputs, the stamp -- then finishes the
+document unchanged."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Union
 
 from docparse.document import EngineInfo, Page, PageStatus
 from docparse.engines.base import PageInput, PageOutput
+
+Recorded = Union[PageOutput, str]  # the page's output, or the error it failed with
 
 
 class ReplayedPageError(Exception):
@@ -19,10 +22,25 @@ class ReplayEngine:
 
     batch_size = 1
 
-    def __init__(self, info: dict[str, Any], pages: list[dict[str, Any]]) -> None:
+    def __init__(self, info: dict[str, Any], outputs: dict[int, Recorded]) -> None:
         self.name = str(info.get("name", "replay"))
         self._info = info
-        self._pages = {int(p["index"]): Page.from_dict(p) for p in pages}
+        self._outputs = outputs
+
+    @classmethod
+    def from_pages(cls, info: dict[str, Any], pages: list[dict[str, Any]]) -> "ReplayEngine":
+        """From ``Page.to_dict()`` records (the pages of another worker's document)."""
+        outputs: dict[int, Recorded] = {}
+        for record in pages:
+            page = Page.from_dict(record)
+            if page.status == PageStatus.FAILED:
+                outputs[page.index] = page.error or "page failed"
+            else:
+                outputs[page.index] = PageOutput(
+                    index=page.index, blocks=page.blocks, status=page.status, raw=page.raw,
+                    stop_reason=page.stop_reason, warnings=list(page.warnings), seconds=page.seconds,
+                    image_size=page.image_size)
+        return cls(info, outputs)
 
     def info(self) -> EngineInfo:
         return EngineInfo(**self._info)
@@ -30,14 +48,12 @@ class ReplayEngine:
     def process(self, pages: list[PageInput]) -> list[PageOutput]:
         out: list[PageOutput] = []
         for page_input in pages:
-            page = self._pages.get(page_input.index)
-            if page is None:
+            recorded = self._outputs.get(page_input.index)
+            if recorded is None:
                 raise RuntimeError(f"page {page_input.index + 1} was not converted by any worker")
-            if page.status == PageStatus.FAILED:
-                raise _error_like(page.error or "page failed")
-            out.append(PageOutput(index=page.index, blocks=page.blocks, status=page.status, raw=page.raw,
-                                  stop_reason=page.stop_reason, warnings=list(page.warnings), seconds=page.seconds,
-                                  image_size=page.image_size))
+            if isinstance(recorded, str):
+                raise _error_like(recorded)
+            out.append(recorded)
         return out
 
     def close(self) -> None:
