@@ -122,11 +122,12 @@ def convert(
     from docparse.process_guard import interrupt_on_signals
 
     try:
-        if runner == "ray":
+        if runner == "ray":  # a shared folder, file:// or an fsspec URL (s3:// ...)
             from docparse.runners.ray import resolve_out
 
             out = resolve_out(str(out))
-        prepare_output_folder(out)
+        if isinstance(out, Path):
+            prepare_output_folder(out)
     except DocparseError as exc:
         _say("[red]error:[/red]", str(exc))
         raise typer.Exit(2)
@@ -135,6 +136,7 @@ def convert(
     notice = lambda m: _say("[yellow]warning:[/yellow]", m)  # noqa: E731
     if runner == "ray":
         run = _ray_run(out, options, settings, ray_address, workers, ray_chunk_pages, notice)
+        out = run.out_dir  # where the report is written (with a URL: a local copy, uploaded after each file)
     elif runner == "local":
         run = BatchRun(out, options, settings, workers=workers, on_notice=notice)
     else:
@@ -175,8 +177,12 @@ def _ray_run(out, options, settings, address, workers, chunk_pages, notice):  # 
 
         _say("[red]error:[/red]", ray_unavailable_message(exc))
         raise typer.Exit(2)
-    return RayRun(out, options, settings, address=address, workers=workers if workers > 1 else None,
-                  chunk_pages=chunk_pages, on_notice=notice)
+    try:
+        return RayRun(out, options, settings, address=address, workers=workers if workers > 1 else None,
+                      chunk_pages=chunk_pages, on_notice=notice)
+    except DocparseError as exc:  # an output URL fsspec cannot write
+        _say("[red]error:[/red]", str(exc))
+        raise typer.Exit(2)
 
 
 def _say(prefix: str, message: str) -> None:

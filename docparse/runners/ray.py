@@ -12,7 +12,8 @@
 - A long document's ranges come back as pages; when all are in, a Ray task finishes it with the
   same ``convert_item``, over a ``ReplayEngine`` holding those pages (passes, outputs, stamp).
 - The driver keeps the progress bar and the run report (``BatchRun``), as the local runner does.
-OUT must be a folder every node sees (a shared file system) or a ``file://`` URL.
+OUT is a folder every node sees (a shared file system, or a ``file://`` URL), or an fsspec URL
+(``s3://`` ...; see ``storage``): each document staged on its worker, then uploaded, stamp last.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from docparse.batch import BatchItem, BatchRun, BatchSettings, ItemResult, _is_d
 from docparse.errors import DocparseError, OptionsError
 from docparse.options import ConvertOptions
 from docparse.outputs import read_stamp, safe_child
+from docparse.report import REPORT_NAME
+from docparse.runners.storage import RemoteOut, split_out, staging_dir
 
 DEFAULT_CHUNK_PAGES = 64  # a document longer than this is split into ranges of this many pages
 
@@ -37,24 +40,22 @@ def ray_unavailable_message(exc: BaseException) -> str:
     return f"--runner ray needs Ray Data ({exc}): pip install 'docparse[ray]'"
 
 
-def resolve_out(out: str | Path) -> Path:
-    """OUT as a local path: a path, or a ``file://`` URL (other fsspec URLs are refused for now).
-    (A ``Path`` has already folded ``scheme://`` into ``scheme:/``; both spellings are read.)"""
-    text = str(out)
-    match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*):/", text)
-    if match and len(match.group(1)) > 1:  # not a Windows drive letter
-        if match.group(1).lower() != "file":
-            raise OptionsError(f"--runner ray writes to a shared folder or a file:// URL, not {match.group(1)}://")
-        return Path("/" + text[len(match.group(0)):].lstrip("/"))
-    return Path(out)
+def resolve_out(out: str | Path) -> Path | str:
+    """OUT as a local path (a path, a ``file://`` URL) or as an fsspec URL (``s3://``, ``local://`` ...)."""
+    local, url = split_out(out)
+    return url if url is not None else local
 
 
 class RayRun(BatchRun):
     """``BatchRun`` whose documents are converted on a Ray cluster; the report stays on the driver."""
 
-    def __init__(self, out_dir: Path, options: ConvertOptions, settings: BatchSettings, address: str | None = None,
+    def __init__(self, out: Path | str, options: ConvertOptions, settings: BatchSettings, address: str | None = None,
                  workers: int | None = None, chunk_pages: int = DEFAULT_CHUNK_PAGES,
                  on_notice: Callable[[str], None] | None = None) -> None:
+        local, self.url = split_out(out)
+        self.remote = RemoteOut(self.url) if self.url else None
+        # with a URL, the report is kept in a local folder and uploaded after every file
+        out_dir = staging_dir("docparse-ray-report-") if self.remote else local
         super().__init__(out_dir, options, settings, workers=1, on_notice=on_notice)
         self.address = address
         self.actors = workers
@@ -105,11 +106,13 @@ class RayRun(BatchRun):
 
     def _skipped(self, item: BatchItem) -> ItemResult | None:
         try:
-            target = safe_child(self.out_dir, *item.out_rel.split("/"))
             sha = hashlib.sha256(item.source.read_bytes()).hexdigest()
+            if self.remote is not None:
+                stamp = self.remote.read_stamp(item.out_rel)
+            else:
+                stamp = read_stamp(safe_child(self.out_dir, *item.out_rel.split("/")))
         except (OSError, ValueError):
             return None  # convert_item reports it
-        stamp = read_stamp(target)
         if not _is_done(stamp, sha, self.options, self.settings):
             return None
         return ItemResult(str(item.source), item.out_rel, "skipped", pages=stamp.get("pages", 0),
@@ -139,8 +142,8 @@ class RayRun(BatchRun):
             got.append(row)
             if len(got) == int(row["chunks"]):
                 item = whole[int(row["doc"])]
-                ref = finish.remote(item, str(self.out_dir), asdict(self.options), asdict(self.settings),
-                                    [r["output"] for r in got])
+                ref = finish.remote(item, self.url or str(self.out_dir), asdict(self.options),
+                                    asdict(self.settings), [r["output"] for r in got])
                 finishing[ref] = item
                 chunks.pop(int(row["doc"]))
         while finishing:
@@ -153,7 +156,26 @@ class RayRun(BatchRun):
             self._record(result, on_file)
 
     def _actor_kwargs(self) -> dict[str, Any]:
-        return {"out_dir": str(self.out_dir), "options": asdict(self.options), "settings": asdict(self.settings)}
+        return {"out": self.url or str(self.out_dir), "options": asdict(self.options),
+                "settings": asdict(self.settings)}
+
+    def finish(self) -> bool:
+        """The report, written locally and, with an output URL, uploaded."""
+        if not super().finish():
+            return False
+        if self.remote is None:
+            return True
+        try:
+            self.remote.put(self.out_dir / REPORT_NAME, REPORT_NAME)
+        except OSError as exc:
+            self.report_error = f"cannot upload the report to {self.url}: {exc}"
+            self.notice("report-upload", self.report_error + " (the run goes on)")
+            return False
+        return True
+
+    @property
+    def shown_out(self) -> str:
+        return self.url or str(self.out_dir)
 
 
 def actor_resources(options: ConvertOptions, cluster: dict[str, float], actors: int | None) -> dict[str, Any]:
@@ -175,10 +197,10 @@ def _pool(size: int) -> Any:
 class ConvertActor:
     """A Ray Data actor: builds the engine once, then converts one task (row) at a time."""
 
-    def __init__(self, out_dir: str, options: dict[str, Any], settings: dict[str, Any]) -> None:
+    def __init__(self, out: str, options: dict[str, Any], settings: dict[str, Any]) -> None:
         from docparse.engines import create_engine
 
-        self.out_dir = Path(out_dir)
+        self.out = out
         self.options = ConvertOptions(**options)
         self.settings = BatchSettings(**settings)
         self.error: str | None = None
@@ -194,7 +216,7 @@ class ConvertActor:
             result = ItemResult(str(item.source), item.out_rel, "failed", error=self.error)
             return {**out, "kind": "item", "pages_done": 0, "result": json.dumps(asdict(result))}
         if int(row["chunks"]) == 1:
-            result = convert_item(item, self.out_dir, self.options, self.settings, self.engine)
+            result = write_item(item, self.out, self.options, self.settings, self.engine)
             return {**out, "kind": "item", "pages_done": result.pages, "result": json.dumps(asdict(result))}
         pages = convert_range(item.source, row["pages"], self.options, self.engine)
         return {**out, "kind": "chunk", "pages_done": len(pages["pages"]), "output": json.dumps(pages)}
@@ -217,13 +239,34 @@ def convert_range(source: Path, pages: str, options: ConvertOptions, engine: Any
     return {"engine": asdict(document.engine), "pages": [p.to_dict() for p in document.pages]}
 
 
-def finish_document(item: BatchItem, out_dir: str, options: dict[str, Any], settings: dict[str, Any],
+def finish_document(item: BatchItem, out: str, options: dict[str, Any], settings: dict[str, Any],
                     outputs: list[str]) -> str:
     """A Ray task: a long document's ranges, converted elsewhere, made into its outputs and stamp."""
     from docparse.runners.replay import ReplayEngine
 
     parts = [json.loads(o) for o in outputs]
     engine = ReplayEngine.from_pages(parts[0]["engine"], [p for part in parts for p in part["pages"]])
-    result = convert_item(item, Path(out_dir), ConvertOptions(**options), BatchSettings(**settings), engine)
+    result = write_item(item, out, ConvertOptions(**options), BatchSettings(**settings), engine)
     result.seconds = round(result.seconds + sum(p.get("seconds") or 0 for part in parts for p in part["pages"]), 3)
     return json.dumps(asdict(result))
+
+
+def write_item(item: BatchItem, out: str, options: ConvertOptions, settings: BatchSettings, engine: Any) -> ItemResult:
+    """``convert_item`` into OUT: straight into a shared folder, or staged locally and uploaded to a URL."""
+    import shutil
+
+    local, url = split_out(out)
+    if url is None:
+        return convert_item(item, local, options, settings, engine)
+    stage = staging_dir("docparse-ray-")
+    try:
+        result = convert_item(item, stage, options, BatchSettings(**{**asdict(settings), "overwrite": True}), engine)
+        staged = stage.joinpath(*item.out_rel.split("/"))
+        if staged.is_dir():
+            try:
+                RemoteOut(url).upload_document(staged, item.out_rel)
+            except (OSError, ValueError, DocparseError) as exc:
+                result.status, result.error = "failed", f"cannot write {url}/{item.out_rel}: {exc}"[:500]
+        return result
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
