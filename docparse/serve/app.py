@@ -206,6 +206,7 @@ def create_app(settings: ServeSettings, pool: ConversionPool) -> FastAPI:
 
 
 async def _receive(server: Server, request: Request) -> tuple[Job, ConvertTask]:
+    server.jobs.check_capacity()  # a full queue refuses before the upload is read, not after
     try:
         upload = await read_upload(request.headers, request.stream(), server.spool_dir, server.settings.max_upload_bytes)
     except ClientDisconnect:

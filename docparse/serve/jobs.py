@@ -70,11 +70,15 @@ class JobStore:
     def active(self) -> int:
         return sum(1 for j in self.jobs.values() if j.status in ACTIVE)
 
-    def create(self, name: str, upload: Path) -> Job:
-        """A new queued job, or 503 when the queue is full."""
+    def check_capacity(self) -> None:
+        """503 when ``capacity`` jobs are already queued or running."""
         self.expire()
         if self.active() >= self.capacity:
             raise ApiError(503, "queue_full", f"the server is busy ({self.capacity} conversions queued or running); retry later")
+
+    def create(self, name: str, upload: Path) -> Job:
+        """A new queued job, or 503 when the queue is full."""
+        self.check_capacity()
         job_id = secrets.token_hex(16)
         job = Job(id=job_id, name=name, upload=upload, result=self.spool_dir / f"result-{job_id}.json")
         self.jobs[job_id] = job
