@@ -114,6 +114,13 @@ def test_ray_runner_uploads_to_an_fsspec_url(cluster, tmp_path):
 def test_runner_errors_are_one_line(tmp_path):
     res = convert(tmp_path, "-o", tmp_path / "o", "--runner", "spark")
     assert res.returncode == 2 and "unknown runner 'spark'" in res.stderr
+    (tmp_path / "in").mkdir()
+    text_pdf(tmp_path / "in" / "a.pdf", ["Nowhere to go."])
+    from .live_process import free_port
+
+    res = convert(tmp_path / "in", "-o", tmp_path / "o", "--runner", "ray", "--ray-address", f"127.0.0.1:{free_port()}")
+    assert res.returncode == 2 and "cannot reach the Ray cluster at 127.0.0.1:" in res.stderr, res.stderr[-2000:]
+    assert "Traceback" not in res.stderr
     res = convert(tmp_path, "-o", "nosuchfs://bucket/out", "--runner", "ray")
     assert res.returncode == 2 and "cannot write to nosuchfs://bucket/out" in res.stderr
     assert "Traceback" not in res.stderr

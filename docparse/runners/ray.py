@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from docparse.batch import BatchItem, BatchRun, BatchSettings, ItemResult, _is_done, convert_item, count_pages
-from docparse.errors import DocparseError, OptionsError
+from docparse.errors import DocparseError, EngineError
 from docparse.options import ConvertOptions
 from docparse.outputs import read_stamp, safe_child
 from docparse.report import REPORT_NAME
@@ -72,9 +72,21 @@ class RayRun(BatchRun):
         if not tasks:
             return self.results
         if not ray.is_initialized():
-            ray.init(address=self.address, include_dashboard=False, log_to_driver=False,
-                     logging_level=logging.WARNING, ignore_reinit_error=True)
-        self._execute(tasks, whole, on_page, on_file)
+            check_reachable(self.address)
+            try:
+                ray.init(address=self.address, include_dashboard=False, log_to_driver=False,
+                         logging_level=logging.WARNING, ignore_reinit_error=True)
+            except Exception as exc:  # no cluster there, a version mismatch ...
+                raise EngineError(f"cannot start or join the Ray cluster {self.address or '(local)'}: "
+                                  f"{_one_line(exc)}") from None
+        try:
+            self._execute(tasks, whole, on_page, on_file)
+        except Exception as exc:  # the cluster failed under the run (a node lost, an actor that cannot start)
+            done = {r.input for r in self.results}
+            for item in whole.values():
+                if str(item.source) not in done:
+                    self._record(ItemResult(str(item.source), item.out_rel, "failed",
+                                            error=f"the Ray run failed: {_one_line(exc)}"), on_file)
         return self.results
 
     # -- planning on the driver ------------------------------------------------------------------
@@ -176,6 +188,28 @@ class RayRun(BatchRun):
     @property
     def shown_out(self) -> str:
         return self.url or str(self.out_dir)
+
+
+CONNECT_TIMEOUT_S = 5.0  # Ray itself retries an unreachable head for minutes
+
+
+def check_reachable(address: str | None) -> None:
+    """A HOST:PORT address must accept a TCP connection, or the run stops at once with one line."""
+    import socket
+
+    if not address or address in ("auto", "local") or "://" in address or ":" not in address:
+        return
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S):
+            return
+    except (OSError, ValueError) as exc:
+        raise EngineError(f"cannot reach the Ray cluster at {address}: {_one_line(exc)}") from None
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:300]
 
 
 def actor_resources(options: ConvertOptions, cluster: dict[str, float], actors: int | None) -> dict[str, Any]:
