@@ -12,11 +12,12 @@ import re
 from docparse.document import FURNITURE_LABELS, Block, Label, block_id
 from docparse.geometry import PageSpace
 from docparse.profiles.base import Reading
+from docparse.qwenvl.tags import CAPTIONED_LABELS, link_neighbour_captions
 
 PixelBox = tuple[float, float, float, float]
 
-#: Labels a caption may belong to.
-CAPTIONED = frozenset({Label.IMAGE, Label.TABLE, Label.CHART, Label.FORMULA, Label.CODE})
+#: Labels a caption may belong to (the QwenVL reader's set).
+CAPTIONED = CAPTIONED_LABELS
 #: "Figure 2-2:", "Fig. 1.", "Table 8:" — the number must be followed by a separator, so that
 #: "Fig. 1 gives the complete diagram" (running text) is not a caption.
 _CAPTION_START = re.compile(
@@ -73,13 +74,7 @@ class BlockBuilder:
 
     def link_captions(self) -> None:
         """A caption belongs to the picture/table next to it: the one before, else the one after."""
-        for i, block in enumerate(self.blocks):
-            if block.label != Label.CAPTION or block.caption_for is not None:
-                continue
-            for j in (i - 1, i + 1):
-                if 0 <= j < len(self.blocks) and self.blocks[j].label in CAPTIONED:
-                    block.caption_for = self.blocks[j].id
-                    break
+        link_neighbour_captions(self.blocks)
 
     def reading(self, meta: dict | None = None, truncated: bool = False) -> Reading:
         self.link_captions()

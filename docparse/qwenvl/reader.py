@@ -413,11 +413,4 @@ class _Reader:
         return block
 
     def _link_captions(self) -> None:
-        """A hinted caption belongs to the image/table/chart/formula just before it, else just after."""
-        for i, block in enumerate(self.blocks):
-            if block.label != Label.CAPTION or block.caption_for is not None:
-                continue
-            for j in (i - 1, i + 1):
-                if 0 <= j < len(self.blocks) and self.blocks[j].label in T.CAPTIONED_LABELS:
-                    block.caption_for = self.blocks[j].id
-                    break
+        T.link_neighbour_captions(self.blocks)

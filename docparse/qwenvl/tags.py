@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from docparse.document import Label
+from docparse.document import Block, Label
 
 # Element kinds: how the reader takes the content of an element.
 TEXT = "text"  # p, address, blockquote ...: whitespace-collapsed text
@@ -107,6 +107,18 @@ VERBATIM_LABELS = frozenset({Label.CODE, Label.MUSIC, Label.CHEMISTRY})
 
 #: Labels a free-standing caption can belong to.
 CAPTIONED_LABELS = frozenset({Label.IMAGE, Label.TABLE, Label.CHART, Label.FORMULA, Label.CODE})
+
+
+def link_neighbour_captions(blocks: list[Block]) -> None:
+    """A caption not yet linked belongs to the captioned block just before it, else just after it."""
+    for i, block in enumerate(blocks):
+        if block.label != Label.CAPTION or block.caption_for is not None:
+            continue
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(blocks) and blocks[j].label in CAPTIONED_LABELS:
+                block.caption_for = blocks[j].id
+                break
+
 
 #: ``format`` attribute values (Qwen's spelling) and ``Block.format`` values (docparse's).
 MUSIC_FORMAT = ("abc notation", "abc")
