@@ -17,6 +17,9 @@ MIN_PIXELS = 4 * 28 * 28  # 3,136: the checkpoints' preprocessor minimum
 MAX_PIXELS = 16384 * 28 * 28  # 12,845,056: the checkpoints' preprocessor maximum
 DEFAULT_MAX_PIXELS = 2048 * 28 * 28  # 1,605,632: docparse's default cap (~2,000 image tokens)
 MAX_RATIO = 200
+#: Render resolution (dots per inch) of a page before ``model_input_size`` fits it to the model's
+#: pixel budget; on large pages the pixel cap, not the dpi, sets the size.
+DEFAULT_DPI = 200
 
 BBox = tuple[float, float, float, float]
 

@@ -9,8 +9,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from docparse.errors import OptionsError
-from docparse.geometry import DEFAULT_MAX_PIXELS, MIN_PIXELS
-from docparse.source import DEFAULT_DPI
+from docparse.geometry import DEFAULT_DPI, DEFAULT_MAX_PIXELS, MIN_PIXELS
 
 ENGINES = ("auto", "layout", "vlm", "remote")
 FORMATS = ("md", "html", "json", "qwenvl")

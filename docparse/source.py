@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Iterator, Union
 from docparse.document import SourceInfo
 from docparse.engines.base import PageInput
 from docparse.errors import InputError, OptionsError, PasswordError
-from docparse.geometry import DEFAULT_MAX_PIXELS, MIN_PIXELS, model_input_size
+from docparse.geometry import DEFAULT_DPI, DEFAULT_MAX_PIXELS, MIN_PIXELS, model_input_size
 from docparse.names import printable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,8 +33,6 @@ SourceLike = Union[str, os.PathLike, bytes, "Image.Image"]
 PDF_SUFFIXES = {".pdf"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp", ".jp2", ".pnm", ".ppm"}
 SUPPORTED_SUFFIXES = PDF_SUFFIXES | IMAGE_SUFFIXES
-
-DEFAULT_DPI = 200
 
 # Magic numbers of the formats we accept; anything else is "not a PDF or image".
 _IMAGE_MAGIC = (

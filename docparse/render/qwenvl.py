@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from docparse.document import Block, Document, Page
-from docparse.geometry import DEFAULT_MAX_PIXELS, PageSpace, model_input_size
+from docparse.geometry import DEFAULT_DPI, DEFAULT_MAX_PIXELS, PageSpace, model_input_size
 from docparse.qwenvl.writer import write_qwenvl
-from docparse.source import DEFAULT_DPI
 
 FALLBACK_DPI = float(DEFAULT_DPI)  # the pipeline's own default, so boxes match a later render
 
