@@ -28,7 +28,9 @@ from typing import Any, Callable
 from docparse import __version__
 from docparse.errors import DocparseError, InputError, OutputError, os_error_message, to_docparse_error
 from docparse.options import ConvertOptions
-from docparse.outputs import read_stamp, safe_child, write_outputs, write_stamp
+from docparse.output.files import safe_child
+from docparse.output.stamp import read_stamp, write_stamp
+from docparse.output.writer import write_outputs
 from docparse.report import REPORT_NAME, write_report
 
 

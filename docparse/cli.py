@@ -118,7 +118,7 @@ def convert(
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2)
 
-    from docparse.outputs import prepare_output_folder
+    from docparse.output.files import prepare_output_folder
     from docparse.process_guard import interrupt_on_signals
 
     try:

@@ -1,7 +1,8 @@
 """The document model: Document -> Page -> Block, with one Label vocabulary.
 
-Data only. Renderers live in ``docparse.render`` and are reached through function-local
-imports in the ``to_*`` conveniences, so ``render -> document`` never becomes a circle.
+Data only. Renderers (``docparse.render``, Document -> str) and files (``docparse.output``) are
+reached through function-local imports in the conveniences (``to_*``, ``save``,
+``block_image``): both import this module, and this module imports nothing else of docparse.
 
 Coordinates: every ``bbox`` is ``(x0, y0, x1, y1)`` in PDF points, origin at the top-left of the
 page *as displayed* (after /Rotate). Model-pixel boxes are converted in ``docparse.geometry``.
@@ -11,8 +12,13 @@ from __future__ import annotations
 
 import enum
 import json
-from dataclasses import asdict, dataclass, field
-from typing import Any, Iterator
+import os
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
+
+if TYPE_CHECKING:  # pragma: no cover
+    from PIL import Image
 
 SCHEMA_VERSION = "1.0"
 
@@ -253,24 +259,137 @@ class Document:
     def from_json(cls, text: str) -> "Document":
         return cls.from_dict(json.loads(text))
 
-    # -- conveniences (renderers imported lazily: document.py holds data only) ---------------
+    # -- conveniences -------------------------------------------------------------------------
+    # docparse.render (pure: Document -> str) and docparse.output (files, crops) import this
+    # module, so they are imported here when called: document.py itself holds data only.
+
     def to_json(self, indent: int | None = 2) -> str:
+        """The document as JSON text: ``to_dict()``, described by the published JSON schema
+        (``docparse schema``; version ``schema_version``). ``Document.from_json`` reads it back."""
         from docparse.render.json import render_json
 
         return render_json(self, indent=indent)
 
-    def to_markdown(self, **options: Any) -> str:
+    def to_markdown(
+        self,
+        *,
+        image_dir: str | None = None,
+        embed_images: bool = True,
+        source: Any = None,
+        password: str | None = None,
+        furniture: bool = False,
+        page_separators: bool = False,
+    ) -> str:
+        """The document as Markdown (CommonMark with GFM tables; merged cells as HTML tables).
+
+        Figures (image and chart blocks): with ``image_dir``, links ``image_dir/p1-b3.png`` to the
+        crops ``save()`` (or ``docparse convert``) writes into ``assets/``. Without it, the crops
+        are embedded as ``data:image/png;base64,`` URIs, cut from ``source`` (default: the file
+        the document was converted from), so the string stands on its own; if that source cannot
+        be opened, a ``UserWarning`` says so and figures show their text. ``embed_images=False``:
+        no pictures, figures show their text (small output, no source needed).
+        ``furniture``: keep headers, footers and page numbers. ``page_separators``: an
+        ``<!-- page N -->`` comment (1-based) before each page.
+        """
+        from docparse.output.figures import figure_images
         from docparse.render.markdown import render_markdown
 
-        return render_markdown(self, **options)
+        images = figure_images(self, image_dir, embed_images, source, password)
+        return render_markdown(self, furniture=furniture, images=images, page_separators=page_separators)
 
-    def to_html(self, **options: Any) -> str:
+    def to_html(
+        self,
+        *,
+        image_dir: str | None = None,
+        embed_images: bool = True,
+        source: Any = None,
+        password: str | None = None,
+        overlay: bool = False,
+        page_images: dict[int, str] | None = None,
+        title: str | None = None,
+    ) -> str:
+        """The document as one standalone HTML page (inline CSS, no script, nothing fetched):
+        every block an element with ``data-bbox`` (points) and ``data-label``; text escaped,
+        table markup passed through an allowlist sanitizer.
+
+        Figures as in ``to_markdown``: links into ``image_dir``, else the crops embedded as
+        ``data:image/png;base64,`` URIs from ``source`` (a ``UserWarning`` and text when it
+        cannot be opened), or text only with ``embed_images=False``. ``overlay`` with
+        ``page_images`` (page index -> image link): each page shown as its image with the boxes
+        drawn over it. ``title``: the page title (default: the PDF's title, else the file name).
+        """
+        from docparse.output.figures import figure_images
         from docparse.render.html import render_html
 
-        return render_html(self, **options)
+        images = figure_images(self, image_dir, embed_images, source, password)
+        return render_html(self, overlay=overlay, images=images, page_images=page_images, title=title)
 
     def to_qwenvl(self) -> list[str]:
-        """QwenVL HTML, one string per page, in each page's model pixel space."""
+        """QwenVL HTML, one string per page, in each page's model pixel space (``Page.image_size``;
+        computed as the pipeline would when the page was never rendered, with a comment saying
+        so): the format Qwen2.5-VL writes, e.g. to pair with page images for fine-tuning."""
         from docparse.render.qwenvl import render_qwenvl_pages
 
         return render_qwenvl_pages(self)
+
+    def save(
+        self,
+        out_dir: str | os.PathLike,
+        formats: Iterable[str] = ("md", "html", "json"),
+        *,
+        save_page_images: bool = False,
+        overlay: bool = False,
+        source: Any = None,
+        password: str | None = None,
+    ) -> list[Path]:
+        """Write the document into ``out_dir`` as ``docparse convert`` lays out one document:
+        ``<name>.md|.html|.json``, ``qwenvl/page-0001.html``, figure crops in ``assets/`` (linked
+        from md/html), with ``save_page_images`` the model-input page images in ``pages/``, with
+        ``overlay`` the boxes drawn in ``overlay/`` (and on the HTML's pages). Every file is
+        written atomically (a temporary name, then a rename). ``formats``: any of "md", "html",
+        "json", "qwenvl" (or "all"). Crops and page images are cut from ``source`` (default: the
+        file converted; a ``UserWarning`` and no pictures when it cannot be opened).
+        Returns the paths written. Raises ``OutputError`` when ``out_dir`` cannot be written.
+        """
+        from docparse.output.writer import save_document
+
+        return save_document(self, Path(out_dir), formats, save_page_images=save_page_images, overlay=overlay,
+                             source=source, password=password)
+
+    def block_image(
+        self, block: Block | str, *, dpi: float = 144, source: Any = None, password: str | None = None
+    ) -> "Image.Image":
+        """The picture of ``block`` (a ``Block`` of this document or its id): its box cut from its
+        page of ``source`` (default: the file converted) at ``dpi``, as an RGB PIL image.
+        Raises ``InputError`` when the source cannot be opened or is not the file converted,
+        ``ValueError`` when the block has no area on its page."""
+        from docparse.output.assets import crop_image
+        from docparse.output.reopen import source_pdf
+
+        target = self._block(block)
+        with source_pdf(self, source, password) as pdf:
+            image = crop_image(pdf, target, dpi)
+        if image is None:
+            raise ValueError(f"block {target.id} has no area on page {target.page + 1} of the source")
+        return image
+
+    def block_png(self, block: Block | str, *, dpi: float = 144, source: Any = None, password: str | None = None) -> bytes:
+        """``block_image`` as PNG bytes (e.g. to store or send without PIL)."""
+        from docparse.output.assets import crop_png
+        from docparse.output.reopen import source_pdf
+
+        target = self._block(block)
+        with source_pdf(self, source, password) as pdf:
+            data = crop_png(pdf, target, dpi)
+        if data is None:
+            raise ValueError(f"block {target.id} has no area on page {target.page + 1} of the source")
+        return data
+
+    def _block(self, block: Block | str) -> Block:
+        """The block of this document with this id, its ``page`` taken from the page holding it."""
+        wanted = block.id if isinstance(block, Block) else str(block)
+        for page in self.pages:
+            for candidate in page.blocks:
+                if candidate.id == wanted:
+                    return candidate if candidate.page == page.index else replace(candidate, page=page.index)
+        raise ValueError(f"no block {wanted!r} in this document")

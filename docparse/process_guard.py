@@ -62,7 +62,7 @@ def interrupt_on_signals() -> Callable[[], None]:
 
 def guard_worker(parent_pid: int) -> None:
     """In a worker, first thing: die with the parent; stop cleanly on SIGTERM; ignore SIGINT."""
-    from docparse.outputs import remove_files_in_progress
+    from docparse.output.files import remove_files_in_progress
 
     def stop(_signum: int, _frame: Any) -> None:
         remove_files_in_progress()

@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterator
 
-from docparse.outputs import atomic_write
+from docparse.output.files import atomic_write
 
 REPORT_NAME = "docparse-report.json"
 LOCK_NAME = ".docparse-report.lock"

@@ -6,6 +6,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from docparse.document import Block, Document, EngineInfo, Label, Page, SourceInfo
+from docparse.output.assets import image_links
 from docparse.render.html import render_html
 from tests.test_render_sample import sample_document
 
@@ -15,7 +16,8 @@ BOX_STYLE_RE = re.compile(r"^left:[\d.]+%;top:[\d.]+%;width:[\d.]+%;height:[\d.]
 
 @pytest.fixture(scope="module")
 def soup() -> BeautifulSoup:
-    return BeautifulSoup(render_html(sample_document(), image_dir="assets"), "html.parser")
+    doc = sample_document()
+    return BeautifulSoup(render_html(doc, images=image_links(doc, "assets")), "html.parser")
 
 
 def assert_safe(soup: BeautifulSoup, allow_style: bool = False) -> None:
@@ -125,7 +127,7 @@ def test_ordered_list_start() -> None:
 def test_figure_with_image_and_caption(soup: BeautifulSoup) -> None:
     figure = soup.find(id="p0-b10")
     assert figure.name == "figure"
-    assert figure.img["src"] == "assets/p0-b10.png" and figure.img["alt"] == "Figure 1: a plot"
+    assert figure.img["src"] == "assets/p1-b10.png" and figure.img["alt"] == "Figure 1: a plot"
     caption = figure.find("figcaption")
     assert caption["id"] == "p0-b11" and caption.text == "Figure 1: a plot"
     assert len(soup.find_all(id="p0-b11")) == 1  # drawn once, inside the figure
@@ -144,10 +146,10 @@ def test_table_caption_above_table(soup: BeautifulSoup) -> None:
 
 def test_chart_shows_crop_and_data(soup: BeautifulSoup) -> None:
     chart = soup.find(id="p0-b12")
-    assert chart.img["src"] == "assets/p0-b12.png" and chart.find("table") is not None
+    assert chart.img["src"] == "assets/p1-b12.png" and chart.find("table") is not None
 
 
-def test_without_image_dir_no_img_and_text_fallback() -> None:
+def test_without_images_no_img_and_text_fallback() -> None:
     doc = sample_document()
     doc.pages[0].blocks[10].text = "OCR text of the image"
     s = BeautifulSoup(render_html(doc), "html.parser")
@@ -177,7 +179,7 @@ def test_hostile_text_is_escaped(soup: BeautifulSoup) -> None:
 def test_hostile_ids_title_and_paths_are_escaped() -> None:
     block = Block('"><script>alert(1)</script>', Label.IMAGE, (0, 0, 10, 10), order=0)
     doc = Document(SourceInfo(name="</title><script>x</script>"), EngineInfo("t"), [Page(0, 100, 100, [block])])
-    html = render_html(doc, image_dir="assets", overlay=True, page_images={0: "javascript:alert(1)"})
+    html = render_html(doc, images=image_links(doc, "assets"), overlay=True, page_images={0: "javascript:alert(1)"})
     s = BeautifulSoup(html, "html.parser")
     assert_safe(s, allow_style=True)
     assert s.title.text == "</title><script>x</script>"
@@ -211,7 +213,8 @@ def test_no_overlay_without_flag(soup: BeautifulSoup) -> None:
 
 def test_document_convenience_matches() -> None:
     doc = sample_document()
-    assert doc.to_html(image_dir="assets") == render_html(doc, image_dir="assets")
+    assert doc.to_html(image_dir="assets") == render_html(doc, images=image_links(doc, "assets"))
+    assert doc.to_html(embed_images=False) == render_html(doc)
 
 
 def test_non_finite_boxes_do_not_break_the_page() -> None:

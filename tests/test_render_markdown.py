@@ -3,13 +3,15 @@ from __future__ import annotations
 import pytest
 
 from docparse.document import Block, Document, EngineInfo, Label, ListItem, Page, SourceInfo
+from docparse.output.assets import image_links
 from docparse.render.markdown import escape_line, has_merged_cells, render_markdown, table_rows
 from tests.test_render_sample import sample_document
 
 
 @pytest.fixture(scope="module")
 def md() -> str:
-    return render_markdown(sample_document(), image_dir="assets")
+    doc = sample_document()
+    return render_markdown(doc, images=image_links(doc, "assets"))
 
 
 @pytest.fixture(scope="module")
@@ -123,27 +125,25 @@ def test_music_and_chemistry_fenced(md: str) -> None:
 
 
 def test_image_link_then_caption(lines: list[str]) -> None:
-    i = lines.index("![Figure 1: a plot](assets/p0-b10.png)")
+    i = lines.index("![Figure 1: a plot](assets/p1-b10.png)")
     assert lines[i + 2] == "*Figure 1: a plot*"
     assert lines.count("*Figure 1: a plot*") == 1
 
 
 def test_chart_image_and_data(lines: list[str]) -> None:
-    i = lines.index("![Figure](assets/p0-b12.png)")
+    i = lines.index("![Figure](assets/p1-b12.png)")
     assert lines[i + 2] == "| Year | Sales |"
 
 
-def test_without_image_dir_no_links_but_captions() -> None:
+def test_without_images_no_links_but_captions() -> None:
     out = render_markdown(sample_document())
     assert "![" not in out
     assert "*Figure 1: a plot*" in out
 
 
 def test_image_dir_with_spaces_is_encoded() -> None:
-    out = render_markdown(
-        Document(SourceInfo(), EngineInfo("t"), [Page(0, 9, 9, [Block("../x y", Label.IMAGE, (0, 0, 1, 1), order=0)])]),
-        image_dir="my assets (1)",
-    )
+    doc = Document(SourceInfo(), EngineInfo("t"), [Page(0, 9, 9, [Block("../x y", Label.IMAGE, (0, 0, 1, 1), order=0)])])
+    out = render_markdown(doc, images=image_links(doc, "my assets (1)"))
     link = out.strip()
     assert link.startswith("![Figure](my%20assets%20%281%29/") and link.endswith(".png)")
     assert ".." not in link and " " not in link
@@ -185,11 +185,12 @@ def test_ordered_list_keeps_numbers() -> None:
 
 def test_document_convenience_matches() -> None:
     doc = sample_document()
-    assert doc.to_markdown(image_dir="assets") == render_markdown(doc, image_dir="assets")
+    assert doc.to_markdown(image_dir="assets") == render_markdown(doc, images=image_links(doc, "assets"))
+    assert doc.to_markdown(embed_images=False) == render_markdown(doc)
 
 
 def test_image_text_kept_only_without_a_link() -> None:
     block = Block("p0-b0", Label.IMAGE, (0, 0, 1, 1), "Words in a picture", order=0)
     assert one([block]) == "Words in a picture\n"
     doc = Document(SourceInfo(), EngineInfo("t"), [Page(0, 600, 800, [block])])
-    assert render_markdown(doc, image_dir="a") == "![Figure](a/p0-b0.png)\n"
+    assert render_markdown(doc, images=image_links(doc, "a")) == "![Figure](a/p1-b0.png)\n"

@@ -85,7 +85,10 @@ def test_links_and_images() -> None:
     )
     assert sanitize_html('<img src="https://tracker.example/p.gif">') == ""  # no remote loads
     assert sanitize_html('<img src="//tracker.example/p.gif">') == ""
-    assert sanitize_html('<img src="data:image/png;base64,iVBOR" alt="a">') == '<img src="data:image/png;base64,iVBOR" alt="a">'
+    # data: URIs come only from docparse's own crops (render.html), never from table markup
+    assert sanitize_html('<img src="data:image/png;base64,iVBOR" alt="a">') == ""
+    assert sanitize_html('<img src=" DATA:image/png;base64,iVBOR">') == ""
+    assert sanitize_html('<a href="data:image/png;base64,iVBOR">x</a>') == "<a>x</a>"
     assert sanitize_html('<img src="assets/p0-b1.png">') == '<img src="assets/p0-b1.png">'
 
 

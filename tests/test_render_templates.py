@@ -1,4 +1,5 @@
-"""The templates ship as the package ``docparse.templates`` and load from it (editable or wheel)."""
+"""The templates live in ``docparse/render/templates/`` and load from there: from a plain checkout
+(no install), an editable install and the wheel (package data of ``docparse.render``)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ TEMPLATE_FILES = {"document.html", "blocks.html", "document.css"}
 
 
 def test_templates_are_package_resources() -> None:
-    files = resources.files("docparse.templates")
+    files = resources.files("docparse.render").joinpath("templates")
     names = {entry.name for entry in files.iterdir()}
     assert TEMPLATE_FILES <= names
     assert "<!DOCTYPE html>" in files.joinpath(TEMPLATE).read_text(encoding="utf-8")
@@ -35,7 +36,7 @@ def test_environment_loads_through_the_package_loader() -> None:
 
 
 def test_templates_reference_nothing_external() -> None:
-    files = resources.files("docparse.templates")
+    files = resources.files("docparse.render").joinpath("templates")
     for name in TEMPLATE_FILES:
         text = files.joinpath(name).read_text(encoding="utf-8").lower()
         for bad in ("http://", "https://", "<script", "@import", "url("):
@@ -47,9 +48,9 @@ def test_package_data_globs_cover_the_template_files() -> None:
 
     config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     data = config["tool"]["setuptools"]["package-data"]
-    globs = data["docparse.templates"]
+    globs = data["docparse.render"]
     for name in TEMPLATE_FILES:
-        assert any(Path(name).match(g) for g in globs), name
+        assert any(Path("templates", name).match(g) for g in globs), name
     assert "*.schema.json" in data["docparse"]
 
 
@@ -62,7 +63,7 @@ def test_wheel_contains_templates_and_schema(tmp_path: Path) -> None:
     for name in ("pyproject.toml", "README.md", "LICENSE"):
         if (REPO / name).exists():
             shutil.copy2(REPO / name, src / name) if src.exists() else (src.mkdir(), shutil.copy2(REPO / name, src / name))
-    for folder in ("docparse", "templates", "model"):
+    for folder in ("docparse", "model"):
         shutil.copytree(REPO / folder, src / folder, ignore=ignore)
     result = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "dist"), str(src)],
@@ -74,6 +75,28 @@ def test_wheel_contains_templates_and_schema(tmp_path: Path) -> None:
     wheel = next((tmp_path / "dist").glob("docparse-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in TEMPLATE_FILES:
-        assert f"docparse/templates/{name}" in names
+        assert f"docparse/render/templates/{name}" in names
     assert "docparse/document.schema.json" in names
     assert "docparse/render/html.py" in names
+    assert "docparse/output/writer.py" in names
+
+
+def test_plain_checkout_finds_the_templates(tmp_path: Path) -> None:
+    """A copy of the source tree, imported from its folder with no install on the path at all
+    (the editable install's finder removed), renders HTML."""
+    shutil.copytree(REPO / "docparse", tmp_path / "docparse",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    script = (
+        "import sys\n"
+        "sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in repr(f).lower()]\n"
+        f"sys.path.insert(0, {str(tmp_path)!r})\n"
+        "import docparse\n"
+        f"assert docparse.__file__.startswith({str(tmp_path)!r}), docparse.__file__\n"
+        "from docparse.document import Document, EngineInfo, SourceInfo\n"
+        "html = Document(SourceInfo(), EngineInfo('t')).to_html()\n"
+        "assert html.startswith('<!DOCTYPE html>'), html[:80]\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                            cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-2000:]

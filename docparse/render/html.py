@@ -1,23 +1,25 @@
-"""HTML output: one standalone page (inline CSS, no script, no CDN) from ``templates/``.
+"""HTML output: one standalone page (inline CSS, no script, no CDN) from ``render/templates/``.
 
 Python turns each block into a small *view* (plain dicts of strings); the Jinja2 templates, with
 autoescaping on, turn views into markup. Untrusted content reaches the page only two ways: as
 text (escaped by Jinja2) or as table markup rebuilt by the allowlist sanitizer
-(``render.sanitize``), marked safe only after that.
+(``render.sanitize``), marked safe only after that. Figures' ``<img src>`` come from the caller's
+``images`` map only (links to crops, or data URIs of docparse's own crops), never from the page.
+
+Pure: a ``Document`` in, a string out; no file is read or written (``docparse.output`` does that).
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from typing import Any
+from typing import Any, Mapping
 
 import jinja2
 from markupsafe import Markup
 
 from docparse.document import Block, Document, Label, Page
-from docparse.render.assets import asset_filename
-from docparse.render.overlay import LABEL_COLORS
+from docparse.render.colors import LABEL_COLORS
 from docparse.render.sanitize import safe_url, sanitize_table
 from docparse.render.structure import (
     AttachedCaption,
@@ -32,6 +34,7 @@ from docparse.render.structure import (
     plan_page,
 )
 
+TEMPLATES_DIR = "templates"  # inside the docparse.render package
 TEMPLATE = "document.html"
 STYLESHEET = "document.css"
 
@@ -40,9 +43,10 @@ _FIGURE_LABELS = (Label.IMAGE, Label.CHART, Label.TABLE)
 
 @functools.lru_cache(maxsize=1)
 def template_environment() -> jinja2.Environment:
-    """The Jinja2 environment over the ``docparse.templates`` package (editable or wheel)."""
+    """The Jinja2 environment over ``docparse/render/templates/`` (a plain checkout, an editable
+    install or the wheel, which carries the folder as package data)."""
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("docparse.templates", ""),
+        loader=jinja2.PackageLoader("docparse.render", TEMPLATES_DIR),
         autoescape=True,  # every template here is HTML; CSS is passed in as Markup
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -59,19 +63,21 @@ def stylesheet() -> str:
 def render_html(
     doc: Document,
     overlay: bool = False,
-    image_dir: str | None = None,
-    page_images: dict[int, str] | None = None,
+    images: Mapping[str, str] | None = None,
+    page_images: Mapping[int, str] | None = None,
     title: str | None = None,
 ) -> str:
     """The document as one standalone HTML page.
 
-    ``image_dir``: folder (as written in links) of the crops ``<block id>.png``; without it
-    figures show their text only. ``overlay`` with ``page_images`` (page index -> image path):
-    each page shows its image with the block boxes drawn on it (CSS only).
+    ``images``: block id -> the ``src`` of its picture (a relative link to its crop, or a
+    ``data:image/png;base64,`` URI of docparse's own crop); image and chart blocks without one
+    show their text instead. ``overlay`` with ``page_images`` (page index -> image path): each
+    page shows its image with the block boxes drawn on it (CSS only).
     """
     attached = attach_captions(doc)
     skip = caption_ids(attached)
-    pages = [_page_view(p, attached, skip, image_dir, page_images if overlay else None, overlay) for p in doc.pages]
+    images = images or {}
+    pages = [_page_view(p, attached, skip, images, page_images if overlay else None, overlay) for p in doc.pages]
     env = template_environment()
     return env.get_template(TEMPLATE).render(
         title=title or _default_title(doc),
@@ -96,8 +102,8 @@ def _page_view(
     page: Page,
     attached: dict[str, list[AttachedCaption]],
     skip: set[str],
-    image_dir: str | None,
-    page_images: dict[int, str] | None,
+    images: Mapping[str, str],
+    page_images: Mapping[int, str] | None,
     overlay: bool,
 ) -> dict[str, Any]:
     plan = plan_page(page)
@@ -107,7 +113,7 @@ def _page_view(
         for block in blocks:
             if block.label == Label.CAPTION and block.id in skip:
                 continue
-            out.extend(_block_views(block, attached.get(block.id, []), image_dir))
+            out.extend(_block_views(block, attached.get(block.id, []), images))
         for view in out:
             if view["kind"] == "furniture":
                 view["tag"] = furniture_tag  # <header> on top of the page, <footer> below
@@ -173,12 +179,12 @@ def _base(block: Block, kind: str) -> dict[str, Any]:
     }
 
 
-def _block_views(block: Block, captions: list[AttachedCaption], image_dir: str | None) -> list[dict[str, Any]]:
+def _block_views(block: Block, captions: list[AttachedCaption], images: Mapping[str, str]) -> list[dict[str, Any]]:
     """The views of one block: one element, or (for blocks that are not figures) the block with
     its captions as separate elements before / after it."""
     caption_views = [(c.before, _base(c.block, "caption")) for c in captions]
     if block.label in _FIGURE_LABELS:
-        view = _figure_view(block, image_dir)
+        view = _figure_view(block, images)
         caption_text = " ".join(c.block.text.strip() for c in captions if c.block.text.strip())
         if caption_text:
             view["alt"] = caption_text[:300]
@@ -223,11 +229,12 @@ def _single_view(block: Block) -> dict[str, Any]:
     return _base(block, "text")  # paragraph, orphan caption
 
 
-def _figure_view(block: Block, image_dir: str | None) -> dict[str, Any]:
+def _figure_view(block: Block, images: Mapping[str, str]) -> dict[str, Any]:
     view = _base(block, "figure")
     view["src"] = None
-    if block.label in (Label.IMAGE, Label.CHART) and image_dir is not None:
-        view["src"] = safe_url(f"{image_dir.rstrip('/')}/{asset_filename(block.id)}")
+    if block.label in (Label.IMAGE, Label.CHART) and block.id in images:
+        # The caller's map, not page content: a data URI here is docparse's own PNG crop.
+        view["src"] = safe_url(images[block.id], allow_data_image=True)
     view["table"] = Markup(sanitize_table(block.html)) if block.html else None
     # Text is shown when nothing else carries it: a table without markup, an image without a crop.
     view["show_text"] = bool(block.text.strip()) and view["table"] is None and (

@@ -1,23 +1,25 @@
 """Markdown output (CommonMark + GFM tables).
 
 Headings by level, paragraphs, nested lists, GFM pipe tables for tables without merged cells
-(the sanitized HTML table otherwise), ``$$…$$`` display formulas, fenced code, image links to the
-crops written by ``render.assets``, captions in italics next to their figure. Page furniture is
-left out unless ``furniture=True``.
+(the sanitized HTML table otherwise), ``$$…$$`` display formulas, fenced code, image links (to
+the crops ``docparse.output.assets`` writes, or data URIs of them), captions in italics next to
+their figure. Page furniture is left out unless ``furniture=True``.
 
 PDF text is escaped where it would change the structure (a leading ``#`` or ``1.``, emphasis
 markers, brackets, raw HTML, ``|`` in table cells), so text reads back as the same text.
+
+Pure: a ``Document`` in, a string out; no file is read or written.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Mapping
 from urllib.parse import quote
 
 from bs4 import BeautifulSoup
 
 from docparse.document import Block, Document, Label
-from docparse.render.assets import asset_filename
 from docparse.render.sanitize import sanitize_table
 from docparse.render.structure import (
     AttachedCaption,
@@ -53,14 +55,18 @@ _LINE_BREAK_SPACE = re.compile(r"(?<!\s)\s*\n\s*")
 def render_markdown(
     doc: Document,
     furniture: bool = False,
-    image_dir: str | None = None,
+    images: Mapping[str, str] | None = None,
     page_separators: bool = False,
 ) -> str:
-    """The document as Markdown. ``image_dir``: the folder (as written in links) holding the
-    crops ``<block id>.png``; without it, images are left out (their captions stay).
-    ``page_separators``: an ``<!-- page N -->`` comment (1-based) before each page."""
+    """The document as Markdown.
+
+    ``images``: block id -> the link target of its picture (a relative path to its crop, or a
+    ``data:image/png;base64,`` URI of docparse's own crop); image and chart blocks without one
+    keep their text and captions. ``page_separators``: an ``<!-- page N -->`` comment (1-based)
+    before each page."""
     attached = attach_captions(doc)
     skip = caption_ids(attached)
+    images = images or {}
     parts: list[str] = []
     for page in doc.pages:
         plan = plan_page(page)
@@ -70,12 +76,12 @@ def render_markdown(
         for block in blocks:
             if block.label == Label.CAPTION and block.id in skip:
                 continue  # drawn with its figure / table
-            parts.extend(_with_captions(block, attached.get(block.id, []), image_dir))
+            parts.extend(_with_captions(block, attached.get(block.id, []), images.get(block.id)))
     text = "\n\n".join(p for p in parts if p.strip())
     return text + "\n" if text else ""
 
 
-def _with_captions(block: Block, captions: list[AttachedCaption], image_dir: str | None) -> list[str]:
+def _with_captions(block: Block, captions: list[AttachedCaption], image: str | None) -> list[str]:
     figure_like = block.label in (Label.IMAGE, Label.CHART)
     before = [c.block for c in captions if c.before and not figure_like]
     after = [c.block for c in captions if not (c.before and not figure_like)]
@@ -85,13 +91,14 @@ def _with_captions(block: Block, captions: list[AttachedCaption], image_dir: str
     alt = alt or "Figure"
     return [
         *(_caption(c) for c in before),
-        render_block(block, image_dir=image_dir, alt=alt),
+        render_block(block, image=image, alt=alt),
         *(_caption(c) for c in after),
     ]
 
 
-def render_block(block: Block, image_dir: str | None = None, alt: str = "Figure") -> str:
-    """One block as Markdown ("" when it has nothing to show)."""
+def render_block(block: Block, image: str | None = None, alt: str = "Figure") -> str:
+    """One block as Markdown ("" when it has nothing to show); ``image``: the link target of an
+    image or chart block's picture."""
     label = block.label
     if label == Label.TITLE:
         return _heading(1, block.text)
@@ -102,7 +109,7 @@ def render_block(block: Block, image_dir: str | None = None, alt: str = "Figure"
     if label == Label.TABLE:
         return _table(block)
     if label in (Label.IMAGE, Label.CHART):
-        return _figure(block, image_dir, alt)
+        return _figure(block, image, alt)
     if label == Label.FORMULA:
         return _formula(block.latex or block.text)
     if label == Label.CODE:
@@ -226,15 +233,15 @@ def _pipe_row(cells: list[str]) -> str:
     return "| " + " | ".join(escape_inline(c).replace("|", "\\|") for c in cells) + " |"
 
 
-def _figure(block: Block, image_dir: str | None, alt: str) -> str:
+def _figure(block: Block, image: str | None, alt: str) -> str:
     parts: list[str] = []
-    if image_dir is not None:
-        url = quote(f"{image_dir.rstrip('/')}/{asset_filename(block.id)}", safe="/._-~:@!$&'*+,;=")
+    if image is not None:
+        url = quote(image, safe="/._-~:@!$&'*+,;=")  # a data URI's characters are all safe
         label = re.sub(r"([\\\[\]])", r"\\\1", _one_line(alt)) or "Figure"
         parts.append(f"![{label}]({url})")
     if block.label == Label.CHART and block.html:
         parts.append(_table(block))  # the chart's data, when the engine read it as a table
-    elif image_dir is None and block.text.strip():
+    elif image is None and block.text.strip():
         parts.append(escape_text(block.text))  # no picture to link: keep the words (as the HTML does)
     return "\n\n".join(p for p in parts if p)
 

@@ -3,7 +3,9 @@
 The fragment is parsed and *rebuilt*: only allowlisted tags and attributes are written back, every
 text and attribute value is escaped again, and nothing of the input's serialisation survives. So
 whatever the parser made of broken or hostile markup, the output carries no script, no event
-handler, no style and no javascript:/data: link.
+handler, no style and no javascript:/data: URL (in ``href`` or ``src``: a ``data:`` image in a
+table is page or model content like any other; the only data URIs docparse writes are its own
+figure crops, which ``render.html`` passes with ``safe_url(..., allow_data_image=True)``).
 """
 
 from __future__ import annotations
@@ -150,8 +152,8 @@ def _clean_attrs(tag: str, attrs: dict[str, object]) -> list[tuple[str, str]]:
                 continue
             value = url
         elif key == "src":
-            # No remote images: the page must read offline and must not call home.
-            url = safe_url(value, allow_data_image=True)
+            # No remote images (the page must read offline and must not call home), no data: URIs.
+            url = safe_url(value)
             if url is None or url.startswith("//") or url.lower().startswith(_SAFE_SCHEMES):
                 continue
             value = url

@@ -29,7 +29,8 @@ from typing import Any, Callable
 from docparse.batch import BatchItem, BatchRun, BatchSettings, ItemResult, _is_done, convert_item, count_pages
 from docparse.errors import DocparseError, EngineError
 from docparse.options import ConvertOptions
-from docparse.outputs import read_stamp, safe_child
+from docparse.output.files import safe_child
+from docparse.output.stamp import read_stamp
 from docparse.report import REPORT_NAME
 from docparse.runners.storage import RemoteOut, split_out, staging_dir
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from docparse.errors import OptionsError
-from docparse.outputs import STAMP
+from docparse.output.stamp import STAMP
 
 _LOCAL_PROTOCOLS = ("file", "local")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):/")  # two letters or more: not a Windows drive

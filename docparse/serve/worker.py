@@ -81,7 +81,7 @@ def _failure(err: Any, task: ConvertTask) -> dict[str, Any]:
 def _convert(task: ConvertTask) -> int:
     from docparse.api import run_pipeline
     from docparse.options import ConvertOptions
-    from docparse.outputs import atomic_write
+    from docparse.output.files import atomic_write
     from docparse.serve.errors import TooManyPagesError
     from docparse.source import open_source, parse_page_range
 
@@ -105,12 +105,13 @@ def _convert(task: ConvertTask) -> int:
 
 def response_body(document: Any, formats: list[str]) -> str:
     """The JSON answer: ``document`` always, ``markdown`` / ``html`` / ``qwenvl`` as asked.
-    (Images are left out of markdown and html: an API answer has no asset files to link.)"""
+    (Images are left out of markdown and html: an API answer has no asset files to link, and
+    embedding every crop would multiply the answer's size; figures show their text.)"""
     parts = [f'"document": {document.to_json(indent=None)}']
     if "md" in formats:
-        parts.append(f'"markdown": {json.dumps(document.to_markdown(), ensure_ascii=False)}')
+        parts.append(f'"markdown": {json.dumps(document.to_markdown(embed_images=False), ensure_ascii=False)}')
     if "html" in formats:
-        parts.append(f'"html": {json.dumps(document.to_html(), ensure_ascii=False)}')
+        parts.append(f'"html": {json.dumps(document.to_html(embed_images=False), ensure_ascii=False)}')
     if "qwenvl" in formats:
         parts.append(f'"qwenvl": {json.dumps(document.to_qwenvl(), ensure_ascii=False)}')
     return "{" + ", ".join(parts) + "}"

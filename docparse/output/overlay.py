@@ -1,42 +1,21 @@
 """Debug overlays: a page image with every block's box drawn in its label's colour and its
-reading-order number (``--overlay``). ``LABEL_COLORS`` is also what the HTML overlay's CSS uses,
-so both views colour a label the same way."""
+reading-order number (``--overlay``), and the ``overlay/`` files made from the page images.
+The colours are ``render.colors``', the same the HTML overlay's CSS uses."""
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from docparse.document import Label, Page
+from docparse.document import Document, Page
 from docparse.geometry import PageSpace
+from docparse.output.files import safe_child, write_in_folder
+from docparse.output.page_images import png_bytes
+from docparse.render.colors import label_color
 
 if TYPE_CHECKING:  # pragma: no cover
     from PIL import Image
-
-#: One colour per label (RGB hex), readable on white paper.
-LABEL_COLORS: dict[Label, str] = {
-    Label.TITLE: "#d62728",
-    Label.HEADING: "#ff7f0e",
-    Label.PARAGRAPH: "#1f77b4",
-    Label.LIST: "#17becf",
-    Label.TABLE: "#2ca02c",
-    Label.CHART: "#bcbd22",
-    Label.FORMULA: "#9467bd",
-    Label.IMAGE: "#8c564b",
-    Label.CAPTION: "#e377c2",
-    Label.FOOTNOTE: "#7f7f7f",
-    Label.HEADER: "#aaaaaa",
-    Label.FOOTER: "#aaaaaa",
-    Label.PAGE_NUMBER: "#aaaaaa",
-    Label.CODE: "#393b79",
-    Label.MUSIC: "#637939",
-    Label.CHEMISTRY: "#843c39",
-}
-
-
-def label_color(label: Label) -> tuple[int, int, int]:
-    hexcode = LABEL_COLORS.get(label, "#000000").lstrip("#")
-    return (int(hexcode[0:2], 16), int(hexcode[2:4], 16), int(hexcode[4:6], 16))
 
 
 def draw_overlay(image: "Image.Image", page: Page, space: PageSpace) -> "Image.Image":
@@ -84,3 +63,22 @@ def _font(size: int):
         return ImageFont.load_default(size=size)  # Pillow >= 10.1 with FreeType: a scalable font
     except (TypeError, OSError):  # pragma: no cover - older Pillow / no FreeType
         return ImageFont.load_default()
+
+
+def save_overlays(document: Document, pages_dir: Path, overlay_dir: Path, page_images: dict[int, str]) -> dict[int, str]:
+    """For each page image saved in ``pages_dir`` (page index -> file name, as ``save_page_images``
+    returns), the same image with the page's boxes drawn, under the same name in ``overlay_dir``.
+    Returns page index -> file name."""
+    from PIL import Image
+
+    saved: dict[int, str] = {}
+    for page in document.pages:
+        name = page_images.get(page.index)
+        if name is None:
+            continue
+        with Image.open(safe_child(pages_dir, name)) as image:
+            space = PageSpace(page.width, page.height, image.width, image.height)
+            drawn = draw_overlay(image.convert("RGB"), page, space)
+        write_in_folder(overlay_dir, name, png_bytes(drawn))
+        saved[page.index] = name
+    return saved

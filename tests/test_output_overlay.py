@@ -4,7 +4,8 @@ from PIL import Image
 
 from docparse.document import Block, Label, Page
 from docparse.geometry import PageSpace
-from docparse.render.overlay import LABEL_COLORS, draw_overlay, label_color
+from docparse.output.overlay import draw_overlay
+from docparse.render.colors import LABEL_COLORS, label_color
 
 
 def page_with(blocks: list[Block]) -> Page:

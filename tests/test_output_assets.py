@@ -7,7 +7,8 @@ import pytest
 from PIL import Image
 
 from docparse.document import Block, Document, EngineInfo, Label, Page, SourceInfo
-from docparse.render.assets import asset_filename, page_image_filename, save_image_crops, save_page_images
+from docparse.output.assets import asset_filename, crop_png, image_links, save_image_crops
+from docparse.output.page_images import page_image_filename, save_page_images
 
 RED = (255, 0, 0)
 
@@ -40,9 +41,9 @@ def test_crop_of_displayed_box_on_rotated_and_cropped_pages(tmp_path: Path, rota
     pdf, box = red_square_pdf(rotation, cropbox)
     doc = doc_for(pdf, [Block("p0-b0", Label.IMAGE, box, order=0)])
     saved = save_image_crops(doc, pdf, tmp_path, dpi=144)
-    assert saved == {"p0-b0": "p0-b0.png"}
-    assert (tmp_path / "p0-b0.png").stat().st_mode & 0o777 == 0o644
-    with Image.open(tmp_path / "p0-b0.png") as img:
+    assert saved == {"p0-b0": "p1-b0.png"}  # the page 1-based in the name, as a user counts
+    assert (tmp_path / "p1-b0.png").stat().st_mode & 0o777 == 0o644
+    with Image.open(tmp_path / "p1-b0.png") as img:
         w, h = box[2] - box[0], box[3] - box[1]
         assert img.size == (round(w * 2), round(h * 2))  # 144 dpi = 2 px per point
         rgb = img.convert("RGB")
@@ -94,10 +95,29 @@ def test_hostile_block_ids_stay_inside_out_dir(tmp_path: Path) -> None:
 
 
 def test_asset_filename() -> None:
-    assert asset_filename("p3-b12") == "p3-b12.png"
+    assert asset_filename("p0-b0") == "p1-b0.png"  # first page, first block
+    assert asset_filename("p3-b12") == "p4-b12.png"
     assert asset_filename("../x") != asset_filename("./x")
     assert asset_filename("p0 b1").startswith("p0_b1-")
+    # ids docparse does not make keep a hash: "p01-b0" must not meet "p0-b0"'s "p1-b0.png"
+    assert asset_filename("p01-b0") not in {asset_filename("p0-b0"), asset_filename("p1-b0")}
+    assert asset_filename("fig") != "fig.png" and asset_filename("fig").endswith(".png")
     assert page_image_filename(0) == "page-0001.png"
+
+
+def test_image_links_name_every_picture_block() -> None:
+    doc = Document(SourceInfo(), EngineInfo("t"), [Page(0, 100, 100, [
+        Block("p0-b0", Label.IMAGE, (0, 0, 10, 10)), Block("p0-b1", Label.CHART, (0, 0, 10, 10)),
+        Block("p0-b2", Label.TABLE, (0, 0, 10, 10))])])
+    assert image_links(doc, "assets/") == {"p0-b0": "assets/p1-b0.png", "p0-b1": "assets/p1-b1.png"}
+
+
+def test_crop_png_is_the_saved_file(tmp_path: Path) -> None:
+    pdf, box = red_square_pdf(0, False)
+    block = Block("p0-b0", Label.IMAGE, box)
+    saved = save_image_crops(doc_for(pdf, [block]), pdf, tmp_path)
+    assert crop_png(pdf, block) == (tmp_path / saved["p0-b0"]).read_bytes()
+    assert crop_png(pdf, Block("p0-b1", Label.IMAGE, (10, 10, 10.5, 50))) is None
 
 
 def test_page_images_at_model_size_and_dpi(tmp_path: Path) -> None:
@@ -125,7 +145,7 @@ def test_page_images_at_model_size_and_dpi(tmp_path: Path) -> None:
 
 def test_page_image_without_image_size_uses_the_pipeline_size(tmp_path: Path) -> None:
     from docparse.geometry import model_input_size
-    from docparse.source import DEFAULT_DPI
+    from docparse.geometry import DEFAULT_DPI
 
     pdf = pymupdf.open()
     pdf.new_page(width=612, height=792)
