@@ -2,7 +2,8 @@
 
 Data only. Renderers (``docparse.render``, Document -> str) and files (``docparse.output``) are
 reached through function-local imports in the conveniences (``to_*``, ``save``,
-``block_image``): both import this module, and this module imports nothing else of docparse.
+``block_image``): both import this module, and this module imports nothing else of docparse but
+``document_versions`` (dict -> dict upgrades of older JSON, which imports nothing).
 
 Coordinates: every ``bbox`` is ``(x0, y0, x1, y1)`` in PDF points, origin at the top-left of the
 page *as displayed* (after /Rotate). Model-pixel boxes are converted in ``docparse.geometry``.
@@ -17,10 +18,11 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
+from docparse.document_versions import SCHEMA_VERSION, upgrade  # the version to_dict writes; 1.x read too
+
 if TYPE_CHECKING:  # pragma: no cover
     from PIL import Image
 
-SCHEMA_VERSION = "1.0"
 
 BBox = tuple[float, float, float, float]
 
@@ -79,6 +81,27 @@ class ListItem:
 
 
 @dataclass
+class Continuation:
+    """How a paragraph, list or table that runs over a page or column break was merged.
+
+    The first part, the *head*, carries the merged content (text, items, table rows); each later
+    *part* stays on its page with its own box and content, out of the reading order
+    (``order = None``), so per-page views (QwenVL HTML, page scoring) still have it.
+    """
+
+    head_id: str | None = None  # on a later part: the id of the head it was merged into
+    part_ids: list[str] = field(default_factory=list)  # on the head: its later parts, in order
+    pages: list[int] = field(default_factory=list)  # on the head: every page it spans (0-based)
+    own_text: str | None = None  # on the head: its text before the merge (what its page prints)
+    own_html: str | None = None  # on the head: its table markup before the merge
+
+    @property
+    def is_part(self) -> bool:
+        """A later part (its content lives in the head), not the head."""
+        return self.head_id is not None
+
+
+@dataclass
 class Block:
     """One region of a page with a label, a box and its content.
 
@@ -100,11 +123,17 @@ class Block:
     caption_for: str | None = None  # id of the image/table/chart/formula this caption belongs to
     order: int | None = None  # reading order within the page; None for furniture
     source: str = ""  # the engine (or pass) that produced the block
-    meta: dict[str, Any] = field(default_factory=dict)  # engine extras: fonts, continued pages ...
+    continuation: Continuation | None = None  # set when merged over a page/column break
+    meta: dict[str, Any] = field(default_factory=dict)  # engine extras: fonts, verification ...
 
     @property
     def is_furniture(self) -> bool:
         return self.label in FURNITURE_LABELS
+
+    @property
+    def is_continuation(self) -> bool:
+        """A later part of a block that continues an earlier one (its content is in the head)."""
+        return self.continuation is not None and self.continuation.is_part
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -124,6 +153,8 @@ class Block:
             ListItem(**{**it, "bbox": tuple(it["bbox"]) if it.get("bbox") is not None else None})
             for it in d.get("items", [])
         ]
+        if d.get("continuation") is not None:
+            d["continuation"] = Continuation(**d["continuation"])
         return cls(**d)
 
 
@@ -247,8 +278,11 @@ class Document:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Document":
+        """The document of ``to_dict()`` output, of this schema version or an earlier one (upgraded:
+        the result is a current document). Raises ``ValueError`` for a newer major version."""
+        d = upgrade(d)
         return cls(
-            schema_version=d.get("schema_version", SCHEMA_VERSION),
+            schema_version=SCHEMA_VERSION,
             source=SourceInfo(**d["source"]),
             engine=EngineInfo(**d["engine"]),
             warnings=list(d.get("warnings", [])),
@@ -257,6 +291,7 @@ class Document:
 
     @classmethod
     def from_json(cls, text: str) -> "Document":
+        """``from_dict`` of JSON text (``to_json()`` output, or a file of an earlier version)."""
         return cls.from_dict(json.loads(text))
 
     # -- conveniences -------------------------------------------------------------------------

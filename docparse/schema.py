@@ -56,6 +56,17 @@ def document_schema() -> dict[str, Any]:
         },
         "One item of a list block.",
     )
+    continuation = _obj(
+        {
+            "head_id": _nullable({"type": "string", "description": "On a later part: the id of the head "
+                                  "(the first part, which carries the merged content)."}),
+            "part_ids": {"type": "array", "items": _STR, "description": "On the head: ids of its later parts."},
+            "pages": {"type": "array", "items": _INT0, "description": "On the head: every page it spans, 0-based."},
+            "own_text": _nullable({"type": "string", "description": "On the head: its text before the merge."}),
+            "own_html": _nullable({"type": "string", "description": "On the head: its table markup before the merge."}),
+        },
+        "How a paragraph, list or table that runs over a page or column break was merged.",
+    )
     block = _obj(
         {
             "id": {"type": "string", "description": "Stable id 'p<page>-b<index>', both 0-based."},
@@ -71,6 +82,7 @@ def document_schema() -> dict[str, Any]:
             "caption_for": _nullable({"type": "string", "description": "Id of the block this caption belongs to."}),
             "order": _nullable({**_INT0, "description": "Reading order within the page; null for furniture."}),
             "source": {"type": "string", "description": "The engine or pass that produced the block."},
+            "continuation": {"anyOf": [{"$ref": "#/$defs/continuation"}, {"type": "null"}]},
             "meta": _FREE_OBJECT,
         },
         "One region of a page with a label, a box and its content.",
@@ -137,6 +149,7 @@ def document_schema() -> dict[str, Any]:
                 "maxItems": 4,
             },
             "list_item": list_item,
+            "continuation": continuation,
             "block": block,
             "page": page,
         },

@@ -129,7 +129,7 @@ def test_long_table_is_linked_across_pages(name):
     tables = [b for p in doc.pages for b in p.blocks if b.label == Label.TABLE]
     assert tables and tables[0].page == 0
     # either merged into one block or the page-2 part points back at the page-1 part
-    assert len(tables) == 1 or tables[1].meta.get("continued_from") == tables[0].id
+    assert len(tables) == 1 or tables[1].continuation.head_id == tables[0].id
 
 
 @pytest.mark.parametrize("name", ["table_two_pages", "table_two_pages_norepeat"])
@@ -141,7 +141,7 @@ def test_long_table_cells_all_present_in_order(name):
             for c in BeautifulSoup(b.html, "html.parser").find_all("td")]
     # a table merged across pages holds all its rows; its continuation stub is not counted again
     got = [c.get_text(" ", strip=True) for b in doc.iter_blocks()
-           if b.label == Label.TABLE and b.html and "continued_from" not in b.meta
+           if b.label == Label.TABLE and b.html and not b.is_continuation
            for c in BeautifulSoup(b.html, "html.parser").find_all("td")]
     assert got == want
 

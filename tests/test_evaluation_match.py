@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from docparse.document import Block, Document, EngineInfo, Label, ListItem, Page, SourceInfo
+from docparse.document import Block, Continuation, Document, EngineInfo, Label, ListItem, Page, SourceInfo
 from docparse.evaluation.evaluate import score_page
 from docparse.evaluation.markdown import markdown_to_items, pipe_table_to_html
 from docparse.evaluation.match import match_texts
@@ -129,9 +129,9 @@ def test_order_inside_one_merged_prediction() -> None:
 
 def test_from_document_splits_merges_across_pages_back_into_pages() -> None:
     head = Block("p0-b0", Label.PARAGRAPH, (0, 80, 100, 100), "first half second half", order=0,
-                 meta={"own_text": "first half", "pages": [0, 1], "continued_in": ["p1-b0"]})
+                 continuation=Continuation(part_ids=["p1-b0"], pages=[0, 1], own_text="first half"))
     stub = Block("p1-b0", Label.PARAGRAPH, (0, 0, 100, 20), "second half", page=1,
-                 meta={"continued_from": "p0-b0"})
+                 continuation=Continuation(head_id="p0-b0"))
     after = Block("p1-b1", Label.PARAGRAPH, (0, 30, 100, 50), "next one", page=1, order=0)
     doc = Document(SourceInfo(), EngineInfo("test"), pages=[
         Page(0, 100, 100, blocks=[head]), Page(1, 100, 100, blocks=[stub, after])])

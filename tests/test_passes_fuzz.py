@@ -57,7 +57,7 @@ def test_passes_never_fail_and_keep_invariants(doc: Document) -> None:
         orders = sorted(b.order for b in page.blocks if b.order is not None)
         assert orders == list(range(len(orders)))
         for b in page.blocks:
-            if b.is_furniture or "continued_from" in b.meta:
+            if b.is_furniture or b.is_continuation:
                 assert b.order is None
             if b.label == Label.CAPTION and b.caption_for is not None:
                 assert b.caption_for in ids

@@ -73,9 +73,9 @@ def test_list_continued_on_next_page_is_joined_unless_it_restarts() -> None:
     doc = lists(doc_of(pages))
     head = doc.pages[0].blocks[0]
     assert [it.text for it in head.items] == ["alpha", "beta", "gamma"]
-    assert head.meta["pages"] == [0, 1]
-    assert doc.pages[1].blocks[0].meta["continued_from"] == head.id
-    assert "continued_from" not in doc.pages[2].blocks[0].meta
+    assert head.continuation.pages == [0, 1]
+    assert doc.pages[1].blocks[0].continuation.head_id == head.id
+    assert not doc.pages[2].blocks[0].is_continuation
 
 
 def test_indented_new_sentence_or_code_under_an_item_stays_separate() -> None:

@@ -20,7 +20,7 @@ def test_run_passes_renumbers_every_page() -> None:
         orders = [b.order for b in page.blocks if b.order is not None]
         assert sorted(orders) == list(range(len(orders)))
         for b in page.blocks:
-            if b.is_furniture or "continued_from" in b.meta:
+            if b.is_furniture or b.is_continuation:
                 assert b.order is None
     # Page 1: the joined paragraph continues from page 0, so its body starts with the right column.
     assert [b.text[:10] for b in doc.pages[1].reading_order] == ["Sales grew", "Table 1: S", "Region Q1 "]
@@ -75,7 +75,7 @@ def test_duplicate_orders_warn() -> None:
 def test_enabled_subset_and_unknown_name() -> None:
     doc = run_passes(make_report(), enabled=["furniture"])
     assert doc.pages[0].blocks[0].label == Label.HEADER
-    assert "continued_in" not in doc.pages[0].blocks[3].meta  # paragraphs did not run
+    assert doc.pages[0].blocks[3].continuation is None  # paragraphs did not run
     with pytest.raises(OptionsError):
         run_passes(make_report(), enabled=["nope"])
 

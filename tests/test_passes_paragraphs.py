@@ -14,14 +14,14 @@ def test_report_paragraph_joined_across_column_and_page() -> None:
     assert "a new document and turns it" in head.text
     assert "state-of-the-art and fast." in head.text
     assert head.text.endswith("Each page is read once.")
-    assert head.meta["pages"] == [0, 1]
-    assert head.meta["continued_in"] == ["p0-b6", "p1-b1"]
-    assert head.meta["own_text"].endswith("new docu-")
+    assert head.continuation.pages == [0, 1]
+    assert head.continuation.part_ids == ["p0-b6", "p1-b1"]
+    assert head.continuation.own_text.endswith("new docu-")
     for stub_id in ("p0-b6", "p1-b1"):
         stub = next(b for p in doc.pages for b in p.blocks if b.id == stub_id)
-        assert stub.meta["continued_from"] == head.id and stub.order is None
+        assert stub.continuation.head_id == head.id and stub.order is None
     # The next paragraph starts a sentence: not joined.
-    assert "continued_from" not in find(doc, "Sales grew").meta
+    assert not find(doc, "Sales grew").is_continuation
 
 
 def test_keep_hyphen_rules() -> None:
@@ -60,7 +60,7 @@ def test_sentence_end_or_capital_start_is_not_joined() -> None:
         (Label.PARAGRAPH, LEFT, (72, 300), "New paragraph on a new page."),
     ]]
     doc = paragraphs(doc_of(pages))
-    assert all("continued_from" not in b.meta for p in doc.pages for b in p.blocks)
+    assert all(not b.is_continuation for p in doc.pages for b in p.blocks)
 
 
 def test_same_column_blocks_are_not_joined() -> None:
@@ -82,7 +82,7 @@ def test_heading_between_is_not_skipped_and_fonts_must_agree() -> None:
         (Label.PARAGRAPH, RIGHT, (100, 700), "lowercase start"),
     ]]
     doc = paragraphs(doc_of(pages))
-    assert all("continued_from" not in b.meta for p in doc.pages for b in p.blocks)
+    assert all(not b.is_continuation for p in doc.pages for b in p.blocks)
 
 
 def test_caseless_script_and_caption_like_paragraph_between() -> None:
@@ -98,7 +98,7 @@ def test_caseless_script_and_caption_like_paragraph_between() -> None:
     b = doc.pages[0].blocks
     assert b[0].text == "현행 감염병 분류체계를 개 정된 법에서 변경되었다."
     assert b[2].text == "We rationalize the selectivity and the effect of the silyl group."
-    assert "continued_from" not in doc.pages[1].blocks[0].meta
+    assert not doc.pages[1].blocks[0].is_continuation
 
 
 def test_cjk_joins_without_space() -> None:

@@ -21,15 +21,15 @@ def test_report_table_merged_across_pages(repeat: bool) -> None:
     head = doc.pages[1].blocks[4]
     tail = doc.pages[2].blocks[1]
     assert head.label == Label.TABLE and tail.label == Label.TABLE
-    assert head.meta["pages"] == [1, 2]
-    assert head.meta["continued_in"] == [tail.id]
-    assert tail.meta["continued_from"] == head.id and tail.order is None
+    assert head.continuation.pages == [1, 2]
+    assert head.continuation.part_ids == [tail.id]
+    assert tail.continuation.head_id == head.id and tail.order is None
     assert tail.meta["header_row_dropped"] is repeat
     assert head.html is not None
     assert head.html.count("<tr>") == 5  # header + North, South, East, West
     assert head.html.count("Region") == 1
     assert head.text.splitlines() == ["Region Q1 Q2", "North 10 12", "South 8 9", "East 7 7", "West 5 6"]
-    assert head.meta["own_html"].count("<tr>") == 3
+    assert head.continuation.own_html.count("<tr>") == 3
 
 
 def _two_pages(first: tuple, second: tuple, after_first: list | None = None) -> list:
@@ -47,7 +47,7 @@ def test_misaligned_table_is_not_merged() -> None:
     a = (Label.TABLE, FULL, (300, 740), "", {"html": TABLE_HEAD.format(row("a", "1", "2"))})
     b = (Label.TABLE, LEFT, (72, 200), "", {"html": TABLE_HEAD.format(row("b", "3", "4"))})
     doc = tables(doc_of(_two_pages(a, b)))
-    assert "continued_from" not in doc.pages[1].blocks[0].meta
+    assert not doc.pages[1].blocks[0].is_continuation
 
 
 def test_table_not_ending_its_page_is_not_merged() -> None:
@@ -55,7 +55,7 @@ def test_table_not_ending_its_page_is_not_merged() -> None:
     b = (Label.TABLE, FULL, (72, 200), "", {"html": TABLE_HEAD.format(row("b", "3", "4"))})
     after = [(Label.PARAGRAPH, FULL, (610, 700), "A closing remark.")]
     doc = tables(doc_of(_two_pages(a, b, after)))
-    assert "continued_from" not in doc.pages[1].blocks[0].meta
+    assert not doc.pages[1].blocks[0].is_continuation
 
 
 def test_table_over_three_pages_has_one_head() -> None:
@@ -67,9 +67,9 @@ def test_table_over_three_pages_has_one_head() -> None:
     ]
     doc = tables(doc_of(pages))
     head = doc.pages[0].blocks[0]
-    assert head.meta["pages"] == [0, 1, 2]
-    assert head.meta["continued_in"] == ["p1-b0", "p2-b0"]
-    assert doc.pages[2].blocks[0].meta["continued_from"] == head.id
+    assert head.continuation.pages == [0, 1, 2]
+    assert head.continuation.part_ids == ["p1-b0", "p2-b0"]
+    assert doc.pages[2].blocks[0].continuation.head_id == head.id
     assert head.html is not None and head.html.count("<tr>") == 4
 
 

@@ -53,14 +53,15 @@ def from_pymupdf4llm_chunks(chunks: list[dict[str, Any]]) -> list[PageItems]:
 
 def _block_items(block: Any, own: bool = False) -> list[Item]:
     """Items of one block; ``own``: the block's content on its own page only (the head of a
-    merge across pages keeps it in ``meta["own_text"]`` / ``meta["own_html"]``)."""
+    merge across pages keeps it in ``continuation.own_text`` / ``own_html``)."""
     label = str(block.label)
     layout = DOCPARSE_LAYOUT.get(label, "text")
     bbox: BBox = tuple(float(v) for v in block.bbox)  # type: ignore[assignment]
-    if own and ("own_text" in block.meta or "own_html" in block.meta):
-        text = block.meta.get("own_text", block.text)
+    record = block.continuation
+    if own and record is not None and not record.is_part:
+        text = block.text if record.own_text is None else record.own_text
         if label == "table":
-            html = block.meta.get("own_html", block.html)
+            html = block.html if record.own_html is None else record.own_html
             return [Item("table", text=text, html=html, bbox=bbox, label=layout)]
         if label == "list":
             return [Item("text", text=t, bbox=bbox, label=layout) for t in text.split("\n") if t]
@@ -82,31 +83,31 @@ def _block_items(block: Any, own: bool = False) -> list[Item]:
 
 
 def _crosses_pages(block: Any) -> bool:
-    return len(block.meta.get("pages", [])) > 1
+    return block.continuation is not None and len(block.continuation.pages) > 1
 
 
 def _page_body(page: Any, heads: dict[str, Any]) -> list[tuple[Any, bool]]:
     """(block, own content only) in reading order. Ground truth is per page, so a merge across
     pages is scored as its parts: the head's own part where it is, each continuation stub on its
     page (a stub continuing the previous page first, one from the same page after its head)."""
-    stubs = [b for b in page.blocks if "continued_from" in b.meta]
+    stubs = [b for b in page.blocks if b.is_continuation]
     body: list[tuple[Any, bool]] = []
     for b in stubs:
-        head = heads.get(b.meta["continued_from"])
+        head = heads.get(b.continuation.head_id)
         if head is not None and _crosses_pages(head) and head.page != page.index:
             body.append((b, False))
     for block in page.reading_order:
         cross = _crosses_pages(block)
         body.append((block, cross))
         if cross:
-            body.extend((b, False) for b in stubs if b.meta["continued_from"] == block.id)
+            body.extend((b, False) for b in stubs if b.continuation.head_id == block.id)
     return body
 
 
 def from_document(doc: Any) -> list[PageItems]:
     """A ``docparse.document.Document`` -> pages. Text items: the reading order (furniture left
     out, as ``Document.blocks``); layout boxes: every block, list items one box each."""
-    heads = {b.id: b for p in doc.pages for b in p.blocks if "continued_in" in b.meta}
+    heads = {b.id: b for p in doc.pages for b in p.blocks if b.continuation is not None and b.continuation.part_ids}
     pages = []
     for p in doc.pages:
         items = [it for block, own in _page_body(p, heads) for it in _block_items(block, own)]

@@ -10,8 +10,9 @@ tables (a captioned table on the next page is a new table), paragraphs before li
 item split across columns is joined first), ``order`` last (renumbers after the merges).
 
 Merges that cross a page keep the later part on its page as a *continuation stub*:
-``meta["continued_from"]`` = id of the first part, ``order = None``, its own box and content.
-The first part carries the merged content, ``meta["pages"]`` and ``meta["continued_in"]``.
+``continuation.head_id`` = id of the first part, ``order = None``, its own box and content.
+The first part carries the merged content and ``continuation`` (pages, part ids, own content);
+see ``docparse.document.Continuation``.
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ Every pass mutates the Document it is given and returns that same object.
 
 from __future__ import annotations
 
-from docparse.document import BBox, Block, Document, Label, Page
+from dataclasses import replace
+
+from docparse.document import BBox, Block, Continuation, Document, Label, Page
 
 #: Blocks that float (figures, tables, their captions, footnotes): a paragraph or list may
 #: continue across them.
@@ -14,7 +16,21 @@ FLOAT_LABELS = frozenset({Label.IMAGE, Label.CHART, Label.TABLE, Label.CAPTION, 
 
 def is_stub(block: Block) -> bool:
     """A continuation left on its page after its content was merged into an earlier block."""
-    return "continued_from" in block.meta
+    return block.is_continuation
+
+
+def join_continuation(head: Block, part: Block, part_page: int | None = None) -> Continuation:
+    """Record that ``part`` (on page ``part_page``, default ``part.page``) continues ``head``.
+    Call it before changing the head's content: its first merge keeps the head's own text and
+    table markup. The part leaves the reading order. Returns the head's continuation record."""
+    record = head.continuation
+    if record is None:
+        record = head.continuation = Continuation(pages=[head.page], own_text=head.text, own_html=head.html)
+    record.pages = sorted({*record.pages, part.page if part_page is None else part_page})
+    record.part_ids.append(part.id)
+    part.continuation = replace(part.continuation or Continuation(), head_id=head.id)
+    part.order = None
+    return record
 
 
 def body(page: Page) -> list[Block]:

@@ -13,9 +13,9 @@ are ranked, leftmost = 0. A single paragraph becomes a list only when its marker
 (a lone "1. ..." is as often a numbered heading or a sentence).
 
 A list that ends its page and resumes at the top of the next one (and does not restart at
-"1.") is joined like a paragraph: the head gets the items, ``meta["pages"]``,
-``meta["continued_in"]``, ``meta["own_text"]``; the continuation stays on its page, out of the
-reading order, with ``meta["continued_from"]``.
+"1.") is joined like a paragraph: the head gets the items and a ``Block.continuation`` (pages,
+part ids, its own text); the continuation stays on its page, out of the reading order, with
+``continuation.head_id``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import re
 
 from docparse.document import Block, Document, Label, ListItem, Page
 
-from ._common import body, union, v_gap, x_overlap
+from ._common import body, join_continuation, union, v_gap, x_overlap
 
 _SENTENCE_END = re.compile(r"[.!?:;][\"'”’)\]]*$")
 INDENT_TOLERANCE = 6.0  # points: left edges this close are the same level
@@ -177,18 +177,14 @@ def _join_across_pages(doc: Document) -> None:
         if prev_body:
             last = prev_body[-1]
         else:  # the whole page was a continuation: the list goes on from its head
-            stubs = [b for b in prev.blocks if b.label == Label.LIST and "continued_from" in b.meta]
+            stubs = [b for b in prev.blocks if b.label == Label.LIST and b.is_continuation]
             if not stubs:
                 continue
-            last = by_id.get(stubs[-1].meta["continued_from"], stubs[-1])
+            last = by_id.get(stubs[-1].continuation.head_id, stubs[-1])  # type: ignore[union-attr, arg-type]
         first = nxt[0]
         if last.label != Label.LIST or first.label != Label.LIST or _restarts(first.items):
             continue
         head = last
-        head.meta.setdefault("own_text", head.text)
+        join_continuation(head, first)
         head.items = head.items + [ListItem(it.text, it.bbox, it.level, it.marker) for it in first.items]
         head.text = list_text(head.items)
-        head.meta["pages"] = sorted({*head.meta.get("pages", [head.page]), first.page})
-        head.meta.setdefault("continued_in", []).append(first.id)
-        first.meta["continued_from"] = head.id
-        first.order = None

@@ -2,7 +2,7 @@
 
 Per page: body blocks get ``order`` 0..n-1 in their current reading order (blocks without an
 order keep their list position, after the ordered ones), with footnotes moved to the end of the
-page. Furniture and continuation stubs (``meta["continued_from"]``) get ``order = None``.
+page. Furniture and continuation stubs (``Block.is_continuation``) get ``order = None``.
 """
 
 from __future__ import annotations

@@ -21,9 +21,9 @@ form elsewhere, when the right part starts with a capital or digit ("Anglo-Saxon
 "COVID-19"), for one-letter prefixes ("e-mail"), and when the right half is a word and the left
 half a word too or a compound prefix ("well-known", "co-operation", "multi-layer").
 
-The first block (the head) gets the joined text, ``meta["pages"]``, ``meta["continued_in"]``
-and ``meta["own_text"]`` (its text before the join). Each continuation stays on its page with its
-own box and text, out of the reading order, with ``meta["continued_from"]`` = the head's id.
+The first block (the head) gets the joined text and a ``Block.continuation`` (pages, part ids,
+its own text before the join). Each continuation stays on its page with its own box and text, out
+of the reading order, with ``continuation.head_id`` = the head's id.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from collections import Counter
 
 from docparse.document import Block, Document, Label
 
-from ._common import FLOAT_LABELS, doc_body, font_size
+from ._common import FLOAT_LABELS, doc_body, font_size, join_continuation
 from .captions import caption_kind, is_caption_text
 from ._words import COMMON_WORDS, PREFIXES, SUFFIXES
 
@@ -241,9 +241,5 @@ def paragraphs(doc: Document) -> Document:
 
 
 def _join(head: Block, part: Block, vocab: Vocabulary) -> None:
-    head.meta.setdefault("own_text", head.text)
+    join_continuation(head, part)
     head.text = join_texts(head.text, part.text, vocab)
-    head.meta["pages"] = sorted({*head.meta.get("pages", [head.page]), part.page})
-    head.meta.setdefault("continued_in", []).append(part.id)
-    part.meta["continued_from"] = head.id
-    part.order = None

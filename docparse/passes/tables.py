@@ -6,11 +6,11 @@ right edges (and column x-positions, when the engine records ``meta["column_x"]`
 no caption of its own. A repeated header row (same cell texts as the first row of the head
 table) is dropped from the continuation.
 
-The head table keeps its page and box and gets the merged ``html`` and ``text``;
-``meta["pages"]`` lists every page it spans, ``meta["continued_in"]`` the ids of its
-continuations, ``meta["own_html"]`` / ``meta["own_text"]`` its content before the merge (for
-per-page renderers). Each continuation stays on its page, with its own box and content, out of
-the reading order (``order = None``) and with ``meta["continued_from"]`` = the head's id.
+The head table keeps its page and box and gets the merged ``html`` and ``text``; its
+``continuation`` lists every page it spans (``pages``), the ids of its continuations
+(``part_ids``) and its content before the merge (``own_html`` / ``own_text``, for per-page
+renderers). Each continuation stays on its page, with its own box and content, out of
+the reading order (``order = None``) and with ``continuation.head_id`` = the head's id.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from bs4 import BeautifulSoup, Tag
 
 from docparse.document import Block, Document, Label, Page
 
-from ._common import body
+from ._common import body, join_continuation
 
 X_TOLERANCE = 0.05  # fraction of the page width two table edges may differ by
 
@@ -138,12 +138,12 @@ def _last_table_part(prev: Page, prev_body: list[Block]) -> Block | None:
     """The table that ends the page: its last body block, or a continuation stub ending it."""
     if prev_body:
         return prev_body[-1] if prev_body[-1].label == Label.TABLE else None
-    stubs = [b for b in prev.blocks if b.label == Label.TABLE and "continued_from" in b.meta]
+    stubs = [b for b in prev.blocks if b.label == Label.TABLE and b.is_continuation]
     return stubs[-1] if stubs else None
 
 
 def _head(doc: Document, block: Block) -> Block:
-    head_id = block.meta.get("continued_from")
+    head_id = block.continuation.head_id if block.continuation is not None else None
     if head_id is None:
         return block
     for page in doc.pages:
@@ -155,16 +155,11 @@ def _head(doc: Document, block: Block) -> Block:
 
 def _merge(head: Block, tail: Block, tail_page: int) -> None:
     assert head.html is not None and tail.html is not None
-    head.meta.setdefault("own_html", head.html)
-    head.meta.setdefault("own_text", head.text)
+    record = join_continuation(head, tail, tail_page)
     head.html, dropped = merge_html(head.html, tail.html)
     tail_lines = tail.text.splitlines()
-    head_lines = head.meta["own_text"].splitlines()
+    head_lines = (record.own_text or "").splitlines()
     if dropped and tail_lines and head_lines and tail_lines[0].strip() == head_lines[0].strip():
         tail_lines = tail_lines[1:]
     head.text = "\n".join([head.text, *tail_lines]) if tail_lines else head.text
-    head.meta["pages"] = sorted({*head.meta.get("pages", [head.page]), tail_page})
-    head.meta.setdefault("continued_in", []).append(tail.id)
-    tail.meta["continued_from"] = head.id
     tail.meta["header_row_dropped"] = dropped
-    tail.order = None

@@ -41,18 +41,20 @@ def page_own_blocks(page: Page) -> list[Block]:
     """The page's blocks with only what is printed on this page.
 
     The document passes merge a paragraph, list or table that continues elsewhere into its first
-    part (``meta["own_text"]``/``meta["own_html"]`` keep that part's own content) and leave the
-    continuation on its page out of the reading order (``meta["continued_from"]``). QwenVL HTML
+    part (``continuation.own_text`` / ``own_html`` keep that part's own content) and leave the
+    continuation on its page out of the reading order (``continuation.head_id``). QwenVL HTML
     describes one page image, so it gets each part's own content, in reading order: a
     continuation right after its head on the same page (column break), else first on its page.
     """
     heads = {b.id: b for b in page.blocks}
     keyed: list[tuple[float, Block]] = []
     for b in page.blocks:
-        if "own_text" in b.meta or "own_html" in b.meta:
-            b = replace(b, text=b.meta.get("own_text", b.text), html=b.meta.get("own_html", b.html))
-        if "continued_from" in b.meta:
-            head = heads.get(b.meta["continued_from"])
+        record = b.continuation
+        if record is not None and not record.is_part:  # a head: this page shows its own part only
+            own_text = b.text if record.own_text is None else record.own_text
+            b = replace(b, text=own_text, html=b.html if record.own_html is None else record.own_html)
+        if record is not None and record.head_id is not None:
+            head = heads.get(record.head_id)
             key = head.order + 0.5 if head is not None and head.order is not None else -1.0
             keyed.append((key, b))
         else:

@@ -52,7 +52,7 @@ def plan_page(page: Page) -> PagePlan:
     bottom: list[Block] = []
     body = list(ordered)
     for block in unordered:
-        if "continued_from" in block.meta:  # its content was merged into the head block
+        if block.is_continuation:  # its content was merged into the head block
             continue
         if block.label == Label.HEADER or (block.label == Label.PAGE_NUMBER and _in_top_half(block, page)):
             top.append(block)
@@ -86,9 +86,9 @@ def attach_captions(doc: Document) -> dict[str, list[AttachedCaption]]:
             if block.label != Label.CAPTION or not block.caption_for:
                 continue
             target = by_id.get(block.caption_for)
-            if target is not None and "continued_from" in target.meta:
+            if target is not None and target.continuation is not None and target.continuation.head_id is not None:
                 # a table continued from an earlier page is drawn with its head: so is its caption
-                target = by_id.get(str(target.meta["continued_from"]))
+                target = by_id.get(target.continuation.head_id)
             if target is None or target is block or target.label not in CAPTIONED_LABELS:
                 continue
             before = target.page == block.page and _center_y(block) < _center_y(target)
