@@ -399,26 +399,24 @@ class Document:
         Raises ``InputError`` when the source cannot be opened or is not the file converted,
         ``ValueError`` when the block has no area on its page."""
         from docparse.output.assets import crop_image
-        from docparse.output.reopen import source_pdf
 
-        target = self._block(block)
-        with source_pdf(self, source, password) as pdf:
-            image = crop_image(pdf, target, dpi)
-        if image is None:
-            raise ValueError(f"block {target.id} has no area on page {target.page + 1} of the source")
-        return image
+        return self._cut(crop_image, block, dpi, source, password)
 
     def block_png(self, block: Block | str, *, dpi: float = 144, source: Any = None, password: str | None = None) -> bytes:
         """``block_image`` as PNG bytes (e.g. to store or send without PIL)."""
         from docparse.output.assets import crop_png
+
+        return self._cut(crop_png, block, dpi, source, password)
+
+    def _cut(self, crop: Any, block: Block | str, dpi: float, source: Any, password: str | None) -> Any:
         from docparse.output.reopen import source_pdf
 
         target = self._block(block)
         with source_pdf(self, source, password) as pdf:
-            data = crop_png(pdf, target, dpi)
-        if data is None:
+            picture = crop(pdf, target, dpi)
+        if picture is None:
             raise ValueError(f"block {target.id} has no area on page {target.page + 1} of the source")
-        return data
+        return picture
 
     def _block(self, block: Block | str) -> Block:
         """The block of this document with this id, its ``page`` taken from the page holding it."""
