@@ -209,3 +209,18 @@ def test_a_wrong_case_is_repaired_too(words) -> None:
     check = verify_blocks([blk(0, Label.HEADING, box_of(words, HEADING), "results of the Study")], words, 0)
     head = first(check.blocks, Label.HEADING)
     assert head.text == HEADING and head.meta["verify"]["status"] == "repaired"
+
+
+def test_ocr_words_count_omissions_but_insert_none(words) -> None:
+    # Tesseract's words are a weaker check: a run the model left out lowers the agreement
+    # (so the better sample wins) but is not inserted as text of its own
+    from docparse.verify.words import PageWords
+
+    ocr = PageWords(words.words, words.width, words.height, "ocr")
+    blocks = [blk(0, Label.HEADING, box_of(words, HEADING), HEADING),
+              blk(1, Label.PARAGRAPH, box_of(words, PARA2), PARA2)]
+    check = verify_blocks(blocks, ocr, 0)
+    assert check.omissions >= 1 and check.agreement < 1.0
+    assert [b.text for b in check.blocks if b.order is not None] == [HEADING, PARA2]
+    assert not any(b.meta["verify"]["status"] == "omission" for b in check.blocks)
+    assert "not added" in check.summary()

@@ -2,7 +2,10 @@
 
 - Omissions: page words no block accounts for (outside pictures, charts, tables and formulas,
   whose inner text a model rightly leaves out) become ``paragraph`` blocks at their place in
-  reading order, with ``meta["verify"]["status"] == "omission"``.
+  reading order, with ``meta["verify"]["status"] == "omission"``. Against OCR words they are
+  only counted (they lower the page's agreement, which ranks samples): Tesseract's words of a
+  scan are often misread, split or specks, and inserting them cost more text accuracy than it
+  recovered (benchmarks/QUALITY.md, OmniDocBench).
 - Hallucinations: a text block whose box holds page words but whose text matches none of them,
   anywhere on the page, is flagged (``"hallucination"``); on a text-layer page one with nothing
   in common with the page (agreement under ``DROP_BELOW``) is dropped. With OCR words (a weaker
@@ -42,7 +45,7 @@ class PageCheck:
     agreement: float  # 0..1 (1 when there is nothing to check)
     blocks: list[Block]
     checks: list[BlockCheck] = field(default_factory=list)
-    omissions: int = 0
+    omissions: int = 0  # runs of page words no block covers (inserted on text-layer pages only)
     hallucinations: int = 0
     dropped: int = 0
     repaired: int = 0
@@ -53,8 +56,9 @@ class PageCheck:
         return self.omissions + self.hallucinations
 
     def summary(self) -> str:
+        added = "added" if self.source == "text" else "seen, not added (OCR words)"
         return (f"verify ({self.source} words): agreement {self.agreement:.3f}; {self.repaired} blocks repaired, "
-                f"{self.omissions} omissions added, {self.hallucinations} hallucinations flagged "
+                f"{self.omissions} omissions {added}, {self.hallucinations} hallucinations flagged "
                 f"({self.dropped} dropped)")
 
 
@@ -95,8 +99,12 @@ def verify_blocks(blocks: list[Block], words: PageWords, page_index: int) -> Pag
         kept.append(check.block)
     omitted = _omissions(kept, checks, words, page_index)
     result.omissions = len(omitted)
-    result.blocks = _insert(kept, omitted, words, checks)
     result.agreement = _agreement(checks, omitted)
+    if words.source != "text":
+        for block in omitted:
+            block.meta.pop("_first_word")
+        omitted = []
+    result.blocks = _insert(kept, omitted, words, checks)
     return result
 
 
