@@ -89,10 +89,15 @@ def user_order(body: dict[str, Any]) -> list[str]:
 class ReplayServer:
     """Answers chat completions from ``answers``; ``requests`` holds every body received."""
 
-    def __init__(self, answers: list[Answer], model: str = "replay", port: int = 0, host: str = "127.0.0.1"):
+    def __init__(self, answers: list[Answer], model: str = "replay", port: int = 0, host: str = "127.0.0.1",
+                 delay: float = 0.0):
         self.answers = answers
         self.model = model
+        self.delay = delay  # seconds each chat answer takes (to see which requests overlap)
         self.requests: list[dict[str, Any]] = []
+        #: per request (same index as ``requests``): the bodies in flight when it arrived, itself included
+        self.in_flight_at_arrival: list[list[dict[str, Any]]] = []
+        self._in_flight: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, port), self._handler())
         self._server.daemon_threads = True
@@ -165,8 +170,15 @@ class ReplayServer:
                     return
                 with server._lock:
                     server.requests.append(body)
+                    server._in_flight.append(body)
+                    server.in_flight_at_arrival.append(list(server._in_flight))
                     answer = server.choose(body)
                     text, finish = answer.next() if answer else ("", "stop")
+                try:
+                    time.sleep(server.delay)
+                finally:
+                    with server._lock:
+                        server._in_flight.remove(body)
                 if answer is not None and answer.status != 200:
                     self._send(answer.status, {"error": {"message": "replay fault"}})
                     return

@@ -57,9 +57,9 @@ def answers_for(pdf: Path) -> dict[str, str]:
 def serve():
     servers: list[ReplayServer] = []
 
-    def start(answers: list[tuple[str, str]]) -> ReplayServer:
+    def start(answers: list[tuple[str, str]], delay: float = 0.0) -> ReplayServer:
         texts, reasons = [t for t, _ in answers], [r for _, r in answers]
-        server = ReplayServer([Answer(texts, reasons)]).start()
+        server = ReplayServer([Answer(texts, reasons)], delay=delay).start()
         servers.append(server)
         return server
 
@@ -109,3 +109,34 @@ def test_verify_off_keeps_the_servers_answer(pdf: Path, serve) -> None:
     server = serve([(a["half"], "stop")])
     doc = convert(pdf, server, verify="off")
     assert [b.text for b in doc.pages[0].reading_order] == PARAS[:1] and len(server.requests) == 1
+
+
+@pytest.fixture
+def four_pages(pdf: Path, tmp_path: Path) -> Path:
+    import pymupdf
+
+    doc = pymupdf.open()
+    for _ in range(4):
+        doc.insert_pdf(pymupdf.open(pdf))
+    doc.save(tmp_path / "four.pdf")
+    return tmp_path / "four.pdf"
+
+
+def test_retries_of_several_pages_are_in_flight_together(pdf: Path, four_pages: Path, serve) -> None:
+    # every page's first answer leaves text out; the retries must not wait for one another
+    a = answers_for(pdf)
+    server = serve([(a["half"], "stop")] * 4 + [(a["good"], "stop")], delay=1.0)
+    doc = convert(four_pages, server, concurrency=4)
+    assert all([b.text for b in p.reading_order] == PARAS for p in doc.pages)
+    retries = [i for i, r in enumerate(server.requests) if r["temperature"] > 0]
+    assert len(retries) == 4
+    overlap = max(sum(r["temperature"] > 0 for r in server.in_flight_at_arrival[i]) for i in retries)
+    assert overlap >= 2, "each page's retry waited for the one before"
+
+
+def test_samples_of_a_page_are_asked_at_once(pdf: Path, serve) -> None:
+    a = answers_for(pdf)
+    server = serve([(a["half"], "stop"), (a["half"], "stop"), (a["good"], "stop")], delay=0.5)
+    doc = convert(pdf, server, samples=3)
+    assert [b.text for b in doc.pages[0].reading_order] == PARAS
+    assert len(server.in_flight_at_arrival[2]) == 2  # the second sample went out beside the first

@@ -267,6 +267,14 @@ class RemoteEngine:
     def resample(self, page: PageInput, *, temperature: float, seed: int | None = None) -> PageOutput:
         """One more answer for ``page`` at ``temperature`` (and ``seed``, which vLLM honours): the
         hook of verify's retries and best-of-N. No ladder here: the caller picks the temperature."""
+        return self.resample_async(page, temperature=temperature, seed=seed).result()
+
+    def resample_async(self, page: PageInput, *, temperature: float,
+                       seed: int | None = None) -> "concurrent.futures.Future[PageOutput]":
+        """``resample`` without waiting: the page is rendered here (in the caller's thread, as
+        PyMuPDF requires), the request runs on the engine's loop beside the other pages' requests,
+        and the future holds its answer. Verify uses it so that one page's retries and samples do
+        not hold up the pages behind it."""
         loop = self._ensure_loop()
         if self.profile is not None:  # the profile's page job, its requests at this temperature
             from dataclasses import replace
@@ -278,14 +286,20 @@ class RemoteEngine:
             job = self.profile.job(page)
             first, finished = start_job(job, page.index)
             if finished is not None:
-                return finished
-            return loop.submit(finish_job(job, page.index, first, ask)).result()
+                done: concurrent.futures.Future[PageOutput] = concurrent.futures.Future()
+                done.set_result(finished)
+                return done
+            return loop.submit(finish_job(job, page.index, first, ask))
         image_url = encode_page(page)
-        start = time.perf_counter()
         body = self.request_body(image_url, temperature)
         if seed is not None:
             body["seed"] = seed  # vLLM / SGLang: a fixed seed gives the same sample
-        completion = loop.submit(self._post(body)).result()
+        return loop.submit(self._sample(page, body, temperature, seed))
+
+    async def _sample(self, page: PageInput, body: dict[str, Any], temperature: float,
+                      seed: int | None) -> PageOutput:
+        start = time.perf_counter()
+        completion = await self._post(body)
         output = qwenvl_output(page, completion.text, stop_reason(completion), self.name, time.perf_counter() - start)
         output.meta = {"profile": "qwenvl-html", "usage": completion.usage, "finish_reason": completion.finish_reason,
                        "server_model": completion.model, "http_attempts": completion.attempts,

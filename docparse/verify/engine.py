@@ -16,14 +16,18 @@ document passes:
 Asking again uses the engine's ``resample(page, temperature=..., seed=...) -> PageOutput``
 (the vlm engine has it; any engine with it works); its ladder comes from the engine's
 ``temperature_ladder`` (a profile's) or ``DEFAULT_LADDER``. Without ``resample`` a failing page
-goes straight to the fallback.
+goes straight to the fallback. An engine that also has ``resample_async`` (the remote engine:
+it returns a future) gets a page's samples all at once and its retries while the stream goes
+on, so a page climbing the ladder does not hold up the pages behind it; answers are judged in
+this thread (verification reads the PyMuPDF page, which is not thread-safe).
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import copy
-from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator
 
 from docparse.document import EngineInfo, PageStatus
 from docparse.engines.base import Engine, PageInput, PageOutput, PageResult, stream_pages
@@ -86,11 +90,21 @@ class VerifyingEngine:
         return [self.finish(page, out) for page, out in zip(pages, self.inner.process(pages), strict=True)]
 
     def stream(self, pages: Iterable[PageInput]) -> Iterator[PageResult]:
+        """The inner engine's pages, verified; pages waiting for more answers are set aside (their
+        requests in flight) and yielded when decided, so the order is completion order."""
+        waiting: dict[concurrent.futures.Future, _PageJob] = {}
         for page, out in stream_pages(self.inner, pages):
             if isinstance(out, BaseException):
                 yield page, self._failed(page, out)
             else:
-                yield page, self.finish(page, out)
+                job = self._start(page, out)
+                if job.decided is not None:
+                    yield page, job.decided
+                else:
+                    waiting.update(dict.fromkeys(job.futures, job))
+            yield from self._collect(waiting, block=False)
+        while waiting:
+            yield from self._collect(waiting, block=True)
 
     def close(self) -> None:
         self.inner.close()
@@ -99,27 +113,91 @@ class VerifyingEngine:
 
     # -- one page --------------------------------------------------------------------------------
     def finish(self, page: PageInput, out: PageOutput) -> PageOutput:
-        """The verified (repaired, best, or fallen-back) answer for ``page``."""
+        """The verified (repaired, best, or fallen-back) answer for ``page``, waiting for it."""
+        job = self._start(page, out)
+        while job.decided is None:
+            concurrent.futures.wait(job.futures, return_when=concurrent.futures.FIRST_COMPLETED)
+            for future in [f for f in job.futures if f.done()]:
+                self._absorb(job, future)
+        return job.decided
+
+    def _start(self, page: PageInput, out: PageOutput) -> "_PageJob":
+        """Judge the engine's answer; ask the samples (all at once) or decide the page."""
         words = self.words(page)
+        job = _PageJob(page, out, words)
         if words is None:
             if self.mode == "text":
                 out.warnings.append("verify=text: the page has no usable text layer; not verified")
-            return out
-        judged = [self._judge(out, words)]
-        resample = getattr(self.inner, "resample", None)
-        ladder = tuple(getattr(self.inner, "temperature_ladder", None) or DEFAULT_LADDER)
-        if callable(resample):
+            job.decided = out
+            return job
+        job.judged.append(self._judge(out, words))
+        ladder = self._ladder()
+        if self._can_resample():
             for seed in range(1, self.samples):
-                judged.append(self._judge(resample(page, temperature=ladder[0], seed=seed), words))
-            tries = 0
-            while max(judged, key=Judged.rank).failing and tries < self.retries:
-                temperature = ladder[min(tries, len(ladder) - 1)]
-                judged.append(self._judge(resample(page, temperature=temperature, seed=100 + tries), words))
-                tries += 1
+                self._ask(job, ladder[0], seed)
+        if not job.futures:
+            self._next_step(job)
+        return job
+
+    def _collect(self, waiting: dict[concurrent.futures.Future, "_PageJob"], block: bool) -> Iterator[PageResult]:
+        """Absorb the answers that have come (waiting for one when ``block``); yield decided pages."""
+        if block:
+            concurrent.futures.wait(list(waiting), return_when=concurrent.futures.FIRST_COMPLETED)
+        for future in [f for f in waiting if f.done()]:
+            job = waiting.pop(future)
+            self._absorb(job, future)
+            if job.decided is not None:
+                yield job.page, job.decided
+            else:
+                waiting.update({f: job for f in job.futures if f not in waiting})
+
+    def _absorb(self, job: "_PageJob", future: concurrent.futures.Future) -> None:
+        job.futures.remove(future)
+        try:
+            job.judged.append(self._judge(future.result(), job.words))
+        except Exception as exc:  # the server failing a retry ends the ladder; earlier answers stand
+            job.errors.append(f"{type(exc).__name__}: {exc}")
+        if not job.futures:
+            self._next_step(job)
+
+    def _next_step(self, job: "_PageJob") -> None:
+        """All asked answers are in: climb the ladder once more, or decide."""
+        best = max(job.judged, key=Judged.rank)
+        if best.failing and job.tries < self.retries and self._can_resample() and not job.errors:
+            ladder = self._ladder()
+            self._ask(job, ladder[min(job.tries, len(ladder) - 1)], 100 + job.tries)
+            job.tries += 1
+            if job.futures:
+                return
+            self._next_step(job)  # an engine that answered at once
+            return
+        job.decided = self._decide(job.page, job.judged, job.errors)
+
+    def _ask(self, job: "_PageJob", temperature: float, seed: int) -> None:
+        """One more answer for ``job``'s page: a future from ``resample_async``, or asked now."""
+        submit: Callable[..., concurrent.futures.Future] | None = getattr(self.inner, "resample_async", None)
+        try:
+            if callable(submit):
+                job.futures.append(submit(job.page, temperature=temperature, seed=seed))
+                return
+            job.judged.append(self._judge(self.inner.resample(job.page, temperature=temperature, seed=seed),
+                                          job.words))
+        except Exception as exc:  # rendering or asking failed: no more answers for this page
+            job.errors.append(f"{type(exc).__name__}: {exc}")
+
+    def _can_resample(self) -> bool:
+        return callable(getattr(self.inner, "resample", None))
+
+    def _ladder(self) -> tuple[float, ...]:
+        return tuple(getattr(self.inner, "temperature_ladder", None) or DEFAULT_LADDER)
+
+    def _decide(self, page: PageInput, judged: list[Judged], errors: list[str]) -> PageOutput:
         best = max(judged, key=Judged.rank)
         if best.failing:
             why = (f"stopped by {best.output.stop_reason}" if best.output.stop_reason in _TRUNCATED
                    else f"agreement {best.check.agreement:.2f} with the page's words")
+            if errors:
+                why += f"; asking again failed: {errors[0]}"
             out = self._fall_back(page, f"model output failed verification ({why}) after {len(judged)} "
                                         "answer(s)")
             out.raw, out.stop_reason = best.output.raw, best.output.stop_reason  # what the model said
@@ -180,6 +258,20 @@ class VerifyingEngine:
 
             self._fallback = LayoutEngine(ocr=self._ocr, ocr_language=self.ocr_language)
         return self._fallback
+
+
+@dataclass(eq=False)
+class _PageJob:
+    """A page being verified: its answers so far and the ones still asked (``futures``)."""
+
+    page: PageInput
+    first: PageOutput
+    words: PageWords | None
+    judged: list[Judged] = field(default_factory=list)
+    futures: list[concurrent.futures.Future] = field(default_factory=list)
+    tries: int = 0
+    errors: list[str] = field(default_factory=list)
+    decided: PageOutput | None = None
 
 
 def with_verification(engine: Engine, options: Any) -> Engine:
