@@ -224,3 +224,45 @@ def test_ocr_words_count_omissions_but_insert_none(words) -> None:
     assert [b.text for b in check.blocks if b.order is not None] == [HEADING, PARA2]
     assert not any(b.meta["verify"]["status"] == "omission" for b in check.blocks)
     assert "not added" in check.summary()
+
+
+def _one_page(tmp_path: Path, texts: list[tuple[tuple[float, float, float, float], str]]):
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    for rect, text in texts:
+        page.insert_textbox(pymupdf.Rect(*rect), text, fontsize=11)
+    doc.save(tmp_path / "p.pdf")
+    doc.close()
+    doc = pymupdf.open(tmp_path / "p.pdf")
+    words = text_layer_words(doc[0])
+    doc.close()
+    return words
+
+
+def test_a_repaired_code_line_keeps_its_braces_and_operators(tmp_path) -> None:
+    # "{", "+", "}" carry no letters or digits: no token matches them, yet they are the code
+    code = "function add(a, b) { return a + b; } console.log(add(3, 5));"
+    words = _one_page(tmp_path, [((72, 100, 540, 130), code)])
+    block = blk(0, Label.CODE, box_of(words, code), code.replace("function", "cunction"))
+    check = verify_blocks([block], words, 0)
+    assert check.blocks[0].text.split() == code.split()
+
+
+def test_repetitive_neighbours_keep_their_own_lines(tmp_path) -> None:
+    # Lorem-ipsum pages: the first paragraph's text also matches the second one's tail, and its
+    # drifted box reaches the second's first line; the second must not be dropped as a duplicate
+    first_text = ("Lorem ipsum dolor sit amet, consetetur sadipscing elitr, sed diam nonumy eirmod tempor "
+                  "invidunt ut labore et dolore magna aliquyam erat. Lorem ipsum dolor sit amet.")
+    second_text = ("Duis autem vel eum iriure dolor in hendrerit in vulputate velit esse molestie consequat, "
+                   "vel illum dolore eu feugiat nulla facilisis. Lorem ipsum dolor sit amet.")
+    words = _one_page(tmp_path, [((72, 100, 540, 150), first_text), ((72, 152, 540, 202), second_text)])
+    a, b = box_of(words, first_text), box_of(words, second_text)
+    drifted = (a[0], a[1] + 14, a[2], a[3] + 14)  # down over the second paragraph's first line
+    misread = first_text.replace("dolore", "dolorc")
+    blocks = [blk(0, Label.PARAGRAPH, drifted, misread), blk(1, Label.PARAGRAPH, b, second_text)]
+    check = verify_blocks(blocks, words, 0)
+    texts = [x.text for x in sorted(check.blocks, key=lambda x: x.order)]
+    assert texts == [first_text, second_text]
+    assert check.dropped == 0 and check.omissions == 0

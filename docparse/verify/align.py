@@ -69,6 +69,7 @@ class Alignment:
     tokens: int = 0  # comparison keys in the block's text (0: nothing to align)
     where: str = "none"  # "box" (inside / near its box), "page" (found elsewhere), "none"
     last_token: int = -1  # the page token the match ends on (a cursor for the next block)
+    matched: list[int] = field(default_factory=list)  # the words of exact token matches (a subset of words)
 
 
 def agreement(a: list[str], b: list[str]) -> float:
@@ -314,7 +315,7 @@ def _align_in(a: list[str], words: PageWords, positions: list[int], inside: set[
     chosen.update(_edge(a[: pairs[0][0]], b, pairs[0][1], -1))
     chosen.update(_edge(a[pairs[-1][0] + 1:], b, pairs[-1][1], +1))
     picked = sorted(chosen)
-    word_ids = sorted({w for j in picked for w in words.tokens[positions[j]].words})
+    word_ids = _with_keyless(sorted({w for j in picked for w in words.tokens[positions[j]].words}), words)
     return Alignment(
         bbox=words.box_of(word_ids),
         score=agreement(a, [b[j] for j in picked]),
@@ -323,7 +324,19 @@ def _align_in(a: list[str], words: PageWords, positions: list[int], inside: set[
         tokens=len(a),
         where=where,
         last_token=positions[picked[-1]],
+        matched=sorted({w for _, j in pairs for w in words.tokens[positions[j]].words}),
     )
+
+
+def _with_keyless(word_ids: list[int], words: PageWords) -> list[int]:
+    """``word_ids`` plus the words without letters or digits lying between two of them ("{",
+    "+", "=" of code and formulas): no token stands for them, yet they are the block's text."""
+    out = list(word_ids)
+    for u, v in zip(word_ids, word_ids[1:]):
+        between = range(u + 1, v)
+        if between and all(w in words.keyless for w in between):
+            out.extend(between)
+    return sorted(out) if len(out) > len(word_ids) else word_ids
 
 
 def _main_runs(pairs: list[tuple[int, int]], in_box: list[bool]) -> list[tuple[int, int]]:

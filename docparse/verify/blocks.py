@@ -47,6 +47,12 @@ class BlockCheck:
     chars: int = 0  # letters and digits of the model's text (weights the page agreement)
     checked: bool = False  # a text block whose box holds page words: its score counts
     box_has_words: bool = False
+    #: the words its text matched exactly (the rest of ``words`` lie between those); None: all
+    #: of them (a table's or formula's words are the ones in its box)
+    matched: set[int] | None = None
+
+    def matched_exactly(self, word: int) -> bool:
+        return self.matched is None or word in self.matched
 
 
 def check_block(block: Block, words: PageWords, cursor: int = -1) -> tuple[BlockCheck, int]:
@@ -78,6 +84,7 @@ def _check_text(block: Block, words: PageWords, al: Alignment) -> BlockCheck:
         _mark(block, words, check, reason="text not found among the page's words")
         return check
     check.words = set(al.words)
+    check.matched = set(al.matched)
     if al.score >= VERIFIED_AT and (words.source != "text" or _same_case(block.text, al.text)):
         check.status = "verified"
     elif words.source != "text":
@@ -94,7 +101,7 @@ def _check_text(block: Block, words: PageWords, al: Alignment) -> BlockCheck:
 def _check_list(block: Block, words: PageWords, cursor: int) -> tuple[BlockCheck, int]:
     """Each item against the words of the list's box; the block's text follows its items."""
     check = BlockCheck(block, "verified", None, chars=len("".join(keys(block.text))),
-                       box_has_words=bool(words.within(block.bbox)))
+                       box_has_words=bool(words.within(block.bbox)), matched=set())
     scores: list[tuple[float, int]] = []
     repaired = False
     for item in block.items:
@@ -107,6 +114,7 @@ def _check_list(block: Block, words: PageWords, cursor: int) -> tuple[BlockCheck
             continue
         cursor = max(cursor, al.last_token)
         check.words.update(al.words)
+        check.matched.update(al.matched)  # type: ignore[union-attr]
         if words.source == "text" and (al.score < VERIFIED_AT or not _same_case(item.text, al.text)):
             item.text = words.text_of(al.words)
             repaired = True

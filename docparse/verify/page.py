@@ -73,9 +73,10 @@ def verify_blocks(blocks: list[Block], words: PageWords, page_index: int) -> Pag
         checks.append(check)
     result = PageCheck(1.0, [], checks, source=words.source)
     kept: list[Block] = []
-    claimed: set[int] = set()
+    owner = _owners(checks, words)
     for check in checks:
-        if check.words and len(check.words & claimed) > DUPLICATE_SHARE * len(check.words):
+        taken = {w for w in check.words if owner[w] is not check}
+        if check.words and len(taken) > DUPLICATE_SHARE * len(check.words):
             # the words are an earlier block's: a repeated line or a loop's echo, not new text
             result.hallucinations += 1
             check.block.meta["verify"]["status"] = "duplicate"
@@ -83,11 +84,9 @@ def verify_blocks(blocks: list[Block], words: PageWords, page_index: int) -> Pag
             if words.source == "text":
                 result.dropped += 1
                 continue
-        taken = check.words & claimed
         if taken and check.status == "repaired" and check.block.label not in OPAQUE_LABELS and check.block.label != Label.LIST:
             check.words -= taken  # its text came from the words: leave out the ones another block has
             check.block.text = words.text_of(check.words, lines=check.block.label == Label.CODE)
-        claimed |= check.words
         if _hallucinated(check):
             result.hallucinations += 1
             check.block.meta["verify"]["status"] = "hallucination"
@@ -106,6 +105,38 @@ def verify_blocks(blocks: list[Block], words: PageWords, page_index: int) -> Pag
         omitted = []
     result.blocks = _insert(kept, omitted, words, checks)
     return result
+
+
+def _owners(checks: list[BlockCheck], words: PageWords) -> dict[int, BlockCheck]:
+    """Each page word's one block. A word two blocks claim (repetitive text such as a Lorem-ipsum
+    page matches a neighbour's lines too; drifted boxes overlap) goes to the block whose text
+    matched it exactly over one that only took it between its matches, then to the block whose
+    own (model) box holds it deepest, then to the first in reading order. A block whose words
+    mostly go to earlier ones repeats them (a duplicate)."""
+    claims: dict[int, list[BlockCheck]] = {}
+    for check in checks:
+        for w in check.words:
+            claims.setdefault(w, []).append(check)
+    owner: dict[int, BlockCheck] = {}
+    for w, claimants in claims.items():
+        if len(claimants) == 1:
+            owner[w] = claimants[0]
+            continue
+        box = words.words[w].box
+        # max() keeps the first of equals: reading order breaks ties
+        owner[w] = max(claimants, key=lambda c: (c.matched_exactly(w), round(_depth(box, _model_box(c.block)), 1)))
+    return owner
+
+
+def _model_box(block: Block) -> tuple[float, float, float, float]:
+    snapped = block.meta.get("model_bbox")
+    return tuple(snapped) if snapped else block.bbox  # type: ignore[return-value]
+
+
+def _depth(word: tuple[float, float, float, float], box: tuple[float, float, float, float]) -> float:
+    """How far (points) the word's centre lies inside ``box``; negative outside."""
+    cx, cy = (word[0] + word[2]) / 2, (word[1] + word[3]) / 2
+    return min(cx - box[0], box[2] - cx, cy - box[1], box[3] - cy)
 
 
 def _hallucinated(check: BlockCheck) -> bool:

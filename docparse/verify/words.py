@@ -61,6 +61,8 @@ class PageWords:
     def __post_init__(self) -> None:
         self.tokens = page_tokens(self.words)
         self._centres: Any = None
+        #: words without letters or digits ("{", "+", "•"): no token, never matched themselves
+        self.keyless = set(range(len(self.words))) - {w for tok in self.tokens for w in tok.words}
 
     @property
     def usable(self) -> bool:
