@@ -266,3 +266,18 @@ def test_repetitive_neighbours_keep_their_own_lines(tmp_path) -> None:
     texts = [x.text for x in sorted(check.blocks, key=lambda x: x.order)]
     assert texts == [first_text, second_text]
     assert check.dropped == 0 and check.omissions == 0
+
+
+def test_a_paragraph_beside_a_drifted_table_is_an_omission_its_cells_are_not(words) -> None:
+    cells_box = box_of(words, " ".join(c for row in CELLS for c in row))
+    up = (cells_box[0], cells_box[1] - 40, cells_box[2], cells_box[3] - 40)  # drifted towards PARA2
+    # read column by column: the cells' order disagrees with the page's, so the table stays
+    # unverified and keeps its drifted box
+    by_columns = [list(col) for col in zip(*CELLS)]
+    table = blk(2, Label.TABLE, up, "\n".join("\t".join(r) for r in by_columns), html=table_html(by_columns))
+    blocks = [blk(0, Label.HEADING, box_of(words, HEADING), HEADING),
+              blk(1, Label.PARAGRAPH, box_of(words, PARA1), PARA1), table]  # PARA2 left out
+    check = verify_blocks(blocks, words, 0)
+    omitted = [b.text for b in check.blocks if b.meta["verify"]["status"] == "omission"]
+    assert first(check.blocks, Label.TABLE).bbox == up
+    assert omitted == [PARA2]

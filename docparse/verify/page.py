@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from docparse.document import Block, Label, block_id
+from docparse.geometry import BBox
 from docparse.verify.align import DRIFT_SHARE, MIN_MARGIN_PT, keys
 from docparse.verify.blocks import MATCH_FLOOR, BlockCheck, check_block
 from docparse.verify.words import PageWords
@@ -166,10 +167,13 @@ def _omissions(kept: list[Block], checks: list[BlockCheck], words: PageWords, pa
         if check.block in kept:
             covered |= check.words
     mx, my = max(MIN_MARGIN_PT, DRIFT_SHARE * words.width), max(MIN_MARGIN_PT, DRIFT_SHARE * words.height)
+    rings: list[tuple[BBox, set[str] | None]] = []  # opaque blocks' boxes grown by the drift
     for block in kept:
-        if block.label in OPAQUE_LABELS:  # grown by the drift a model box may have
+        if block.label in OPAQUE_LABELS:
+            covered.update(words.within(block.bbox))
             x0, y0, x1, y1 = block.bbox
-            covered.update(words.within((x0 - mx, y0 - my, x1 + mx, y1 + my)))
+            own = set(keys(" ".join(filter(None, [block.text, block.latex]))))
+            rings.append(((x0 - mx, y0 - my, x1 + mx, y1 + my), own or None))
     runs: list[list[int]] = []
     for i in range(len(words.words)):
         if i in covered:
@@ -185,12 +189,33 @@ def _omissions(kept: list[Block], checks: list[BlockCheck], words: PageWords, pa
             continue
         if words.source != "text" and len(run) < MIN_OCR_OMISSION_WORDS:
             continue
+        if _in_a_drifted_box(run, text, rings, words):
+            continue
         block = Block(id=block_id(page_index, 10_000 + n), label=Label.PARAGRAPH, bbox=words.box_of(run),
                       text=text, page=page_index, source="verify")
         block.meta["verify"] = {"status": "omission", "words": words.source, "score": 1.0}
         block.meta["_first_word"] = run[0]
         out.append(block)
     return out
+
+
+def _in_a_drifted_box(run: list[int], text: str, rings: list[tuple[BBox, set[str] | None]],
+                      words: PageWords) -> bool:
+    """A run just outside a picture, table or formula whose model box drifted off it: inside the
+    box grown by the drift margin, and (when the block has text) made of the block's own keys.
+    The paragraph next to a table, which the table's text lacks, stays an omission."""
+    run_keys = keys(text)
+    for ring, own in rings:
+        if 2 * sum(_centre_in(words.words[w].box, ring) for w in run) < len(run):
+            continue
+        if own is None or 2 * sum(k in own for k in run_keys) >= len(run_keys):
+            return True
+    return False
+
+
+def _centre_in(word: BBox, box: BBox) -> bool:
+    cx, cy = (word[0] + word[2]) / 2, (word[1] + word[3]) / 2
+    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
 
 
 def _garbled(text: str) -> bool:
