@@ -30,10 +30,20 @@ def write_report(out_dir: Path, header: dict[str, Any], entries: list[dict[str, 
     """Merge this run's ``entries`` into the report in ``out_dir`` and write it atomically.
     Raises ``OSError`` when it cannot be written (disk full): the caller decides what to say."""
     with report_lock(out_dir):
+        _remove_stale_temporaries(out_dir)
         previous = read_report(out_dir).get("files", [])
         files = merge_entries(previous, entries)
         report = {**header, "counts": count_statuses(files), "files": files}
         atomic_write(out_dir / REPORT_NAME, to_json(report))
+
+
+def _remove_stale_temporaries(out_dir: Path) -> None:
+    """A run killed outright (SIGKILL, power loss) while writing the report leaves its temporary
+    file behind. Every report write happens under the lock, so one found while holding it is such
+    a leftover."""
+    for tmp in out_dir.glob(f".{REPORT_NAME}.*.tmp"):
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 def read_report(out_dir: Path) -> dict[str, Any]:

@@ -118,3 +118,13 @@ def test_two_runs_into_one_folder_at_once_keep_every_entry(tmp_path):
     names = sorted(f["input"].split("/")[-1] for f in report(out)["files"])
     assert names == sorted(f"{g}{i}.pdf" for g in "ab" for i in range(5))
     assert report(out)["counts"] == {"ok": 10}
+
+
+def test_a_report_temporary_left_by_a_killed_run_is_removed_by_the_next(tmp_path):
+    from docparse.report import REPORT_NAME, write_report
+
+    stale = tmp_path / f".{REPORT_NAME}.abcd1234.tmp"  # what SIGKILL mid-write leaves
+    stale.write_text('{"half": ')
+    write_report(tmp_path, {"docparse": "test"}, [{"input": "a.pdf", "status": "ok"}])
+    assert not stale.exists()
+    assert (tmp_path / REPORT_NAME).exists()
