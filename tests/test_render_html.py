@@ -76,7 +76,8 @@ def test_element_per_label(soup: BeautifulSoup) -> None:
     assert soup.find(id="p0-b3").name == "p"
     assert soup.find(id="p0-b13").name == "aside" and "footnote" in soup.find(id="p0-b13")["class"]
     formula = soup.find(id="p0-b8")
-    assert formula.name == "div" and "formula" in formula["class"] and "E = mc^2" in formula.text
+    assert formula.name == "div" and "formula" in formula["class"] and formula["data-latex"] == "E = mc^2"
+    assert formula.find("math").find("msup") is not None  # MathML, not "$$E = mc^2$$"
     assert "a + b = c" in soup.find(id="p1-b2").text  # no latex: the text
     code = soup.find(id="p0-b9")
     assert code.name == "pre" and code.code is not None

@@ -19,7 +19,9 @@ import jinja2
 from markupsafe import Markup
 
 from docparse.document import Block, Document, Label, Page
+from docparse.writing import direction, document_direction, language, ltr_letters
 from docparse.render.colors import LABEL_COLORS
+from docparse.render.mathml import latex_to_mathml
 from docparse.render.sanitize import safe_url, sanitize_table
 from docparse.render.structure import (
     AttachedCaption,
@@ -78,8 +80,13 @@ def render_html(
     skip = caption_ids(attached)
     images = images or {}
     pages = [_page_view(p, attached, skip, images, page_images if overlay else None, overlay) for p in doc.pages]
+    doc_dir, doc_lang = document_direction(b.text for p in doc.pages for b in p.blocks)
+    if doc_dir == "rtl":
+        _mark_ltr_blocks(pages)
     env = template_environment()
     return env.get_template(TEMPLATE).render(
+        doc_dir=doc_dir,
+        doc_lang=doc_lang,
         title=title or _default_title(doc),
         css=Markup(stylesheet()),
         label_colors=[(label.value, color) for label, color in LABEL_COLORS.items()],
@@ -88,6 +95,14 @@ def render_html(
         schema_version=doc.schema_version,
         engine=doc.engine.name,
     )
+
+
+def _mark_ltr_blocks(pages: list[dict[str, Any]]) -> None:
+    """In a right-to-left document, left-to-right blocks say so (they would be right-aligned)."""
+    for page in pages:
+        for view in (*page["top"], *page["body"], *page["bottom"]):
+            if view.get("dir") is None and view["kind"] != "formula" and ltr_letters(view["text"] or ""):
+                view["dir"] = "ltr"
 
 
 def _default_title(doc: Document) -> str:
@@ -169,6 +184,7 @@ def _pct(value: float, total: float) -> float:
 
 
 def _base(block: Block, kind: str) -> dict[str, Any]:
+    text_dir = direction(block.text) if kind != "formula" else None
     return {
         "kind": kind,
         "id": block.id,
@@ -176,6 +192,8 @@ def _base(block: Block, kind: str) -> dict[str, Any]:
         "bbox": format_bbox(block.bbox),
         "order": block.order,
         "text": block.text,
+        "dir": text_dir,  # "rtl" / "auto" for Arabic or Hebrew text (docparse.writing)
+        "lang": language(block.text) if text_dir else None,
     }
 
 
@@ -209,7 +227,11 @@ def _single_view(block: Block) -> dict[str, Any]:
         return view
     if label == Label.FORMULA:
         view = _base(block, "formula")
-        view["latex"] = (block.latex or block.text).strip()
+        # MathML when the block has LaTeX that converts; else the LaTeX (or the text) as text.
+        view["latex"] = (block.latex or "").strip()
+        view["mathml"] = Markup(mathml) if view["latex"] and (mathml := latex_to_mathml(view["latex"])) else None
+        number = block.meta.get("equation_number") if isinstance(block.meta, dict) else None
+        view["equation_number"] = str(number) if number else None
         return view
     if label in (Label.CODE, Label.MUSIC):
         view = _base(block, "code")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from docparse.geometry import BBox, union_box
+from docparse.writing import may_hold_lam_alef, span_chars_text
 
 #: A text layer this short carries too little to check a model against (a scan with a stray
 #: page number in its text layer must not "verify" the model's reading of the whole page).
@@ -196,10 +197,55 @@ def words_from_tuples(raw: Iterable[tuple], width: float, height: float, source:
 
 
 def text_layer_words(page: Any) -> PageWords:
-    """The PDF text layer of ``page`` (a ``pymupdf.Page``) in displayed points."""
+    """The PDF text layer of ``page`` (a ``pymupdf.Page``) in displayed points.
+
+    Arabic lam-alef ligatures come back from PyMuPDF's words in visual order (alef, lam); on a
+    page where that can happen the words are rebuilt from the characters, where the ligature's
+    zero-width alef shows (``docparse.writing.lam_alef_logical``, shared with the layout
+    engine's text), so they agree with a model's (logical) text.
+    """
     raw = page.get_text("words", sort=False)
+    if any(may_hold_lam_alef(str(t[4])) for t in raw):
+        raw = _character_words(page)
     matrix = page.rotation_matrix if page.rotation % 360 else None
     return words_from_tuples(raw, page.rect.width, page.rect.height, "text", matrix)
+
+
+# The code points MuPDF's word extraction counts as right-to-left (it starts a word where this flips).
+_MUPDF_RTL_FIRST, _MUPDF_RTL_LAST = 0x590, 0x900
+
+
+def _character_words(page: Any) -> list[tuple]:
+    """``get_text("words")`` tuples rebuilt from ``rawdict`` characters: a word is a run of
+    non-space characters of one line and one direction, as MuPDF cuts them; its text goes through ``span_chars_text``."""
+    out: list[tuple] = []
+    data = page.get_text("rawdict", sort=False)
+    for b, block in enumerate(data.get("blocks", [])):
+        if block.get("type", 0) != 0:
+            continue
+        for ln, line in enumerate(block.get("lines", [])):
+            run: list[dict] = []
+            words_in_line = 0
+
+            def flush() -> None:
+                nonlocal words_in_line
+                if run:
+                    x0, y0, x1, y1 = union_box([tuple(c["bbox"]) for c in run])
+                    out.append((x0, y0, x1, y1, span_chars_text(run), b, ln, words_in_line))
+                    words_in_line += 1
+                    run.clear()
+
+            last_rtl = False
+            for span in line.get("spans", []):
+                for char in span.get("chars", []):
+                    rtl = _MUPDF_RTL_FIRST <= ord(char["c"]) <= _MUPDF_RTL_LAST
+                    if char["c"].isspace() or rtl != last_rtl:
+                        flush()  # MuPDF's words also end where the text changes direction
+                    last_rtl = rtl
+                    if not char["c"].isspace():
+                        run.append(char)
+            flush()
+    return out
 
 
 def ocr_words(page: Any, language: str = "eng") -> PageWords | None:
