@@ -14,7 +14,7 @@ page images exists at a time, and ``convert_many`` keeps pages of the next sourc
 from __future__ import annotations
 
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Callable, Iterable, Iterator
 
 from docparse.document import Document, Page
@@ -26,6 +26,10 @@ from docparse.pipeline import DocumentJob, convert_documents
 from docparse.source import OpenedSource, SourceLike, open_source
 
 PageCallback = Callable[[Page], None]
+
+#: The keyword options of ``convert``/``convert_many``: every field of ``ConvertOptions`` but
+#: ``engine`` (there a name or an ``Engine`` instance).
+OPTION_FIELDS = tuple(f.name for f in fields(ConvertOptions) if f.name != "engine")
 
 
 @dataclass
@@ -47,15 +51,44 @@ def convert(
     *,
     engine: Engine | str | None = None,
     on_page: PageCallback | None = None,
-    **options: Any,
+    # -- the fields of ConvertOptions, in its order (tests/test_api_signature.py keeps them equal) --
+    model: str | None = None,
+    pages: str | None = None,
+    password: str | None = None,
+    dpi: float = 200,
+    min_pixels: int = 3136,
+    max_pixels: int = 1605632,
+    ocr: str = "auto",
+    ocr_language: str = "eng",
+    passes: bool = True,
+    max_new_tokens: int = 8192,
+    batch_size: int = 8,
+    kv_cache_gb: float | None = None,
+    device: str | None = None,
+    dtype: str | None = None,
+    profile: str = "auto",
+    prompt: str | None = None,
+    verify: str = "auto",
+    samples: int = 1,
+    verify_retries: int = 2,
+    server: str | None = None,
+    api_key: str | None = None,
+    concurrency: int = 16,
+    timeout: float = 600.0,
+    retries: int = 3,
+    temperature: float = 0.0,
+    retry_temperatures: str = "0.2,0.5",
+    repetition_penalty: float = 1.05,
 ) -> Document:
     """Convert a PDF or image (path, bytes or PIL image) into a ``Document``.
 
-    ``engine`` is a name ("auto", "layout", "vlm", "remote") or an ``Engine`` instance to reuse.
-    ``options`` are the fields of ``ConvertOptions`` (pages="1-3", dpi=200, model=...).
-    Raises ``DocparseError`` subclasses for unusable input (missing, not a PDF, encrypted ...).
+    ``engine`` is a name ("auto", "layout", "vlm", "remote") or an ``Engine`` instance to reuse;
+    ``on_page`` is called with each finished ``Page``. The other keywords are the fields of
+    ``ConvertOptions``, each described under "Options" below (``pages="1-3"``, ``dpi=150``,
+    ``model=...``). Raises ``DocparseError`` subclasses for unusable input (missing, not a PDF,
+    encrypted ...) and ``OptionsError`` for a bad option value.
     """
-    opts, eng, own_engine = _setup(engine, options)
+    opts, eng, own_engine = _setup(engine, _option_values(locals()))
     try:
         opened = open_source(source, password=opts.password)
         try:
@@ -77,13 +110,41 @@ def convert_many(
     *,
     engine: Engine | str | None = None,
     on_page: PageCallback | None = None,
-    **options: Any,
+    # -- the fields of ConvertOptions, in its order (tests/test_api_signature.py keeps them equal) --
+    model: str | None = None,
+    pages: str | None = None,
+    password: str | None = None,
+    dpi: float = 200,
+    min_pixels: int = 3136,
+    max_pixels: int = 1605632,
+    ocr: str = "auto",
+    ocr_language: str = "eng",
+    passes: bool = True,
+    max_new_tokens: int = 8192,
+    batch_size: int = 8,
+    kv_cache_gb: float | None = None,
+    device: str | None = None,
+    dtype: str | None = None,
+    profile: str = "auto",
+    prompt: str | None = None,
+    verify: str = "auto",
+    samples: int = 1,
+    verify_retries: int = 2,
+    server: str | None = None,
+    api_key: str | None = None,
+    concurrency: int = 16,
+    timeout: float = 600.0,
+    retries: int = 3,
+    temperature: float = 0.0,
+    retry_temperatures: str = "0.2,0.5",
+    repetition_penalty: float = 1.05,
 ) -> Iterator[ConversionResult]:
-    """Convert many sources with one engine; yields a result (document or error) per source, in order.
+    """Convert many sources with one engine; yields a ``ConversionResult`` (document or error) per
+    source, in order. The keywords are those of ``convert`` (see "Options" below).
 
     The pages of the following sources are in flight while earlier ones finish (``docparse.pipeline``).
     """
-    opts, eng, own_engine = _setup(engine, options)
+    opts, eng, own_engine = _setup(engine, _option_values(locals()))
     try:
         jobs = (DocumentJob(source=src, tag=src) for src in sources)
         for result in convert_documents(jobs, eng, opts, on_page):
@@ -91,6 +152,20 @@ def convert_many(
     finally:
         if own_engine:
             eng.close()
+
+
+def _option_values(arguments: dict[str, Any]) -> dict[str, Any]:
+    """The ``ConvertOptions`` fields among a call's arguments (``locals()`` on entry)."""
+    return {name: arguments[name] for name in OPTION_FIELDS}
+
+
+def _options_doc() -> str:
+    """The "Options" section of ``convert``'s docstring, from ``ConvertOptions``' own help texts."""
+    lines = ["", "    Options (the fields of ``docparse.options.ConvertOptions``):", ""]
+    for f in fields(ConvertOptions):
+        if f.name in OPTION_FIELDS:
+            lines.append(f"    {f.name} (default {f.default!r}): {f.metadata['help']}")
+    return "\n".join(lines) + "\n"
 
 
 def _setup(engine: Engine | str | None, options: dict[str, Any]) -> tuple[ConvertOptions, Engine, bool]:
@@ -118,3 +193,8 @@ def run_pipeline(
         raise result.error
     assert result.document is not None
     return result.document
+
+
+# help(docparse.convert) describes every option with ConvertOptions' own text (one place).
+convert.__doc__ = (convert.__doc__ or "") + _options_doc()
+convert_many.__doc__ = (convert_many.__doc__ or "") + _options_doc()
