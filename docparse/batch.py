@@ -64,6 +64,33 @@ class BatchSettings:
     overlay: bool = False
 
 
+# -- how many worker processes -------------------------------------------------------------------
+
+#: Cores one worker keeps busy: MuPDF's text extraction on one thread plus the layout model's ONNX
+#: Runtime session, which runs its networks on several threads of its own. A second worker on a
+#: 2-core machine only adds its own model load and contention (measured: see the README, -w).
+CORES_PER_WORKER = 4
+
+WORKERS_HELP = (
+    "Files converted in parallel (processes). Each worker loads its own engine (the layout models, or a "
+    "vlm model) and the layout model already runs on several threads, so on few cores more workers are "
+    f"slower, not faster. Default: one per {CORES_PER_WORKER} cores (this machine: {{default}})."
+)
+
+
+def available_cores() -> int:
+    """Cores this process may run on (a container's or taskset's limit, not the host's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def default_workers(cores: int | None = None) -> int:
+    """``--workers`` when not given: one per ``CORES_PER_WORKER`` cores, at least one."""
+    return max(1, (cores or available_cores()) // CORES_PER_WORKER)
+
+
 def count_pages(path: Path) -> int:
     """Page count for the progress bar; 0 when the file cannot be read (it fails later, properly)."""
     try:
@@ -146,6 +173,8 @@ def _check(
         result.status = "skipped"
         result.pages = stamp.get("pages", 0)
         result.files = stamp.get("files", [])
+        # the outputs' warnings still hold: a rerun reports them, not 0 (stamps before 0.1: none kept)
+        result.warnings = [str(w) for w in stamp.get("warnings", []) if isinstance(w, str)]
         return None
     return target, sha
 
@@ -177,7 +206,7 @@ def _write(
     stamp = {
         "docparse": __version__, "source": str(item.source), "sha256": sha, "options_key": options.key(),
         "formats": settings.formats, "pages": result.pages, "pages_failed": result.pages_failed,
-        "status": result.status, "files": result.files,
+        "status": result.status, "files": result.files, "warnings": result.warnings,
     }
     try:
         write_stamp(target, stamp)

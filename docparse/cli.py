@@ -8,19 +8,23 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from docparse import __version__
 from docparse.errors import DocparseError, OptionsError
 from docparse.names import printable
-from docparse.options import ConvertOptions, parse_formats
+from docparse.batch import WORKERS_HELP, default_workers
+from docparse.cli_options import Command, Group, options_from, with_options
+from docparse.cli_progress import print_summary, run_with_progress
+from docparse.cli_stdio import convert_to_stdout
+from docparse.options import parse_formats
 from docparse.serve.command import build_serve_command
 
 app = typer.Typer(
@@ -29,15 +33,29 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=Group,
 )
-model_app = typer.Typer(help="Inspect Qwen2.5-VL checkpoints.", no_args_is_help=True)
+model_app = typer.Typer(help="Inspect Qwen2.5-VL checkpoints.", no_args_is_help=True, cls=Group)
 app.add_typer(model_app, name="model")
 # `docparse serve`: its options are generated from ConvertOptions (FastAPI is imported only when it runs)
-app.command("serve")(build_serve_command())
+app.command("serve", cls=Command)(build_serve_command())
 
 err = Console(stderr=True)
 
-_HELP = {f: ConvertOptions.__dataclass_fields__[f].metadata["help"] for f in ConvertOptions.__dataclass_fields__}
+_OUTPUT, _RUN = "Output", "Run"
+
+
+def set_log_level(verbose: int) -> None:
+    """-v: docparse's and httpx's loggers at INFO on stderr; -vv: DEBUG. Other libraries stay at
+    WARNING (httpcore's DEBUG lines would show request internals)."""
+    import logging
+
+    if verbose <= 0:
+        return
+    level = logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for name in ("docparse", "httpx"):
+        logging.getLogger(name).setLevel(level)
 
 
 def _version(value: bool) -> None:
@@ -53,70 +71,42 @@ def main_callback(
     """docparse: documents to structured content."""
 
 
-@app.command()
+@app.command(cls=Command)
+@with_options(after="format")
 def convert(
     # readable=False: an unreadable file is one failed file (exit 1), not a usage error for the run
-    inputs: List[Path] = typer.Argument(..., readable=False, help="PDF or image files, or folders (searched recursively)."),
-    out: Path = typer.Option(Path("out"), "--out", "-o", help="Output folder; input folders are mirrored under it."),
-    format: str = typer.Option("md,html,json,qwenvl", "--format", "-f", help="Comma-separated: md, html, json, qwenvl (or all)."),
-    engine: str = typer.Option("auto", "--engine", "-e", help=_HELP["engine"]),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help=_HELP["model"]),
-    pages: Optional[str] = typer.Option(None, "--pages", "-p", help=_HELP["pages"]),
-    dpi: float = typer.Option(ConvertOptions.dpi, "--dpi", help=_HELP["dpi"]),
-    min_pixels: int = typer.Option(ConvertOptions.min_pixels, "--min-pixels", help=_HELP["min_pixels"]),
-    max_pixels: int = typer.Option(ConvertOptions.max_pixels, "--max-pixels", help=_HELP["max_pixels"]),
-    ocr: str = typer.Option("auto", "--ocr", help=_HELP["ocr"]),
-    ocr_language: str = typer.Option("eng", "--ocr-language", help=_HELP["ocr_language"]),
-    no_passes: bool = typer.Option(False, "--no-passes", help="Skip the document passes (raw engine blocks)."),
-    password: Optional[str] = typer.Option(None, "--password", help=_HELP["password"]),
-    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Files converted in parallel (processes)."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Convert again even when the outputs are up to date."),
-    save_page_images: bool = typer.Option(False, "--save-page-images", help="Also save each page image at its model input size (pages/), next to qwenvl/: training pairs."),
-    overlay: bool = typer.Option(False, "--overlay", help="Draw the boxes on page images (overlay/ and in the HTML)."),
-    max_new_tokens: int = typer.Option(ConvertOptions.max_new_tokens, "--max-new-tokens", help=_HELP["max_new_tokens"]),
-    batch_size: int = typer.Option(ConvertOptions.batch_size, "--batch-size", help=_HELP["batch_size"]),
-    kv_cache_gb: Optional[float] = typer.Option(None, "--kv-cache-gb", help=_HELP["kv_cache_gb"]),
-    device: Optional[str] = typer.Option(None, "--device", help=_HELP["device"]),
-    dtype: Optional[str] = typer.Option(None, "--dtype", help=_HELP["dtype"]),
-    server: Optional[str] = typer.Option(None, "--server", help=_HELP["server"]),
-    api_key: Optional[str] = typer.Option(None, "--api-key", help=_HELP["api_key"]),
-    concurrency: int = typer.Option(ConvertOptions.concurrency, "--concurrency", help=_HELP["concurrency"]),
-    timeout: float = typer.Option(ConvertOptions.timeout, "--timeout", help=_HELP["timeout"]),
-    retries: int = typer.Option(ConvertOptions.retries, "--retries", help=_HELP["retries"]),
-    temperature: float = typer.Option(ConvertOptions.temperature, "--temperature", help=_HELP["temperature"]),
-    retry_temperatures: str = typer.Option(ConvertOptions.retry_temperatures, "--retry-temperatures",
-                                           help=_HELP["retry_temperatures"]),
-    repetition_penalty: float = typer.Option(ConvertOptions.repetition_penalty, "--repetition-penalty",
-                                             help=_HELP["repetition_penalty"]),
-    profile: str = typer.Option("auto", "--profile", help=_HELP["profile"]),
-    prompt: Optional[str] = typer.Option(None, "--prompt", help=_HELP["prompt"]),
-    verify: str = typer.Option(ConvertOptions.verify, "--verify", help=_HELP["verify"]),
-    samples: int = typer.Option(ConvertOptions.samples, "--samples", help=_HELP["samples"]),
-    verify_retries: int = typer.Option(ConvertOptions.verify_retries, "--verify-retries", help=_HELP["verify_retries"]),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
-    runner: str = typer.Option("local", "--runner", help="Where to convert: 'local' (this machine, --workers processes) or 'ray' (a Ray cluster with Ray Data, docparse[ray]; --workers N: N engine actors, default one per CPU, or per GPU for vlm)."),
-    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="--runner ray: the cluster, e.g. 'auto' or HOST:PORT (default: $RAY_ADDRESS, else a Ray started for this run)."),
-    ray_chunk_pages: int = typer.Option(64, "--ray-chunk-pages", min=1, help="--runner ray: a longer document is split into page ranges of this size, converted by different workers."),
+    inputs: List[Path] = typer.Argument(..., readable=False, help="PDF or image files, or folders (searched recursively); '-': one PDF or image read from stdin."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", show_default=False, rich_help_panel=_OUTPUT,
+                                       help="Output folder; input folders are mirrored under it (default: out). '-': write one format to stdout (one input file); the default for input '-'."),
+    format: Optional[str] = typer.Option(None, "--format", "-f", show_default=False, rich_help_panel=_OUTPUT,
+                                         help="Comma-separated: md, html, json, qwenvl (or all); default: all four, md to stdout."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, show_default=False, rich_help_panel=_RUN,
+                                         help=WORKERS_HELP.format(default=default_workers())),
+    overwrite: bool = typer.Option(False, "--overwrite", rich_help_panel=_RUN, help="Convert again even when the outputs are up to date."),
+    save_page_images: bool = typer.Option(False, "--save-page-images", rich_help_panel=_OUTPUT, help="Also save each page image at its model input size (pages/), next to qwenvl/: training pairs."),
+    overlay: bool = typer.Option(False, "--overlay", rich_help_panel=_OUTPUT, help="Draw the boxes on page images: overlay/, the page images without boxes in pages/, and the boxes in the HTML."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", rich_help_panel=_RUN, help="No progress bar or summary."),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, metavar="", show_default=False, rich_help_panel=_RUN, help="Say more on stderr: -v each file's status and warnings as it ends, and docparse's and the HTTP client's log at INFO; -vv at DEBUG."),
+    runner: str = typer.Option("local", "--runner", rich_help_panel=_RUN, help="Where to convert: 'local' (this machine, --workers processes) or 'ray' (a Ray cluster with Ray Data, docparse\\[ray]; --workers N: N engine actors, default one per CPU, or per GPU for vlm)."),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", rich_help_panel=_RUN, help="--runner ray: the cluster, e.g. 'auto' or HOST:PORT (default: $RAY_ADDRESS, else a Ray started for this run)."),
+    ray_chunk_pages: int = typer.Option(64, "--ray-chunk-pages", min=1, rich_help_panel=_RUN, help="--runner ray: a longer document is split into page ranges of this size, converted by different workers."),
+    **conversion: Any,
 ) -> None:
     """Convert PDFs and images. Writes OUT/<name>/<name>.{md,html,json}, qwenvl/, assets/ and OUT/docparse-report.json."""
     from docparse.batch import BatchRun, BatchSettings, exit_code
     from docparse.discovery import discover
 
+    set_log_level(verbose)
+    to_stdout = str(out) == "-" or (out is None and [str(i) for i in inputs] == ["-"])
     try:
-        formats = parse_formats(format)
-        options = ConvertOptions(
-            engine=engine, model=model, pages=pages, password=password, dpi=dpi, min_pixels=min_pixels,
-            max_pixels=max_pixels, ocr=ocr, ocr_language=ocr_language, passes=not no_passes,
-            max_new_tokens=max_new_tokens, batch_size=batch_size, device=device, dtype=dtype,
-            server=server, api_key=api_key, concurrency=concurrency, timeout=timeout, retries=retries,
-            temperature=temperature, retry_temperatures=retry_temperatures, repetition_penalty=repetition_penalty,
-            profile=profile, prompt=prompt,
-            kv_cache_gb=kv_cache_gb,
-            verify=verify, samples=samples, verify_retries=verify_retries,
-        )
+        options = options_from(conversion)
+        formats = parse_formats(format or ("md" if to_stdout else "md,html,json,qwenvl"))
     except OptionsError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2)
+    if to_stdout:
+        raise typer.Exit(convert_to_stdout(inputs, formats, options, quiet=quiet, say=_say))
+    out = out or Path("out")
 
     from docparse.output.files import prepare_output_folder
     from docparse.process_guard import interrupt_on_signals
@@ -134,18 +124,19 @@ def convert(
 
     settings = BatchSettings(formats=formats, overwrite=overwrite, save_page_images=save_page_images, overlay=overlay)
     notice = lambda m: _say("[yellow]warning:[/yellow]", m)  # noqa: E731
-    if runner == "ray":
+    if runner == "ray":  # --workers not given: Ray's own default (one actor per CPU, or per GPU for vlm)
         run = _ray_run(out, options, settings, ray_address, workers, ray_chunk_pages, notice)
         out = run.out_dir  # where the report is written (with a URL: a local copy, uploaded after each file)
     elif runner == "local":
-        run = BatchRun(out, options, settings, workers=workers, on_notice=notice)
+        run = BatchRun(out, options, settings, workers=workers or default_workers(), on_notice=notice)
     else:
         _say("[red]error:[/red]", f"unknown runner {runner!r}: choose local or ray")
         raise typer.Exit(2)
+    started = time.monotonic()  # the summary's pages/s: wall time, not the sum of per-file seconds
     restore_signals = interrupt_on_signals()  # SIGINT/SIGTERM: stop the workers, write the report
     try:
         items, problems = discover(inputs, out)
-        results = _run_with_progress(run, items, problems, quiet)
+        results = run_with_progress(run, items, problems, quiet=quiet, verbose=verbose, say=_say, console=err)
     except KeyboardInterrupt as exc:  # RunInterrupted, or Ctrl-C before the handler was set
         run.finish()
         code = getattr(exc, "exit_code", 130)
@@ -159,7 +150,7 @@ def convert(
         _say("[red]failed[/red]", f"{failed} file(s), the engine did not start: {run.engine_error}")
         raise typer.Exit(1)
     if not quiet:
-        _summary(results, out)
+        print_summary(results, out, time.monotonic() - started, err)
     if not run.finish():
         _say("[red]error:[/red]", str(run.report_error))
         raise typer.Exit(1)
@@ -178,7 +169,7 @@ def _ray_run(out, options, settings, address, workers, chunk_pages, notice):  # 
         _say("[red]error:[/red]", ray_unavailable_message(exc))
         raise typer.Exit(2)
     try:
-        return RayRun(out, options, settings, address=address, workers=workers if workers > 1 else None,
+        return RayRun(out, options, settings, address=address, workers=workers,
                       chunk_pages=chunk_pages, on_notice=notice)
     except DocparseError as exc:  # an output URL fsspec cannot write
         _say("[red]error:[/red]", str(exc))
@@ -190,66 +181,15 @@ def _say(prefix: str, message: str) -> None:
     err.print(f"{prefix} {escape(printable(message))}", highlight=False, soft_wrap=True)
 
 
-def _run_with_progress(run, items, problems, quiet: bool):  # noqa: ANN001
-    """Run the batch; failures one line each on stderr, a progress bar over pages unless quiet."""
-    from docparse.batch import count_pages
-
-
-    def on_file(res) -> None:  # noqa: ANN001
-        if res.status == "failed":
-            _say("[red]failed[/red]", f"{res.input}: {res.error}")
-
-    if quiet:
-        return run.run(items, problems, on_file=on_file)
-    for item in items:
-        item.pages = count_pages(item.source)
-    total = sum(i.pages for i in items) or None
-    with Progress(
-        TextColumn("[bold]converting"), BarColumn(), MofNCompleteColumn(), TextColumn("pages"),
-        TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), console=err, transient=False,
-    ) as progress:
-        task = progress.add_task("pages", total=total)
-
-        def on_file_progress(res) -> None:  # noqa: ANN001
-            on_file(res)
-            if res.status == "skipped":
-                progress.advance(task, res.pages)
-
-        return run.run(items, problems, on_page=lambda n: progress.advance(task, n), on_file=on_file_progress)
-
-
-def _summary(results, out: Path) -> None:  # noqa: ANN001
-    table = Table(title=f"docparse {__version__}: {len(results)} file(s) -> {out}", show_lines=False)
-    for col in ("file", "status", "pages", "seconds", "warnings"):
-        table.add_column(col, justify="right" if col in ("pages", "seconds", "warnings") else "left")
-    style = {"ok": "green", "partial": "yellow", "failed": "red", "skipped": "dim"}
-    shown = results if len(results) <= 50 else [r for r in results if r.status != "ok"][:50]
-    for r in shown:
-        table.add_row(
-            printable(Path(r.input).name), f"[{style.get(r.status, '')}]{r.status}[/]", str(r.pages), f"{r.seconds:.2f}",
-            str(len(r.warnings)),
-        )
-    counts: dict[str, int] = {}
-    for r in results:
-        counts[r.status] = counts.get(r.status, 0) + 1
-    pages = sum(r.pages for r in results if r.status != "skipped")
-    secs = sum(r.seconds for r in results if r.status != "skipped")
-    err.print(table)
-    rate = f", {pages / secs:.2f} pages/s" if secs > 0 and pages else ""
-    err.print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + f"; {pages} pages in {secs:.1f} s{rate}")
-    err.print(f"report: {out / 'docparse-report.json'}")
-
-
-@app.command("eval")
+@app.command("eval", cls=Command)
+@with_options(after="prediction", names=("engine", "model", "ocr_language"))
 def eval_(
     document: Path = typer.Argument(..., help="The PDF or image the ground truth describes."),
     truth: Path = typer.Option(..., "--truth", "-t", help="Ground truth: docparse JSON, OmniDocBench JSON, DoclingDocument JSON, docling-eval CVAT XML or Markdown."),
     truth_format: str = typer.Option("auto", "--truth-format", help="auto, docparse, omnidocbench, docling, cvat or markdown."),
     prediction: Optional[Path] = typer.Option(None, "--prediction", help="Score this docparse JSON output instead of converting the document now."),
-    engine: str = typer.Option("auto", "--engine", "-e", help=_HELP["engine"]),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help=_HELP["model"]),
-    ocr_language: str = typer.Option("eng", "--ocr-language", help=_HELP["ocr_language"]),
     as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON on stdout."),
+    **conversion: Any,
 ) -> None:
     """Score docparse's output for one document against its ground truth (text and reading-order
     edit distance, table TEDS, layout and heading precision/recall; see benchmarks/QUALITY.md)."""
@@ -267,7 +207,7 @@ def eval_(
                 raise TruthError(f"document not found: {document}")
             from docparse.api import convert as convert_document
 
-            doc = convert_document(document, engine=engine, model=model, ocr_language=ocr_language)
+            doc = convert_document(document, **conversion)
         total, pages = evaluate(document, truth, truth_format, prediction=doc)
     except (DocparseError, OSError, ValueError, KeyError) as exc:
         err.print(f"[red]error:[/red] {exc}")
@@ -309,7 +249,7 @@ def _scores_table(title: str, total, pages) -> Table:  # noqa: ANN001
     return table
 
 
-@app.command()
+@app.command(cls=Command)
 def profiles() -> None:
     """List the checkpoint profiles: the checkpoints each serves, its prompts, chat order, image rule and settings."""
     from docparse.profiles import DEFAULT_PROFILE, PROFILES
@@ -330,7 +270,7 @@ def profiles() -> None:
     Console(width=max(140, Console().width)).print(table)
 
 
-@app.command()
+@app.command(cls=Command)
 def schema() -> None:
     """Print the JSON schema of the JSON output."""
     from docparse.schema import document_schema
@@ -338,7 +278,7 @@ def schema() -> None:
     sys.stdout.write(json.dumps(document_schema(), indent=2) + "\n")
 
 
-@model_app.command("info")
+@model_app.command("info", cls=Command)
 def model_info(path: str = typer.Argument(..., help="Checkpoint folder or model id in the local Hugging Face cache.")) -> None:
     """Check a checkpoint: size, dtype, parameter count, missing or unexpected tensors. Exit 1 when incomplete."""
     try:

@@ -136,7 +136,7 @@ def _page_captions(doc: Document, page: Page) -> None:
     for c in caps:
         c.caption_for = c.caption_for if c.caption_for in ids else None
         if c.caption_for is None:
-            doc.warnings.append(f"captions: {c.id} on page {page.index} has no figure or table near it")
+            doc.warnings.append(f"captions: {c.id} on page {page.index + 1} has no figure or table near it")
             continue
         target = by_id[c.caption_for]
         target.meta.setdefault("captions", [])

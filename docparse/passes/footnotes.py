@@ -130,6 +130,6 @@ def _page_footnotes(doc: Document, page: Page) -> None:
             ref.meta.setdefault("footnotes", []).append(b.id)
         if marker in seen:
             doc.warnings.append(
-                f"footnotes: page {page.index} has two footnotes with marker {marker!r} ({seen[marker]}, {b.id})"
+                f"footnotes: page {page.index + 1} has two footnotes with marker {marker!r} ({seen[marker]}, {b.id})"
             )
         seen[marker] = b.id

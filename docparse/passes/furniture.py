@@ -206,6 +206,6 @@ def _check_numbers(doc: Document, numbers: list[tuple[int, str]]) -> None:
     for (p0, n0), (p1, n1) in zip(seq, seq[1:]):
         if p1 > p0 and n1 - n0 <= 0:
             doc.warnings.append(
-                f"furniture: page numbers do not increase (page {p0}: {n0}, page {p1}: {n1})"
+                f"furniture: page numbers do not increase (page {p0 + 1}: {n0}, page {p1 + 1}: {n1})"
             )
             return

@@ -25,7 +25,7 @@ def order(doc: Document) -> Document:
                 indexed.append((i, b))
         dupes = [o for o, n in Counter(b.order for _, b in indexed if b.order is not None).items() if n > 1]
         if dupes:
-            doc.warnings.append(f"order: page {page.index} had duplicate reading-order values {sorted(dupes)[:5]}")
+            doc.warnings.append(f"order: page {page.index + 1} had duplicate reading-order values {sorted(dupes)[:5]}")
         body = [b for _, b in indexed]
         last = {id(b) for b in body if b.label == Label.FOOTNOTE and not _text_below(b, body)}
         indexed.sort(key=lambda ib: (id(ib[1]) in last, ib[1].order is None, ib[1].order or 0, ib[0]))
