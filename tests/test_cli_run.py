@@ -133,3 +133,13 @@ def test_stdout_takes_one_format_and_stdin_must_hold_a_document():
     assert res.returncode == 1 and b"nothing on stdin" in res.stderr
     res = cli("convert", "-", stdin=b"not a pdf")
     assert res.returncode == 1 and b"Traceback" not in res.stderr and b"error:" in res.stderr
+
+
+def test_vlm_engine_without_torch_is_one_line(tmp_path, monkeypatch):
+    """A layout-only install (no torch) asking for --engine vlm: exit 1 with one line, no traceback."""
+    monkeypatch.setitem(sys.modules, "torch", None)  # find_spec and import both see no torch
+    res = run("convert", ROOT / "samples" / "article.pdf", "-o", tmp_path / "out", "--engine", "vlm",
+              "--model", tmp_path, "-q")
+    assert res.exit_code == 1
+    assert "the vlm engine needs torch, not installed here" in res.output
+    assert "Traceback" not in res.output

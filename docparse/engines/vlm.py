@@ -45,6 +45,19 @@ class DeviceChoice:
     dtype: str  # "bfloat16" | "float16" | "float32"
 
 
+MODEL_PACKAGES = ("torch", "safetensors", "tokenizers")
+
+
+def _require_model_packages() -> None:
+    """A layout-only install (``pip install docparse``, no torch) asking for the vlm engine: one line."""
+    import importlib.util
+
+    missing = [name for name in MODEL_PACKAGES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise EngineError(f"the vlm engine needs {', '.join(missing)}, not installed here: install torch (its CPU "
+                          "or CUDA build, see the README), then pip install 'docparse[vlm]'")
+
+
 def choose_device(device: str | None = None, dtype: str | None = None, cuda_available: bool | None = None) -> DeviceChoice:
     """CUDA + bf16 when CUDA is there; else CPU + fp32 (bf16 or fp16 only when asked for).
 
@@ -106,6 +119,7 @@ class VLMEngine:
         model = options.resolved_model
         if not model:
             raise EngineError("the vlm engine needs a model: pass --model DIR_OR_ID or set DOCPARSE_MODEL")
+        _require_model_packages()
         from docparse.profiles import resolve_profile
         from docparse.profiles.runner import ProfileRunner
 
