@@ -9,7 +9,7 @@
 - ``OUT/docparse-report.json`` is merged and rewritten (atomically, under a lock) after every
   file (see report.py); when it cannot be written (disk full) the run goes on and tries again.
 - Workers die with the run; SIGINT/SIGTERM stop it cleanly (see process_guard.py).
-- In one process (``--workers 1``, the default) every file goes through one page pipeline
+- In one process (``--workers 1``, the default below 8 cores) every file goes through one page pipeline
   (``docparse.pipeline``): the engine sees the pages of the following files too, so a batch or
   many server requests fill from several short files. Progress counts pages answered. A file with
   a failed page is not stamped done: a rerun converts it again.

@@ -106,6 +106,9 @@ def convert(
         raise typer.Exit(2)
     if to_stdout:
         raise typer.Exit(convert_to_stdout(inputs, formats, options, quiet=quiet, say=_say))
+    if any(str(i) == "-" for i in inputs):
+        _say("[red]error:[/red]", "input '-' (stdin) is written to stdout: leave out -o, or save it to a file first")
+        raise typer.Exit(2)
     out = out or Path("out")
 
     from docparse.output.files import prepare_output_folder

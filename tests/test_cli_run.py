@@ -131,6 +131,8 @@ def test_stdout_takes_one_format_and_stdin_must_hold_a_document():
     assert res.returncode == 2 and b"one input and one --format" in res.stderr
     res = cli("convert", "-", stdin=b"")
     assert res.returncode == 1 and b"nothing on stdin" in res.stderr
+    res = cli("convert", "-", "-o", "somewhere", stdin=b"%PDF")
+    assert res.returncode == 2 and b"input '-' (stdin) is written to stdout" in res.stderr
     res = cli("convert", "-", stdin=b"not a pdf")
     assert res.returncode == 1 and b"Traceback" not in res.stderr and b"error:" in res.stderr
 
