@@ -4,8 +4,8 @@
     docparse convert paper.pdf -o - -f json | jq .pages[0]
 
 stdout carries the one format asked for and nothing else; warnings and errors go to stderr, one
-line each. No files are written (no assets, no report): an image in Markdown or HTML is what the
-renderer does without an asset folder.
+line each. No files are written (no assets, no report): figures in Markdown and HTML are
+embedded as ``data:`` URIs, as ``Document.to_markdown()`` does without an asset folder.
 """
 
 from __future__ import annotations
@@ -27,12 +27,13 @@ def read_stdin(stream: BinaryIO | None = None) -> bytes:
     return data
 
 
-def render(document: Any, fmt: str) -> str:
-    """One format of a document as the text written to stdout."""
+def render(document: Any, fmt: str, source: Any = None, password: str | None = None) -> str:
+    """One format of a document as the text written to stdout; figures embedded as ``data:`` URIs,
+    cut from ``source`` (the bytes read from stdin, or the file)."""
     if fmt == "md":
-        return document.to_markdown()
+        return document.to_markdown(source=source, password=password)
     if fmt == "html":
-        return document.to_html()
+        return document.to_html(source=source, password=password)
     if fmt == "json":
         return document.to_json()
     # qwenvl: one HTML per page; a comment names each page (1-based), as the files' names do
@@ -56,7 +57,8 @@ def convert_to_stdout(
     (source,), (fmt,) = inputs, formats
     try:
         if str(source) == STDIO:
-            document = convert(read_stdin(), **_api_options(options))
+            source = read_stdin()
+            document = convert(source, **_api_options(options))
         else:
             if source.is_dir():
                 raise InputError(f"is a folder, not a file: {source} (stdout takes one document; use -o DIR)")
@@ -71,7 +73,7 @@ def convert_to_stdout(
             for warning in page.warnings:
                 say("[yellow]warning:[/yellow]", f"page {page.index + 1}: {warning}")
     out = stdout or sys.stdout
-    out.write(render(document, fmt))
+    out.write(render(document, fmt, source, options.password))
     out.flush()
     return 1 if document.status == "failed" else 0
 
