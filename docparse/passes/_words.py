@@ -40,6 +40,7 @@ COMMON_WORDS = frozenset(
     government environment international community experience available following
     recognition processing language languages analysis results paragraph paragraphs
     section sections table tables figure figures report reports annual financial
+    review reviews
     """.split()
 )
 

@@ -10,6 +10,8 @@ between them are skipped), are one paragraph when
 - paragraphs that read as captions ("Scheme 2. ...", unlabelled by the engine) count as floats;
 - their fonts agree, when the engine gave ``meta["font_size"]`` / ``meta["bold"]``.
 
+CJK lines joined without a space (``join_cjk_lines``) in every prose block.
+
 De-hyphenation, at the joins and at line ends inside every prose block ("gravi-\\nmetric").
 "docu-" + "ment" becomes "document", "state-of-the-" + "art" stays
 "state-of-the-art". Without a dictionary download, a joined word counts as real when
@@ -48,6 +50,11 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 #: A line-end hyphen: the hyphen, the line break and the next line's first word (group 1).
 _LINE_BREAK_HYPHEN = re.compile(r"[" + HYPHENS + r"][ \t]*\n[ \t]*([^\W_]+)")
 _CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+#: A line break (with the spaces around it) between two CJK characters (groups 1 and 2).
+_CJK_BREAK = re.compile(
+    r"([\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef])[ \t]*\n[ \t]*"
+    r"(?=[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef])"
+)
 _FIRST_WORD = re.compile(r"^([^\W\d_]+)")
 #: Blocks whose text is prose, where a hyphen at a line end may be a word break.
 TEXT_LABELS = frozenset(
@@ -97,8 +104,15 @@ def keep_hyphen(left_token: str, right: str, vocab: Vocabulary) -> bool:
     if not right or not right[0].isalpha() or right[0].isupper():
         return True
     if "-" in left_token:
-        return True  # "state-of-the-" + "art"
-    left = left_token
+        # a compound's last part decides: "non-selec-" + "tive" is "non-selective", while
+        # "state-of-the-" + "art" keeps its hyphen ("the" and "art" are both words)
+        head, _, left = left_token.rpartition("-")
+        if not left or not head:
+            return True
+        if vocab.is_word(left) and vocab.is_word(right):
+            return True
+    else:
+        left = left_token
     joined = (left + right).lower()
     if f"{left}-{right}".lower() in vocab.compounds:
         return True
@@ -139,6 +153,15 @@ def dehyphenate_lines(text: str, vocab: Vocabulary) -> str:
         done = m.end()
     out.append(text[done:])
     return "".join(out)
+
+
+def join_cjk_lines(text: str) -> str:
+    """Line breaks between two CJK characters removed: Chinese and Japanese put no space between
+    words, and a renderer turns a soft line break into one ("万公\n里" -> "万公里"). A break next to
+    Latin letters or digits stays (it reads as a space there)."""
+    if "\n" not in text:
+        return text
+    return _CJK_BREAK.sub(r"\1", text)
 
 
 def join_texts(first: str, second: str, vocab: Vocabulary) -> str:
@@ -213,9 +236,9 @@ def paragraphs(doc: Document) -> Document:
     vocab = Vocabulary([b.text for b in blocks if b.text])
     for b in blocks:
         if b.label in TEXT_LABELS:
-            b.text = dehyphenate_lines(b.text, vocab)
+            b.text = join_cjk_lines(dehyphenate_lines(b.text, vocab))
             for item in b.items:
-                item.text = dehyphenate_lines(item.text, vocab)
+                item.text = join_cjk_lines(dehyphenate_lines(item.text, vocab))
     head: Block | None = None  # paragraph being extended
     tail: Block | None = None  # its last part (for geometry)
     skipped = False
