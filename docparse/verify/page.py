@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from docparse.document import Block, Label, block_id
+from docparse.garbled import garbled
 from docparse.geometry import BBox
 from docparse.verify.align import DRIFT_SHARE, MIN_MARGIN_PT, keys
 from docparse.verify.blocks import MATCH_FLOOR, BlockCheck, check_block
@@ -31,8 +32,6 @@ DROP_BELOW = 0.3
 DUPLICATE_SHARE = 0.5
 #: An omission needs this many letters/digits (a lone bullet or stray digit is not one).
 MIN_OMISSION_CHARS = 3
-#: Share of marked Latin letters and symbols above which omitted words are an unreadable font.
-GARBLED_SHARE = 0.4
 #: Against OCR words an omission needs this many words (Tesseract reads specks as words).
 MIN_OCR_OMISSION_WORDS = 4
 #: Labels whose box may hold page words the model rightly does not transcribe.
@@ -219,11 +218,9 @@ def _centre_in(word: BBox, box: BBox) -> bool:
 
 
 def _garbled(text: str) -> bool:
-    """Text of a font without a usable encoding ("]üìÜüéê •ìê"): mostly Latin-1 letters with marks
-    and typographic symbols. Real text in any language has few of those among its letters."""
-    letters = [c for c in text if not c.isspace()]
-    odd = sum("\u00a0" <= c <= "\u024f" or "\u2000" <= c <= "\u206f" for c in letters)
-    return len(letters) >= MIN_OMISSION_CHARS and odd > GARBLED_SHARE * len(letters)
+    """Text of a font without a usable encoding ("]üìÆüéê •ìê"): the rule of ``docparse.garbled``
+    (the layout engine's and ``PageWords.usable``'s), on a run as short as an omission may be."""
+    return garbled(text, min_chars=MIN_OMISSION_CHARS)
 
 
 def _same_run(words: PageWords, i: int, j: int) -> bool:

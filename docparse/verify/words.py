@@ -19,15 +19,13 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from docparse.garbled import garbled
 from docparse.geometry import BBox, union_box
 from docparse.writing import may_hold_lam_alef, span_chars_text
 
 #: A text layer this short carries too little to check a model against (a scan with a stray
 #: page number in its text layer must not "verify" the model's reading of the whole page).
 MIN_USABLE_WORDS = 5
-#: Share of replacement / private-use characters above which a text layer is unreadable
-#: (fonts without a Unicode mapping): the layout engine uses the same rule.
-UNREADABLE_SHARE = 0.3
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f]")
 
@@ -67,12 +65,11 @@ class PageWords:
 
     @property
     def usable(self) -> bool:
-        """Enough readable words to check a model against."""
+        """Enough readable words to check a model against: never a garbled text layer (fonts
+        without a usable encoding; ``docparse.garbled``, the layout engine's rule too)."""
         if len(self.words) < MIN_USABLE_WORDS:
             return False
-        chars = [c for w in self.words for c in w.text if not c.isspace()]
-        bad = sum(c == "\ufffd" or "\ue000" <= c <= "\uf8ff" for c in chars)
-        return bad <= UNREADABLE_SHARE * max(1, len(chars))
+        return not garbled(" ".join(w.text for w in self.words))
 
     def centres(self) -> Any:
         """Word centres as a (n, 2) float array (x, y), built once."""
