@@ -136,6 +136,7 @@ class Block:
         return self.continuation is not None and self.continuation.is_part
 
     def to_dict(self) -> dict[str, Any]:
+        """The block as JSON-ready data (boxes rounded to 0.01 pt), as in the JSON output."""
         d = asdict(self)
         d["label"] = self.label.value
         d["bbox"] = [round(float(v), 2) for v in self.bbox]
@@ -146,6 +147,7 @@ class Block:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Block":
+        """A block from current-version ``to_dict()`` data (``Document.from_dict`` upgrades older)."""
         d = dict(d)
         d["label"] = Label(d["label"])
         d["bbox"] = tuple(float(v) for v in d["bbox"])
@@ -182,6 +184,7 @@ class Page:
         return sorted(body, key=lambda b: b.order)  # type: ignore[arg-type, return-value]
 
     def to_dict(self) -> dict[str, Any]:
+        """The page as JSON-ready data; ``meta`` only when not empty."""
         out = {
             "index": self.index,
             "width": round(float(self.width), 2),
@@ -201,6 +204,7 @@ class Page:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Page":
+        """A page from ``to_dict()`` data of the current schema version."""
         return cls(
             index=d["index"],
             width=d["width"],
@@ -268,6 +272,7 @@ class Document:
 
     # -- serialisation -----------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
+        """The document as JSON-ready data: what ``to_json`` writes, described by ``docparse.schema``."""
         return {
             "schema_version": self.schema_version,
             "source": asdict(self.source),
@@ -402,7 +407,9 @@ class Document:
 
         return self._cut(crop_image, block, dpi, source, password)
 
-    def block_png(self, block: Block | str, *, dpi: float = 144, source: Any = None, password: str | None = None) -> bytes:
+    def block_png(
+        self, block: Block | str, *, dpi: float = 144, source: Any = None, password: str | None = None
+    ) -> bytes:
         """``block_image`` as PNG bytes (e.g. to store or send without PIL)."""
         from docparse.output.assets import crop_png
 

@@ -65,7 +65,9 @@ def _font(size: int):
         return ImageFont.load_default()
 
 
-def save_overlays(document: Document, pages_dir: Path, overlay_dir: Path, page_images: dict[int, str]) -> dict[int, str]:
+def save_overlays(
+    document: Document, pages_dir: Path, overlay_dir: Path, page_images: dict[int, str]
+) -> dict[int, str]:
     """For each page image saved in ``pages_dir`` (page index -> file name, as ``save_page_images``
     returns), the same image with the page's boxes drawn, under the same name in ``overlay_dir``.
     Returns page index -> file name."""
