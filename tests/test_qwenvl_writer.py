@@ -156,7 +156,8 @@ def test_render_qwenvl_pages() -> None:
     first, second = render_qwenvl_pages(doc)
     assert first.startswith("<html><body>") and "<!--" not in first
     size = model_input_size(612, 792, FALLBACK_DPI, max_pixels=DEFAULT_MAX_PIXELS)
-    assert second.startswith(f"<!-- docparse: page 1 has no model image; boxes are in a computed {size[0]}x{size[1]}")
+    # page index 1 is the second page: the comment counts from 1, like everything a user reads
+    assert second.startswith(f"<!-- docparse: page 2 has no model image; boxes are in a computed {size[0]}x{size[1]}")
     back = read_qwenvl(first, PageSpace(612, 792, 1008, 1316))
     assert back.blocks[0].text == "Page text" and back.blocks[0].bbox == pytest.approx((72, 72, 300, 100), abs=0.7)
     back2 = read_qwenvl(second, PageSpace(612, 792, *size))

@@ -30,7 +30,7 @@ def render_qwenvl_page(page: Page, label_hints: bool = True) -> str:
     html = write_qwenvl(page_own_blocks(page), space, label_hints=label_hints)
     if computed:
         note = (
-            f"<!-- docparse: page {page.index} has no model image; boxes are in a computed "
+            f"<!-- docparse: page {page.index + 1} has no model image; boxes are in a computed "
             f"{width_px}x{height_px} pixel space ({FALLBACK_DPI:g} dpi, max_pixels={DEFAULT_MAX_PIXELS}) -->\n"
         )
         html = note + html
