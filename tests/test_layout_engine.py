@@ -11,7 +11,7 @@ pymupdf = pytest.importorskip("pymupdf")
 from docparse.document import Label, PageStatus  # noqa: E402
 from docparse.engines.base import Engine, PageInput  # noqa: E402
 from docparse.engines.layout import LayoutEngine  # noqa: E402
-from docparse.engines.layout_ocr import tesseract_available  # noqa: E402
+from docparse.engines.layout.scan.ocr import tesseract_available  # noqa: E402
 from docparse.errors import OptionsError  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus"
@@ -280,7 +280,7 @@ def test_scanned_page_without_ocr_is_empty_with_warning():
 
 
 def test_scanned_page_without_tesseract(monkeypatch):
-    import docparse.engines.layout as layout
+    import docparse.engines.layout.engine as layout
 
     monkeypatch.setattr(layout, "tesseract_available", lambda: False)
     out = _convert(LayoutEngine(), scanned_pdf())
@@ -336,7 +336,7 @@ def test_layout_model_survives_pymupdf4llm_switching_it_off(tmp_path):
     import pymupdf
     import pymupdf4llm
 
-    from docparse.engines.layout_regions import run_layout_model
+    from docparse.engines.layout.regions.model import run_layout_model
 
     doc = pymupdf.open()
     page = doc.new_page()

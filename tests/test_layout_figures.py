@@ -8,9 +8,9 @@ import pymupdf
 
 from docparse.document import Label
 from docparse.engines.layout import LayoutEngine
-from docparse.engines.layout_figures import add_missing_pictures, chart_like
-from docparse.engines.layout_heuristics import Region
-from docparse.engines.layout_text import extract_lines
+from docparse.engines.layout.regions.figures import add_missing_pictures, chart_like
+from docparse.engines.layout.context import Region
+from docparse.engines.layout.text import extract_lines
 from tests.test_layout_engine import _convert
 
 

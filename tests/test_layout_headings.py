@@ -1,10 +1,10 @@
 """Headings on OCRed pages: the layout model decides, OCR sizes do not; misread model headings."""
 
 from docparse.document import Label
-from docparse.engines.layout_blocks import build_blocks
-from docparse.engines.layout_labels import misread_heading
-from docparse.engines.layout_heuristics import Region
-from docparse.engines.layout_text import Line, Span
+from docparse.engines.layout.blocks import build_blocks
+from docparse.engines.layout.labels import misread_heading
+from docparse.engines.layout.context import Region
+from docparse.engines.layout.text import Line, Span
 
 
 def _line(x0, y0, x1, text, size=20.0):
@@ -30,7 +30,7 @@ def test_misread_heading():
 
 
 def test_scattered_rows_are_not_a_heading_on_a_scan():
-    from docparse.engines.layout_labels import scattered_rows
+    from docparse.engines.layout.labels import scattered_rows
 
     assert scattered_rows("F 2\nH 二\n了\nGa\nIs")
     assert not scattered_rows("3\n문제점")  # a number above its title: two rows

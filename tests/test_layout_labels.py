@@ -1,7 +1,7 @@
 """Layout-model classes, heading levels, list markers, page numbers."""
 
 from docparse.document import Label
-from docparse.engines.layout_labels import (
+from docparse.engines.layout.labels import (
     heading_levels,
     indent_levels,
     is_page_number,

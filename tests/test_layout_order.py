@@ -1,6 +1,6 @@
 """Reading order of region boxes: columns, full-width breaks, right-to-left pages."""
 
-from docparse.engines.layout_order import page_is_rtl, reading_order
+from docparse.engines.layout.order import page_is_rtl, reading_order
 
 
 def test_single_column_top_to_bottom():
@@ -59,7 +59,7 @@ def test_side_heading_is_read_where_it_stands():
 
 
 def _line(x0, y0, x1, text, size=9.0):
-    from docparse.engines.layout_text import Line, Span
+    from docparse.engines.layout.text import Line, Span
 
     bbox = (x0, y0, x1, y0 + size)
     return Line(bbox=bbox, spans=[Span(text, bbox, "Helvetica", size, 0)])
@@ -69,8 +69,8 @@ def test_banner_across_a_wide_gutter_is_read_side_by_side():
     # one picture box over a banner: a publication name at the left, a section name far right;
     # below it a narrow left column (side heading) and the main text column at the right
     from docparse.document import Label
-    from docparse.engines.layout_blocks import build_blocks
-    from docparse.engines.layout_heuristics import Region
+    from docparse.engines.layout.blocks import build_blocks
+    from docparse.engines.layout.context import Region
 
     left = [_line(94, 138, 234, "IBM Systems Lab Services and Training"), _line(94, 147, 150, "Solution Brief")]
     right = [_line(461, 138, 506, "Power Services")]
@@ -91,9 +91,9 @@ def test_banner_across_a_wide_gutter_is_read_side_by_side():
 
 def test_side_by_side_keeps_numbers_rows_and_figures_whole():
     from docparse.document import Label
-    from docparse.engines.layout_blocks import build_blocks
-    from docparse.engines.layout_columns import side_by_side
-    from docparse.engines.layout_heuristics import Region
+    from docparse.engines.layout.blocks import build_blocks
+    from docparse.engines.layout.columns import side_by_side
+    from docparse.engines.layout.context import Region
 
     # a figure with axis words far apart stays one picture
     words = [_line(60, 150, 110, "Pressure"), _line(400, 300, 450, "Temperature")]

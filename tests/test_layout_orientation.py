@@ -6,7 +6,7 @@ import pymupdf
 import pytest
 
 from docparse.engines.layout import LayoutEngine
-from docparse.engines.layout_orientation import (
+from docparse.engines.layout.scan.orientation import (
     detect_rotation,
     osd_available,
     parse_osd,

@@ -5,8 +5,8 @@ import io
 import numpy as np
 import pytest
 
-from docparse.engines.layout_raster_grid import is_clean_grid, raster_table
-from docparse.engines.layout_raster_lines import lines_in_image, ruling_lines
+from docparse.engines.layout.tables.pixel_grid import is_clean_grid, raster_table
+from docparse.engines.layout.tables.pixel_rules import lines_in_image, ruling_lines
 
 BEIGE, RULE = 232, 168  # a light rule on a tinted page, as in many scanned school books
 
@@ -116,8 +116,8 @@ def _scanned_pdf(rule=(205, 185, 175), width=1) -> bytes:
 def _ocred_scan(**drawing) -> tuple:
     """``_scanned_pdf(**drawing)`` OCRed in English: (page, lines, words); skips without Tesseract."""
     pymupdf = pytest.importorskip("pymupdf")
-    from docparse.engines.layout_ocr import language_installed, upright_ocr_page
-    from docparse.engines.layout_text import extract_lines
+    from docparse.engines.layout.scan.ocr import language_installed, upright_ocr_page
+    from docparse.engines.layout.text import extract_lines
 
     if not language_installed("eng"):
         pytest.skip("Tesseract with English data is not installed")
@@ -134,7 +134,7 @@ def test_ruling_lines_on_an_image_only_pdf():
 
 
 def test_scanned_table_from_ocr_words():
-    from docparse.engines.layout_raster_tables import scanned_table
+    from docparse.engines.layout.tables.scanned import scanned_table
 
     page, _, words = _ocred_scan()
     # the model called it a picture, a bit smaller than the grid: a clean grid is still a table
@@ -154,7 +154,7 @@ def test_lines_through_most_words_are_not_a_grid():
 
 
 def test_table_ruled_across_only_takes_columns_from_gutters_or_the_model():
-    from docparse.engines.layout_raster_tables import gutter_table
+    from docparse.engines.layout.tables.scanned import gutter_table
 
     # a rule under every row, no vertical rules; a tall first cell with a paragraph in it
     h = [(y, 0, 400) for y in (0, 20, 40, 60, 80)]
@@ -176,7 +176,7 @@ def test_table_ruled_across_only_takes_columns_from_gutters_or_the_model():
 
 
 def test_erase_lines_paints_rules_white():
-    from docparse.engines.layout_raster_lines import erase_lines
+    from docparse.engines.layout.tables.pixel_rules import erase_lines
 
     img = _grid_image()
     h, v = lines_in_image(img, 1.0, (0, 0, 400, 300), 30)
@@ -186,7 +186,7 @@ def test_erase_lines_paints_rules_white():
 
 
 def test_table_with_heavy_rules_is_read_again_without_them():
-    from docparse.engines.layout_raster_tables import scanned_table
+    from docparse.engines.layout.tables.scanned import scanned_table
 
     # dark 2 px rules: Tesseract on the whole page reads next to nothing in the boxed cells
     page, _, words = _ocred_scan(rule=(90, 90, 90), width=2)
@@ -196,7 +196,7 @@ def test_table_with_heavy_rules_is_read_again_without_them():
 
 
 def test_page_grid_held_by_a_region_is_not_found_twice():
-    from docparse.engines.layout_raster_tables import page_grids
+    from docparse.engines.layout.tables.scanned import page_grids
 
     page, _, words = _ocred_scan()
     assert len(page_grids(page, words, [])) == 1

@@ -1,15 +1,11 @@
 """Region labelling without PDFs: clustering lines, heuristic labels, refinements of model classes."""
 
 from docparse.document import Label
-from docparse.engines.layout_heuristics import (
-    Region,
-    cluster_lines,
-    is_caption,
-    looks_like_math,
-    refine,
-    text_regions,
-)
-from docparse.engines.layout_text import Line, Span
+from docparse.engines.layout.context import Region
+from docparse.engines.layout.labels import is_caption, looks_like_math
+from docparse.engines.layout.regions.heuristic import cluster_lines, text_regions
+from docparse.engines.layout.regions.refine import refine
+from docparse.engines.layout.text import Line, Span
 
 
 def _line(x0, y, text, size=10.0, font="Helvetica", flags=0, width=None):
@@ -83,13 +79,13 @@ def test_is_caption():
 
 
 def test_plausible_table():
-    from docparse.engines.layout_tables import Cell, Table
+    from docparse.engines.layout.tables.grid import Cell, Table
 
     def table(texts, n_rows, n_cols):
         cells = [Cell(i // n_cols, i % n_cols, text=t) for i, t in enumerate(texts)]
         return Table(bbox=(0, 0, 100, 100), cells=cells, n_rows=n_rows, n_cols=n_cols)
 
-    from docparse.engines.layout_regions import plausible_table
+    from docparse.engines.layout.regions.model import plausible_table
 
     assert plausible_table(table(["a", "1", "b", "2"], 2, 2))
     assert not plausible_table(table(["Hazardous"], 1, 1))  # one word is not a table
@@ -125,8 +121,8 @@ def _two_column_page():
 
 
 def test_one_model_box_over_two_columns_is_read_column_by_column():
-    from docparse.engines.layout_regions import model_regions
-    from docparse.engines.layout_text import extract_lines
+    from docparse.engines.layout.regions.model import model_regions
+    from docparse.engines.layout.text import extract_lines
 
     doc, page = _two_column_page()
     lines = extract_lines(page)
@@ -139,7 +135,7 @@ def test_one_model_box_over_two_columns_is_read_column_by_column():
 
 
 def test_key_value_lines_are_not_prose_columns():
-    from docparse.engines.layout_columns import spans_columns
+    from docparse.engines.layout.columns import spans_columns
 
     pairs = [_line(72, 100 + 14 * i, f"Key {i}", width=30) for i in range(5)]
     pairs += [_line(300, 100 + 14 * i, "value" if i % 2 else "a longer value here", width=40 + 60 * (i % 2 == 0)) for i in range(5)]
@@ -150,7 +146,7 @@ def test_key_value_lines_are_not_prose_columns():
 
 
 def test_background_picture_does_not_block_columns():
-    from docparse.engines.layout_blocks import build_blocks
+    from docparse.engines.layout.blocks import build_blocks
 
     def para(x0, y, x1, text):
         ln = _line(x0, y, text, width=x1 - x0)
@@ -166,7 +162,7 @@ def test_background_picture_does_not_block_columns():
 
 
 def test_first_line_indents_start_paragraphs_hanging_indents_do_not():
-    from docparse.engines.layout_heuristics import split_indented
+    from docparse.engines.layout.regions.heuristic import split_indented
 
     # two paragraphs without space between them, each opening with a two-em indent
     book = [_line(92, 100, "x" * 30, width=300), _line(72, 112, "x" * 34, width=320), _line(72, 124, "x" * 10, width=100)]
@@ -177,7 +173,7 @@ def test_first_line_indents_start_paragraphs_hanging_indents_do_not():
 
 
 def test_scanned_picture_holding_a_ruled_grid_becomes_a_table():
-    from docparse.engines.layout_regions import model_regions
+    from docparse.engines.layout.regions.model import model_regions
 
     from tests.test_layout_raster_lines import _ocred_scan
 
@@ -193,7 +189,7 @@ def test_scanned_picture_holding_a_ruled_grid_becomes_a_table():
 def test_model_columns_start_at_one_column_cells():
     from types import SimpleNamespace
 
-    from docparse.engines.layout_tables import model_columns
+    from docparse.engines.layout.tables.grid import model_columns
 
     cell = lambda i, c0, c1: SimpleNamespace(bbox_idx=i, col_start=c0, col_end=c1)  # noqa: E731
     region = {
@@ -204,7 +200,7 @@ def test_model_columns_start_at_one_column_cells():
 
 
 def test_scanned_grid_no_model_region_holds_becomes_a_table():
-    from docparse.engines.layout_regions import model_regions
+    from docparse.engines.layout.regions.model import model_regions
 
     from tests.test_layout_raster_lines import _ocred_scan
 

@@ -2,7 +2,7 @@
 
 from types import SimpleNamespace
 
-from docparse.engines.layout_tables import Cell, grid_from_boxes, model_table, table_html, word_grid
+from docparse.engines.layout.tables.grid import Cell, grid_from_boxes, model_table, table_html, word_grid
 
 
 def _word(x0, y0, x1, y1, text):
@@ -80,7 +80,7 @@ def _statement_pdf_page():
 
 
 def test_one_box_over_four_ruled_tables_is_split_2x2():
-    from docparse.engines.layout_table_split import horizontal_rules, split_table_box
+    from docparse.engines.layout.tables.split import horizontal_rules, split_table_box
 
     doc, page = _statement_pdf_page()
     words = page.get_text("words")
@@ -95,7 +95,7 @@ def test_one_box_over_four_ruled_tables_is_split_2x2():
 
 
 def test_plain_gutters_and_single_header_rule_do_not_split():
-    from docparse.engines.layout_table_split import split_table_box
+    from docparse.engines.layout.tables.split import split_table_box
 
     words = [_word(10 + k * 100, 10 + r * 14, 50 + k * 100, 20 + r * 14, f"c{r}{k}") for r in range(8) for k in range(4)]
     box = (0, 0, 400, 130)
@@ -159,7 +159,7 @@ def _sidebar_prose_and_table():
 
 
 def test_table_box_over_prose_keeps_only_the_tables():
-    from docparse.engines.layout_table_split import trim_prose
+    from docparse.engines.layout.tables.split import trim_prose
 
     words = _sidebar_prose_and_table()
     boxes = trim_prose((0, 0, 600, 320), words)
@@ -174,14 +174,14 @@ def test_table_box_over_prose_keeps_only_the_tables():
 
 
 def test_table_box_without_prose_is_left_alone():
-    from docparse.engines.layout_table_split import trim_prose
+    from docparse.engines.layout.tables.split import trim_prose
 
     words = [_word(10 + k * 100, 10 + r * 14, 50 + k * 100, 20 + r * 14, f"c{r}{k}") for r in range(8) for k in range(4)]
     assert trim_prose((0, 0, 400, 130), words) is None
 
 
 def test_text_rows_split_tall_ocr_boxes_that_overlap():
-    from docparse.engines.layout_table_split import text_rows
+    from docparse.engines.layout.tables.split import text_rows
 
     # a header row and the first body row, each word box as tall as the OCR line (they overlap)
     words = [_word(100, 0, 140, 50, "2021A"), _word(0, 24, 80, 64, "Revenue"), _word(95, 24, 145, 64, "7,655")]

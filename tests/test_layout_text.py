@@ -1,6 +1,6 @@
 """Text rows: pieces glued in reading order (RTL too), verbatim code, font facts."""
 
-from docparse.engines.layout_text import Line, Span, font_meta, is_rtl, merge_rows, unreadable, verbatim_text
+from docparse.engines.layout.text import Line, Span, font_meta, is_rtl, merge_rows, unreadable, verbatim_text
 
 
 def _piece(x0, x1, y, text, font="Helvetica", size=10.0, flags=0):
@@ -69,7 +69,7 @@ def _chars(text, x0, y, w=10.0, h=20.0):
 
 
 def test_ocr_rows_cut_at_gutters_whatever_size_tesseract_reports():
-    from docparse.engines.layout_text import _ocr_pieces
+    from docparse.engines.layout.text import _ocr_pieces
 
     # Tesseract's text layer reports size 90 for a row of 20-point-high characters
     chars = _chars("left column ", 100, 50) + _chars("right", 100 + 12 * 10 + 40, 50)
@@ -80,7 +80,7 @@ def test_ocr_rows_cut_at_gutters_whatever_size_tesseract_reports():
 
 
 def test_ocr_sizes_snap_to_the_body_size():
-    from docparse.engines.layout_text import snap_sizes
+    from docparse.engines.layout.text import snap_sizes
 
     rows = [_piece(72, 300, 50 + 14 * i, f"row {i}", size=s) for i, s in enumerate([10.0, 11.5, 9.0, 10.2, 20.0])]
     snap_sizes(rows)

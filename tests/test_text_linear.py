@@ -26,7 +26,7 @@ P = importlib.import_module("docparse.passes.paragraphs")  # the package re-expo
 
 #: Modules whose patterns see page text or model output.
 TEXT_PACKAGES = ("docparse.passes", "docparse.qwenvl", "docparse.render")
-TEXT_MODULES = ("docparse.engines.layout_labels", "docparse.engines.layout_heuristics", "docparse.engines.layout_text")
+TEXT_MODULES = ("docparse.engines.layout.labels", "docparse.engines.layout.regions.heuristic", "docparse.engines.layout.text")
 #: Patterns only ever used with ``.match`` at one position (so a scan from every position is not
 #: how they run): (module, name).
 MATCH_ONLY = {("docparse.qwenvl.markup", "_TAG_NAME")}

@@ -251,8 +251,8 @@ def ocr_words(page: Any, language: str = "eng") -> PageWords | None:
     The page is OCRed as displayed (turned upright first when it is sideways), the way the
     layout engine does it, so the two engines see the same words.
     """
-    from docparse.engines.layout_ocr import language_installed, tesseract_available, upright_ocr_page
-    from docparse.engines.layout_orientation import detect_rotation, turned_copy, work_to_page
+    from docparse.engines.layout.scan.ocr import language_installed, tesseract_available, upright_ocr_page
+    from docparse.engines.layout.scan.orientation import detect_rotation, turned_copy, work_to_page
 
     if not tesseract_available() or not language_installed(language):
         return None

@@ -20,7 +20,9 @@ from __future__ import annotations
 from typing import Any
 
 from docparse.document import Label
-from docparse.engines.layout_heuristics import Region, image_boxes, is_caption, text_regions, vector_figures
+from docparse.engines.layout.context import Region
+from docparse.engines.layout.labels import is_caption
+from docparse.engines.layout.regions.heuristic import image_boxes, text_regions, vector_figures
 from docparse.geometry import box_area, box_inside, centre_in, intersection, union_box
 
 BBox = tuple[float, float, float, float]

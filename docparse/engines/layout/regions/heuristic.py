@@ -1,47 +1,26 @@
 """Regions without the layout model, and the labels text gets from its looks.
 
-A ``Region`` is a box with a label and its text lines, before blocks are made (page's unrotated
-coordinates, where PyMuPDF's text layer lives). Here: lines clustered into paragraphs and
-labelled from font size, weight, position and markers (``text_regions``), whole pages read that
-way when the model is unavailable (``heuristic_regions``: tables from ``page.find_tables()``,
-pictures from the image list and vector drawings), and ``refine``, which fixes what the model's
-classes cannot say (code, page numbers, list items, captions, formulas, the title).
+Lines clustered into paragraphs and labelled from font size, weight, position and markers
+(``text_regions``), whole pages read that way when the model is unavailable
+(``heuristic_regions``: tables from ``page.find_tables()``, pictures from the image list and
+vector drawings). ``refine`` (its own module) then fixes labels on every page.
 """
 
 from __future__ import annotations
 
-import re
 import statistics
-from dataclasses import dataclass, field
 from typing import Any
 
 from docparse.document import Label
-from docparse.engines.layout_labels import is_page_number, numbering_depth, starts_with_marker
-from docparse.engines.layout_tables import Table, find_table
-from docparse.engines.layout_text import Line, lines_in, union
+from docparse.engines.layout.context import Region, unrotated_height
+from docparse.engines.layout.labels import is_caption, is_page_number, numbering_depth, starts_with_marker
+from docparse.engines.layout.tables.grid import Table, find_table
+from docparse.engines.layout.text import Line, lines_in, union
 from docparse.geometry import box_inside, intersection
 
 BBox = tuple[float, float, float, float]
 
-_CAPTION = re.compile(
-    r"^\s*(fig\.?|figure|table|tab\.|chart|scheme|plate|listing|algorithm|图|表)\s*[0-9ivxlcIVXLC]", re.I
-)
-# "Figure 1: ...", "Table 2. ...", "Fig. 3 - ...": a delimiter after the number (prose says "Figure 1 shows")
-_CAPTION_STRICT = re.compile(
-    r"^\s*(fig\.?|figure|table|tab\.|chart|scheme|plate|listing|algorithm|图|表)\s*[0-9A-Za-z.\-]{1,8}\s*[:.|—–-]",
-    re.I,
-)
-_MATH = re.compile(r"[=<>≤≥≈±×÷∑∫√∞∂∆∇∈∉⊂⊆∪∩→^]")
 MARGIN = 0.075  # top/bottom share of the page where running headers and footers live
-
-
-@dataclass
-class Region:
-    bbox: BBox
-    label: Label
-    lines: list[Line] = field(default_factory=list)
-    table: Table | None = None
-    source_class: str | None = None  # the layout model's class, when the model made it
 
 
 def heuristic_regions(
@@ -65,7 +44,7 @@ def heuristic_regions(
     free = [ln for ln in lines if not any(lines_in([ln], t.bbox) for t in tables)]
     for t in tables:
         t.lines = lines_in(lines, t.bbox)
-    regions.extend(text_regions(free, page_height=_height(page)))
+    regions.extend(text_regions(free, page_height=unrotated_height(page)))
     if not scanned:
         regions.extend(vector_figures(page, regions))
     return regions
@@ -181,63 +160,6 @@ def guess_label(region: Region, body: float, page_height: float) -> Label:
     return Label.PARAGRAPH
 
 
-def refine(regions: list[Region], page_height: float) -> list[Region]:
-    """Fix what the model's classes cannot say: code, page numbers, list items run together."""
-    body = body_size([ln for r in regions for ln in r.lines])
-    _promote_title(regions, body, page_height)
-    out: list[Region] = []
-    for region in regions:
-        text = " ".join(ln.text.strip() for ln in region.lines)
-        if region.label in (Label.PARAGRAPH, Label.LIST) and region.lines and all(ln.mono for ln in region.lines):
-            region.label = Label.CODE
-        if region.label in (Label.HEADER, Label.FOOTER) and is_page_number(text):
-            region.label = Label.PAGE_NUMBER
-        if region.label is Label.PARAGRAPH and region.lines and starts_with_marker(region.lines[0].text):
-            region.label = Label.LIST
-        if region.label in (Label.PARAGRAPH, Label.HEADING) and is_caption(text, len(region.lines)):
-            region.label = Label.CAPTION
-        if region.label in (Label.PARAGRAPH, Label.HEADING) and len(region.lines) <= 2 and looks_like_math(text):
-            region.label = Label.FORMULA
-        out.append(region)
-    return out
-
-
-def is_caption(text: str, n_lines: int) -> bool:
-    """"Figure 1: ..." (any length up to 5 lines) or a short "Fig. 1 ..." (up to 2 lines)."""
-    if n_lines <= 5 and _CAPTION_STRICT.match(text):
-        return True
-    return n_lines <= 2 and bool(_CAPTION.match(text))
-
-
-def looks_like_math(text: str) -> bool:
-    """A short line that is mostly symbols and digits around a relation sign: "a2 + 8 = 12"."""
-    chars = [c for c in text if not c.isspace()]
-    if not chars or not _MATH.search(text):
-        return False
-    letters = sum(c.isalpha() for c in chars)
-    return letters <= 0.5 * len(chars)
-
-
-def _promote_title(regions: list[Region], body: float, page_height: float) -> None:
-    """The model has no separate title on many pages: a lone, much larger heading near the top is one."""
-    if any(r.label is Label.TITLE for r in regions):
-        return
-    heads = [r for r in regions if r.label is Label.HEADING and r.lines]
-    if not heads:
-        return
-    sizes = {id(r): max(ln.size for ln in r.lines) for r in heads}
-    top = max(heads, key=lambda r: sizes[id(r)])
-    others = [sizes[id(r)] for r in heads if r is not top]
-    text = " ".join(ln.text.strip() for ln in top.lines)
-    if (
-        sizes[id(top)] >= 1.6 * body
-        and top.bbox[1] < 0.4 * page_height
-        and all(s < 0.9 * sizes[id(top)] for s in others)
-        and numbering_depth(text) is None
-    ):
-        top.label = Label.TITLE
-
-
 def vector_figures(
     page: Any, regions: list[Region], min_size: float = 30.0, clusters: list | None = None
 ) -> list[Region]:
@@ -265,6 +187,3 @@ def vector_figures(
     return found
 
 
-def _height(page: Any) -> float:
-    """Height of the unrotated page (the space text and model boxes live in)."""
-    return float(page.cropbox.height)

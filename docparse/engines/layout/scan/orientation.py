@@ -16,7 +16,7 @@ import shutil
 import subprocess
 from typing import Any
 
-from docparse.engines.layout_ocr import language_installed, tessdata
+from docparse.engines.layout.scan.ocr import language_installed, tessdata
 
 OSD_DPI = 100  # letter shapes at ~100 dpi are plenty for orientation; more only costs time
 OSD_MAX_SIDE = 2000  # pixels: a poster-sized page is shrunk to this (OSD time grows with pixels)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from docparse.engines.layout_tables import Cell, Table, join_words, words_per_box
+from docparse.engines.layout.tables.grid import Cell, Table, join_words, words_per_box
 from docparse.geometry import centre_in
 
 BBox = tuple[float, float, float, float]

@@ -299,7 +299,7 @@ def _drop_overlaps(cells: list[Cell]) -> list[Cell]:
 def word_grid(bbox: BBox, words: list[tuple]) -> Table | None:
     """A table from word positions alone (no rules, no model cells): rows are text rows, cells
     are split at gaps of CELL_GAP word heights, columns are where the fullest rows' cells line up."""
-    from docparse.engines.layout_table_split import CELL_GAP, row_cells, text_rows
+    from docparse.engines.layout.tables.split import CELL_GAP, row_cells, text_rows
 
     inside = [w for w in words if centre_in(tuple(w[:4]), bbox)]  # type: ignore[arg-type]
     if not inside:

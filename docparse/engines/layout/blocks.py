@@ -11,8 +11,8 @@ import unicodedata
 from typing import Callable
 
 from docparse.document import FURNITURE_LABELS, Block, Label, ListItem, block_id
-from docparse.engines.layout_columns import side_by_side
-from docparse.engines.layout_labels import (
+from docparse.engines.layout.columns import side_by_side
+from docparse.engines.layout.labels import (
     could_head,
     heading_levels,
     indent_levels,
@@ -20,10 +20,10 @@ from docparse.engines.layout_labels import (
     scattered_rows,
     split_marker,
 )
-from docparse.engines.layout_order import page_is_rtl, reading_order
-from docparse.engines.layout_heuristics import Region
-from docparse.engines.layout_tables import table_html, Cell
-from docparse.engines.layout_text import Line, font_meta, join_text, union, verbatim_text
+from docparse.engines.layout.order import page_is_rtl, reading_order
+from docparse.engines.layout.context import Region
+from docparse.engines.layout.tables.grid import table_html, Cell
+from docparse.engines.layout.text import Line, font_meta, join_text, union, verbatim_text
 from docparse.geometry import centre_in
 
 BBox = tuple[float, float, float, float]

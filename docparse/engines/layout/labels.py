@@ -150,3 +150,30 @@ def indent_levels(x0s: list[float], step: float = 9.0) -> list[int]:
         level = max(i for i, v in enumerate(indents) if x >= v - 0.01) if x >= indents[0] else 0
         levels.append(level)
     return levels
+
+
+_CAPTION = re.compile(
+    r"^\s*(fig\.?|figure|table|tab\.|chart|scheme|plate|listing|algorithm|图|表)\s*[0-9ivxlcIVXLC]", re.I
+)
+# "Figure 1: ...", "Table 2. ...", "Fig. 3 - ...": a delimiter after the number (prose says "Figure 1 shows")
+_CAPTION_STRICT = re.compile(
+    r"^\s*(fig\.?|figure|table|tab\.|chart|scheme|plate|listing|algorithm|图|表)\s*[0-9A-Za-z.\-]{1,8}\s*[:.|—–-]",
+    re.I,
+)
+_MATH = re.compile(r"[=<>≤≥≈±×÷∑∫√∞∂∆∇∈∉⊂⊆∪∩→^]")
+
+
+def is_caption(text: str, n_lines: int) -> bool:
+    """"Figure 1: ..." (any length up to 5 lines) or a short "Fig. 1 ..." (up to 2 lines)."""
+    if n_lines <= 5 and _CAPTION_STRICT.match(text):
+        return True
+    return n_lines <= 2 and bool(_CAPTION.match(text))
+
+
+def looks_like_math(text: str) -> bool:
+    """A short line that is mostly symbols and digits around a relation sign: "a2 + 8 = 12"."""
+    chars = [c for c in text if not c.isspace()]
+    if not chars or not _MATH.search(text):
+        return False
+    letters = sum(c.isalpha() for c in chars)
+    return letters <= 0.5 * len(chars)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import statistics
 
-from docparse.engines.layout_order import MIN_GUTTER
-from docparse.engines.layout_text import Line
+from docparse.engines.layout.order import MIN_GUTTER
+from docparse.engines.layout.text import Line
 
 BBox = tuple[float, float, float, float]
 

@@ -79,6 +79,6 @@ def _split(idx: list[int], boxes: list[BBox], axis: int) -> list[list[int]]:
 
 def page_is_rtl(texts: Sequence[str]) -> bool:
     """A page reads right to left when most of its letters are Hebrew/Arabic."""
-    from docparse.engines.layout_text import is_rtl
+    from docparse.engines.layout.text import is_rtl
 
     return is_rtl(" ".join(texts))

@@ -5,7 +5,7 @@ and layout model work):
 - ``model_regions`` (here): PyMuPDF's bundled layout-analysis model (``pymupdf.layout``), called
   per page on the already open document (``page.get_layout(return_raw=True)``), with tables read
   from ruling lines (vector or, on scans, pixels), the model's grid or word positions;
-- ``heuristic_regions`` (``layout_heuristics``): lines clustered into paragraphs and labelled
+- ``heuristic_regions`` (``regions.heuristic``): lines clustered into paragraphs and labelled
   from font size, weight, position and markers.
 Lines the model left out become heuristic regions too, so no text is lost.
 """
@@ -17,13 +17,14 @@ import threading
 from typing import Any
 
 from docparse.document import Label
-from docparse.engines.layout_columns import spans_columns
-from docparse.engines.layout_heuristics import Region, _height, text_regions
-from docparse.engines.layout_labels import model_label
-from docparse.engines.layout_raster_tables import page_grids, scanned_table
-from docparse.engines.layout_table_split import horizontal_rules, split_table_box, trim_prose
-from docparse.engines.layout_tables import Table, find_table, model_columns, model_table, word_grid
-from docparse.engines.layout_text import Line, lines_in, union
+from docparse.engines.layout.columns import spans_columns
+from docparse.engines.layout.context import Region, unrotated_height
+from docparse.engines.layout.regions.heuristic import text_regions
+from docparse.engines.layout.labels import model_label
+from docparse.engines.layout.tables.scanned import page_grids, scanned_table
+from docparse.engines.layout.tables.split import horizontal_rules, split_table_box, trim_prose
+from docparse.engines.layout.tables.grid import Table, find_table, model_columns, model_table, word_grid
+from docparse.engines.layout.text import Line, lines_in, union
 
 BBox = tuple[float, float, float, float]
 
@@ -112,12 +113,12 @@ def model_regions(
     for region in regions:
         if region.label in (Label.PARAGRAPH, Label.LIST) and spans_columns(region.lines):
             region.source_class = "text-columns"  # one box over several columns: not a paragraph
-    regions = _reread_as_text(regions, _height(page))
+    regions = _reread_as_text(regions, unrotated_height(page))
     kept = [r for r in regions if r.lines or r.label in (Label.TABLE, Label.IMAGE, Label.FORMULA)]
     taken = {id(ln) for r in kept for ln in r.lines}
     orphans = [ln for ln in lines if id(ln) not in taken]
     if orphans:
-        kept.extend(text_regions(orphans, page_height=_height(page)))
+        kept.extend(text_regions(orphans, page_height=unrotated_height(page)))
     return kept, warnings
 
 

@@ -1,7 +1,7 @@
 """Ruled tables on scanned pages: ruling lines from the pixels, cells from the lines and OCR words.
 
 An OCRed page has no vector lines for ``find_tables``, so the grid is read from the page image
-(``layout_raster_lines``) around a region the layout model marked as a table or a picture (the
+(``tables.pixel_rules``) around a region the layout model marked as a table or a picture (the
 model often calls a ruled grid on a scan a picture). A picture becomes a table only when the
 lines make a clean grid with words in most rows: a photo or a chart does not.
 """
@@ -11,10 +11,10 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from docparse.engines.layout_raster_grid import grid_lines, is_clean_grid, raster_table
-from docparse.engines.layout_raster_lines import erase_lines, render_gray, ruling_lines
-from docparse.engines.layout_table_split import text_rows, word_gutters
-from docparse.engines.layout_tables import Table
+from docparse.engines.layout.tables.pixel_grid import grid_lines, is_clean_grid, raster_table
+from docparse.engines.layout.tables.pixel_rules import erase_lines, render_gray, ruling_lines
+from docparse.engines.layout.tables.split import text_rows, word_gutters
+from docparse.engines.layout.tables.grid import Table
 from docparse.geometry import centre_in, intersection
 
 BBox = tuple[float, float, float, float]
@@ -163,7 +163,7 @@ def _reread(
 
     Tesseract takes ruled cells for pictures and leaves much of their text unread; with the
     rules painted over, the grid is plain text in columns, which it reads well."""
-    from docparse.engines.layout_ocr import OCR_DPI, ocr_gray_words
+    from docparse.engines.layout.scan.ocr import OCR_DPI, ocr_gray_words
 
     box = table.bbox
     try:

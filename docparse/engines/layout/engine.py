@@ -4,7 +4,7 @@ Per page: text rows from PyMuPDF's text layer (or Tesseract OCR through PyMuPDF 
 no text layer, the scan turned upright first when it is sideways), regions from PyMuPDF's bundled
 layout-analysis model (``pymupdf.layout``, ONNX) or, without it, from heuristics; tables from
 ``find_tables``, ruling lines in a scan's pixels or the model's table structure; pictures and
-charts the model missed (``layout_figures``); then blocks in reading order (``layout_blocks``).
+charts the model missed (``regions.figures``); then blocks in reading order (``blocks``).
 
 Pages are handled one at a time on the caller's open document; nothing is kept between pages,
 so memory does not grow with the page count.
@@ -16,13 +16,14 @@ from typing import Any
 
 from docparse.document import EngineInfo, PageStatus
 from docparse.engines.base import PageInput, PageOutput, Timer
-from docparse.engines.layout_blocks import build_blocks
-from docparse.engines.layout_figures import add_missing_pictures
-from docparse.engines.layout_heuristics import heuristic_regions, refine
-from docparse.engines.layout_ocr import language_installed, tesseract_available, upright_ocr_page
-from docparse.engines.layout_orientation import detect_rotation, turned_copy, work_to_page
-from docparse.engines.layout_regions import load_layout_model, model_regions, run_layout_model
-from docparse.engines.layout_text import extract_lines, unreadable
+from docparse.engines.layout.blocks import build_blocks
+from docparse.engines.layout.regions.figures import add_missing_pictures
+from docparse.engines.layout.regions.heuristic import heuristic_regions
+from docparse.engines.layout.regions.refine import refine
+from docparse.engines.layout.scan.ocr import language_installed, tesseract_available, upright_ocr_page
+from docparse.engines.layout.scan.orientation import detect_rotation, turned_copy, work_to_page
+from docparse.engines.layout.regions.model import load_layout_model, model_regions, run_layout_model
+from docparse.engines.layout.text import extract_lines, unreadable
 from docparse.errors import OptionsError
 
 OCR_MODES = ("auto", "always", "never")

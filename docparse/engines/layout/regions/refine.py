@@ -1,0 +1,55 @@
+"""Region labels the layout model's classes cannot say, fixed from the regions' text and looks.
+
+Runs on every page after regions are found (by the model or the heuristics): all-monospace
+text is code, a header or footer that is only a number is the page number, a paragraph that
+starts with a list marker is a list, "Figure 1: ..." is a caption, a short line of symbols is a
+formula, and a lone, much larger heading near the top of a page without a title is the title.
+"""
+
+from __future__ import annotations
+
+from docparse.document import Label
+from docparse.engines.layout.context import Region
+from docparse.engines.layout.labels import is_caption, is_page_number, looks_like_math, numbering_depth, starts_with_marker
+from docparse.engines.layout.regions.heuristic import body_size
+
+
+def refine(regions: list[Region], page_height: float) -> list[Region]:
+    """Fix what the model's classes cannot say: code, page numbers, list items run together."""
+    body = body_size([ln for r in regions for ln in r.lines])
+    _promote_title(regions, body, page_height)
+    out: list[Region] = []
+    for region in regions:
+        text = " ".join(ln.text.strip() for ln in region.lines)
+        if region.label in (Label.PARAGRAPH, Label.LIST) and region.lines and all(ln.mono for ln in region.lines):
+            region.label = Label.CODE
+        if region.label in (Label.HEADER, Label.FOOTER) and is_page_number(text):
+            region.label = Label.PAGE_NUMBER
+        if region.label is Label.PARAGRAPH and region.lines and starts_with_marker(region.lines[0].text):
+            region.label = Label.LIST
+        if region.label in (Label.PARAGRAPH, Label.HEADING) and is_caption(text, len(region.lines)):
+            region.label = Label.CAPTION
+        if region.label in (Label.PARAGRAPH, Label.HEADING) and len(region.lines) <= 2 and looks_like_math(text):
+            region.label = Label.FORMULA
+        out.append(region)
+    return out
+
+
+def _promote_title(regions: list[Region], body: float, page_height: float) -> None:
+    """The model has no separate title on many pages: a lone, much larger heading near the top is one."""
+    if any(r.label is Label.TITLE for r in regions):
+        return
+    heads = [r for r in regions if r.label is Label.HEADING and r.lines]
+    if not heads:
+        return
+    sizes = {id(r): max(ln.size for ln in r.lines) for r in heads}
+    top = max(heads, key=lambda r: sizes[id(r)])
+    others = [sizes[id(r)] for r in heads if r is not top]
+    text = " ".join(ln.text.strip() for ln in top.lines)
+    if (
+        sizes[id(top)] >= 1.6 * body
+        and top.bbox[1] < 0.4 * page_height
+        and all(s < 0.9 * sizes[id(top)] for s in others)
+        and numbering_depth(text) is None
+    ):
+        top.label = Label.TITLE

@@ -1,0 +1,1 @@
+"""Scanned pages: Tesseract OCR through PyMuPDF (``ocr``) and turning a sideways scan upright (``orientation``)."""
