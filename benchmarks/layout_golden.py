@@ -1,0 +1,126 @@
+"""Golden output of the layout engine: dump it before a refactor, dump it after, diff.
+
+A refactor that must not change behaviour (issue 15 item 4) is checked by converting a fixed set
+of inputs with the layout engine, once with the layout model and once without (the heuristic
+fallback), and comparing the Document JSON byte for byte. Timing fields (``seconds``) are the
+only thing dropped, since they differ on every run.
+
+Inputs: every PDF and page image under ../shared/corpus (relative to the repository root) and
+every PDF under samples/.
+
+    .venv/bin/python benchmarks/layout_golden.py --out /tmp/golden/before
+    ... refactor ...
+    .venv/bin/python benchmarks/layout_golden.py --out /tmp/golden/after --compare /tmp/golden/before
+
+``--compare DIR`` prints one line per file that differs (or is missing) and exits 1 if any does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / ".." / "shared" / "corpus"
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+MODES = {"model": True, "heuristic": False}
+
+
+def golden_inputs() -> list[Path]:
+    """Every PDF and page image the tests and benchmarks read, in a stable order."""
+    found: list[Path] = []
+    if CORPUS.is_dir():
+        for path in sorted(CORPUS.rglob("*")):
+            if not path.is_file():
+                continue
+            if path.suffix.lower() == ".pdf":
+                found.append(path)
+            # markdown figure crops (omnidocbench/mds/imgs) are not pages
+            elif path.suffix.lower() in IMAGE_SUFFIXES and "mds" not in path.parts:
+                found.append(path)
+    found.extend(sorted((ROOT / "samples").glob("*.pdf")))
+    return found
+
+
+def _drop_timings(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _drop_timings(v) for k, v in value.items() if k != "seconds"}
+    if isinstance(value, list):
+        return [_drop_timings(v) for v in value]
+    return value
+
+
+def dump_name(path: Path, mode: str) -> str:
+    base = ROOT / "samples" if path.is_relative_to(ROOT / "samples") else CORPUS
+    prefix = "samples" if base.name == "samples" else "corpus"
+    rel = path.resolve().relative_to(base.resolve()).as_posix().replace("/", "__")
+    return f"{mode}__{prefix}__{rel}.json"
+
+
+def dump(out: Path, modes: list[str]) -> int:
+    from docparse.api import convert
+    from docparse.engines.layout import LayoutEngine
+
+    out.mkdir(parents=True, exist_ok=True)
+    failures = 0
+    for mode in modes:
+        engine = LayoutEngine(use_layout_model=MODES[mode])
+        for path in golden_inputs():
+            start = time.perf_counter()
+            try:
+                doc = convert(str(path), engine=engine)
+                data = _drop_timings(json.loads(doc.to_json()))
+                text = json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+            except Exception as exc:  # recorded, so a changed failure shows up in the diff too
+                failures += 1
+                text = f"ERROR {type(exc).__name__}: {exc}\n"
+            (out / dump_name(path, mode)).write_text(text, encoding="utf-8")
+            print(f"{mode:9} {time.perf_counter() - start:6.1f}s {path.name}", file=sys.stderr, flush=True)
+    print(f"wrote {out} ({failures} inputs raised)", file=sys.stderr)
+    return 0
+
+
+def compare(new: Path, old: Path) -> int:
+    names = sorted({p.name for p in new.glob("*.json")} | {p.name for p in old.glob("*.json")})
+    differing = 0
+    for name in names:
+        a, b = old / name, new / name
+        if not a.exists() or not b.exists():
+            differing += 1
+            print(f"MISSING in {'before' if not a.exists() else 'after'}: {name}")
+            continue
+        if a.read_bytes() != b.read_bytes():
+            differing += 1
+            diff = difflib.unified_diff(
+                a.read_text(encoding="utf-8").splitlines(),
+                b.read_text(encoding="utf-8").splitlines(),
+                "before/" + name,
+                "after/" + name,
+                lineterm="",
+                n=1,
+            )
+            print("\n".join(list(diff)[:40]))
+    print(f"{len(names) - differing} of {len(names)} dumps identical, {differing} differ")
+    return 1 if differing else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True, help="folder for the JSON dumps")
+    parser.add_argument("--compare", type=Path, default=None, help="earlier dump folder to diff with")
+    parser.add_argument("--modes", nargs="+", choices=sorted(MODES), default=list(MODES))
+    parser.add_argument("--no-dump", action="store_true", help="only compare --out with --compare")
+    args = parser.parse_args()
+    if not args.no_dump:
+        dump(args.out, args.modes)
+    if args.compare is not None:
+        return compare(args.out, args.compare)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
