@@ -8,6 +8,12 @@ only thing dropped, since they differ on every run.
 Inputs: every PDF and page image under ../shared/corpus (relative to the repository root) and
 every PDF under samples/.
 
+To dump a given commit without touching the working tree, run the script from an export of it
+placed beside a ``shared`` link (the corpus is found at ``ROOT/../shared/corpus``)::
+
+    git archive COMMIT | tar -x -C SNAP/src && ln -s /work/shared SNAP/shared
+    PYTHONPATH=SNAP/src .venv/bin/python SNAP/src/benchmarks/layout_golden.py --out DIR
+
     .venv/bin/python benchmarks/layout_golden.py --out /tmp/golden/before
     ... refactor ...
     .venv/bin/python benchmarks/layout_golden.py --out /tmp/golden/after --compare /tmp/golden/before
@@ -75,6 +81,8 @@ def dump(out: Path, modes: list[str]) -> int:
                 doc = convert(str(path), engine=engine)
                 data = _drop_timings(json.loads(doc.to_json()))
                 text = json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+                # the checkout's location is no behaviour: dumps of two checkouts compare equal
+                text = text.replace(json.dumps(str(ROOT))[1:-1], "<repo>")
             except Exception as exc:  # recorded, so a changed failure shows up in the diff too
                 failures += 1
                 text = f"ERROR {type(exc).__name__}: {exc}\n"
