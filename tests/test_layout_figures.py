@@ -9,7 +9,7 @@ import pymupdf
 from docparse.document import Label
 from docparse.engines.layout import LayoutEngine
 from docparse.engines.layout.regions.figures import add_missing_pictures, chart_like
-from docparse.engines.layout.context import Region
+from docparse.engines.layout.context import Region, RegionOrigin
 from docparse.engines.layout.text import extract_lines
 from tests.test_layout_engine import _convert
 
@@ -91,8 +91,8 @@ def test_a_table_box_over_a_plot_becomes_a_chart():
     _line_chart(page, 60, 60)
     _ruled_table(page, 60, 400)
     regions = [
-        Region(bbox=(55, 55, 265, 200), label=Label.TABLE, source_class="table"),
-        Region(bbox=(58, 398, 302, 502), label=Label.TABLE, source_class="table"),
+        Region(bbox=(55, 55, 265, 200), label=Label.TABLE, origin=RegionOrigin.MODEL, model_class="table"),
+        Region(bbox=(58, 398, 302, 502), label=Label.TABLE, origin=RegionOrigin.MODEL, model_class="table"),
     ]
     out = add_missing_pictures(page, regions)
     assert [r.label for r in out[:2]] == [Label.CHART, Label.TABLE]
@@ -105,7 +105,7 @@ def test_a_table_box_over_a_plot_and_prose_keeps_the_plot_and_frees_the_prose():
     for k in range(3):
         page.insert_text((330, 80 + 14 * k), "Acknowledgements go to the funding agency.", fontsize=9)
     lines = extract_lines(page)
-    table = Region(bbox=(55, 55, 560, 200), label=Label.TABLE, lines=lines, source_class="table")
+    table = Region(bbox=(55, 55, 560, 200), label=Label.TABLE, lines=lines, origin=RegionOrigin.MODEL, model_class="table")
     out = add_missing_pictures(page, [table])
     chart = [r for r in out if r.label is Label.CHART]
     assert len(chart) == 1 and chart[0].bbox[2] < 300  # cut to the plot and its tick labels
@@ -133,7 +133,7 @@ def test_an_image_the_model_found_is_not_repeated_nor_widened_by_its_tiles():
     page = doc.new_page()
     page.insert_image(pymupdf.Rect(100, 100, 200, 180), pixmap=_pixmap(), keep_proportion=False)
     page.insert_image(pymupdf.Rect(200, 100, 260, 180), pixmap=_pixmap(), keep_proportion=False)
-    found = Region(bbox=(99, 99, 201, 181), label=Label.IMAGE, source_class="picture")
+    found = Region(bbox=(99, 99, 201, 181), label=Label.IMAGE, origin=RegionOrigin.MODEL, model_class="picture")
     out = add_missing_pictures(page, [found])
     assert len(out) == 1 and out[0] is found
     assert found.bbox == (99, 99, 201, 181)  # a tile spilling past the model's box may sit in a gutter

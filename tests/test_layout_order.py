@@ -70,7 +70,7 @@ def test_banner_across_a_wide_gutter_is_read_side_by_side():
     # below it a narrow left column (side heading) and the main text column at the right
     from docparse.document import Label
     from docparse.engines.layout.blocks import build_blocks
-    from docparse.engines.layout.context import Region
+    from docparse.engines.layout.context import PageContext, Region
 
     left = [_line(94, 138, 234, "IBM Systems Lab Services and Training"), _line(94, 147, 150, "Solution Brief")]
     right = [_line(461, 138, 506, "Power Services")]
@@ -78,7 +78,7 @@ def test_banner_across_a_wide_gutter_is_read_side_by_side():
     side = Region(bbox=(145, 328, 189, 337), label=Label.HEADING, lines=[_line(145, 328, 189, "Highlights")])
     title = Region(bbox=(280, 239, 464, 273), label=Label.TITLE, lines=[_line(280, 239, 464, "Center of Excellence", 24)])
     body = Region(bbox=(280, 316, 488, 363), label=Label.PARAGRAPH, lines=[_line(280, 316, 488, "We build confident clients")])
-    blocks = build_blocks([body, side, banner, title], 0)
+    blocks = build_blocks([body, side, banner, title], PageContext(None, 0))
     texts = [b.text for b in sorted(blocks, key=lambda b: b.order)]
     assert texts == [
         "IBM Systems Lab Services and Training\nSolution Brief",
@@ -93,12 +93,12 @@ def test_side_by_side_keeps_numbers_rows_and_figures_whole():
     from docparse.document import Label
     from docparse.engines.layout.blocks import build_blocks
     from docparse.engines.layout.columns import side_by_side
-    from docparse.engines.layout.context import Region
+    from docparse.engines.layout.context import PageContext, Region
 
     # a figure with axis words far apart stays one picture
     words = [_line(60, 150, 110, "Pressure"), _line(400, 300, 450, "Temperature")]
     figure = Region(bbox=(50, 100, 500, 320), label=Label.IMAGE, lines=words)
-    assert len(build_blocks([figure], 0)) == 1
+    assert len(build_blocks([figure], PageContext(None, 0))) == 1
 
     # a heading number set apart by a tab
     assert len(side_by_side([_line(50, 100, 60, "3.6"), _line(120, 100, 220, "Sorption isotherm")])) == 1

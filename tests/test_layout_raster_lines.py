@@ -5,6 +5,7 @@ import io
 import numpy as np
 import pytest
 
+from docparse.engines.layout.context import PageContext
 from docparse.engines.layout.tables.pixel_grid import is_clean_grid, raster_table
 from docparse.engines.layout.tables.pixel_rules import lines_in_image, ruling_lines
 
@@ -113,8 +114,9 @@ def _scanned_pdf(rule=(205, 185, 175), width=1) -> bytes:
 
 
 
-def _ocred_scan(**drawing) -> tuple:
-    """``_scanned_pdf(**drawing)`` OCRed in English: (page, lines, words); skips without Tesseract."""
+def _ocred_scan(**drawing) -> PageContext:
+    """``_scanned_pdf(**drawing)`` OCRed in English, as the engine's page context; skips without
+    Tesseract."""
     pymupdf = pytest.importorskip("pymupdf")
     from docparse.engines.layout.scan.ocr import language_installed, upright_ocr_page
     from docparse.engines.layout.text import extract_lines
@@ -123,7 +125,15 @@ def _ocred_scan(**drawing) -> tuple:
         pytest.skip("Tesseract with English data is not installed")
     page = upright_ocr_page(pymupdf.open("pdf", _scanned_pdf(**drawing))[0], "eng")
     textpage = page.get_textpage()
-    return page, extract_lines(page, textpage, ocr=True), page.get_text("words", textpage=textpage)
+    return PageContext(
+        page=page,
+        index=0,
+        lines=extract_lines(page, textpage, ocr=True),
+        words=page.get_text("words", textpage=textpage),
+        scanned=True,
+        ocr_language="eng",
+        ocr_textpage=textpage,
+    )
 
 def test_ruling_lines_on_an_image_only_pdf():
     pymupdf = pytest.importorskip("pymupdf")
@@ -136,9 +146,9 @@ def test_ruling_lines_on_an_image_only_pdf():
 def test_scanned_table_from_ocr_words():
     from docparse.engines.layout.tables.scanned import scanned_table
 
-    page, _, words = _ocred_scan()
+    ctx = _ocred_scan()
     # the model called it a picture, a bit smaller than the grid: a clean grid is still a table
-    table = scanned_table(page, (60, 80, 540, 260), words, strict=True)
+    table = scanned_table(ctx, (60, 80, 540, 260), strict=True)
     assert table is not None and (table.n_rows, table.n_cols) == (4, 3)
     assert table.text.splitlines()[0].replace(" ", "") == "Fruit|Price|Stock"
     assert "Plum" in table.text.splitlines()[3]
@@ -189,8 +199,8 @@ def test_table_with_heavy_rules_is_read_again_without_them():
     from docparse.engines.layout.tables.scanned import scanned_table
 
     # dark 2 px rules: Tesseract on the whole page reads next to nothing in the boxed cells
-    page, _, words = _ocred_scan(rule=(90, 90, 90), width=2)
-    table = scanned_table(page, (50, 75, 550, 275), words, strict=False)
+    ctx = _ocred_scan(rule=(90, 90, 90), width=2)
+    table = scanned_table(ctx, (50, 75, 550, 275), strict=False)
     assert table is not None and (table.n_rows, table.n_cols) == (4, 3)
     assert "Plum" in table.text and "71" in table.text
 
@@ -198,7 +208,7 @@ def test_table_with_heavy_rules_is_read_again_without_them():
 def test_page_grid_held_by_a_region_is_not_found_twice():
     from docparse.engines.layout.tables.scanned import page_grids
 
-    page, _, words = _ocred_scan()
-    assert len(page_grids(page, words, [])) == 1
-    assert page_grids(page, words, [(45, 70, 555, 280)]) == []  # a table region already holds it
-    assert len(page_grids(page, words, [(0, 0, 700, 500)])) == 1  # a box over the whole page does not
+    ctx = _ocred_scan()
+    assert len(page_grids(ctx, [])) == 1
+    assert page_grids(ctx, [(45, 70, 555, 280)]) == []  # a table region already holds it
+    assert len(page_grids(ctx, [(0, 0, 700, 500)])) == 1  # a box over the whole page does not

@@ -1,7 +1,7 @@
 """Region labelling without PDFs: clustering lines, heuristic labels, refinements of model classes."""
 
 from docparse.document import Label
-from docparse.engines.layout.context import Region
+from docparse.engines.layout.context import PageContext, Region, RegionOrigin
 from docparse.engines.layout.labels import is_caption, looks_like_math
 from docparse.engines.layout.regions.heuristic import cluster_lines, text_regions
 from docparse.engines.layout.regions.refine import refine
@@ -127,7 +127,8 @@ def test_one_model_box_over_two_columns_is_read_column_by_column():
     doc, page = _two_column_page()
     lines = extract_lines(page)
     raw = [{"class_name": "text", "group_bbox": (60, 80, 560, 220)}]  # one box over both columns
-    regions, _ = model_regions(page, lines, page.get_text("words"), raw, scanned=True)
+    ctx = PageContext(page=page, index=0, lines=lines, words=page.get_text("words"), scanned=True)
+    regions, _ = model_regions(ctx, raw)
     texts = [r for r in regions if r.lines]
     assert len(texts) >= 2
     assert all(r.bbox[2] < 320 or r.bbox[0] > 320 for r in texts)  # no region crosses the gutter
@@ -155,7 +156,7 @@ def test_background_picture_does_not_block_columns():
     background = Region(bbox=(0, 200, 612, 792), label=Label.IMAGE)
     left = [para(27, 240 + 60 * i, 127, f"left {i}") for i in range(3)]
     right = [para(153, 243 + 60 * i, 414, f"right {i}") for i in range(3)]
-    blocks = build_blocks([right[1], background, left[2], right[0], left[0], right[2], left[1]], 0)
+    blocks = build_blocks([right[1], background, left[2], right[0], left[0], right[2], left[1]], PageContext(None, 0))
     body = sorted((b for b in blocks if b.order is not None), key=lambda b: b.order)
     assert [b.text for b in body if b.text] == [f"left {i}" for i in range(3)] + [f"right {i}" for i in range(3)]
     assert body[0].label is Label.IMAGE  # read just before the first region it holds
@@ -177,9 +178,9 @@ def test_scanned_picture_holding_a_ruled_grid_becomes_a_table():
 
     from tests.test_layout_raster_lines import _ocred_scan
 
-    page, lines, words = _ocred_scan()
+    ctx = _ocred_scan()
     raw = [{"class_name": "picture", "group_bbox": [60, 80, 540, 260]}]  # the model's word for the grid
-    regions, _ = model_regions(page, lines, words, raw, scanned=True)
+    regions, _ = model_regions(ctx, raw)
     tables = [r for r in regions if r.label is Label.TABLE]
     assert len(tables) == 1 and tables[0].table is not None
     assert (tables[0].table.n_rows, tables[0].table.n_cols) == (4, 3)
@@ -204,10 +205,10 @@ def test_scanned_grid_no_model_region_holds_becomes_a_table():
 
     from tests.test_layout_raster_lines import _ocred_scan
 
-    page, lines, words = _ocred_scan()
+    ctx = _ocred_scan()
     raw = [{"class_name": "text", "group_bbox": [40, 60, 560, 290]}]  # the model read the grid as text
-    regions, _ = model_regions(page, lines, words, raw, scanned=True)
+    regions, _ = model_regions(ctx, raw)
     tables = [r for r in regions if r.label is Label.TABLE]
-    assert len(tables) == 1 and tables[0].source_class == "raster-grid"
+    assert len(tables) == 1 and tables[0].origin is RegionOrigin.RASTER_GRID
     assert "Apple" in tables[0].table.text
     assert not any(r.label is not Label.TABLE and r.lines for r in regions)  # its rows are the table's

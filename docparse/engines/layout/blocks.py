@@ -21,7 +21,7 @@ from docparse.engines.layout.labels import (
     split_marker,
 )
 from docparse.engines.layout.order import page_is_rtl, reading_order
-from docparse.engines.layout.context import Region
+from docparse.engines.layout.context import PageContext, Region, RegionOrigin
 from docparse.engines.layout.tables.grid import table_html, Cell
 from docparse.engines.layout.text import Line, font_meta, join_text, union, verbatim_text
 from docparse.geometry import centre_in
@@ -31,15 +31,14 @@ SOURCE = "layout"
 _CAPTION_TARGETS = (Label.IMAGE, Label.TABLE, Label.CHART, Label.FORMULA, Label.CODE)
 
 
-def build_blocks(
-    regions: list[Region],
-    page_index: int,
-    to_display: Callable[[BBox], BBox] = lambda b: b,
-    extra_meta: dict | None = None,
-) -> list[Block]:
-    """Blocks of one page: body blocks in reading order (order 0..n-1), then furniture."""
-    _check_headings(regions, ocr=bool(extra_meta and extra_meta.get("ocr")))
-    if extra_meta and extra_meta.get("ocr"):
+def build_blocks(regions: list[Region], ctx: PageContext) -> list[Block]:
+    """Blocks of one page: body blocks in reading order (order 0..n-1), then furniture.
+
+    From ``ctx``: the page index, the map to displayed points, and whether the text is OCR
+    (blocks of an OCRed page say so in ``meta["ocr"]``)."""
+    page_index, to_display, ocr = ctx.index, ctx.to_display, ctx.scanned
+    _check_headings(regions, ocr=ocr)
+    if ocr:
         regions = [piece for r in regions for head in _lead_heading(r) for piece in _paragraphs(head)]
     body = [piece for r in regions if r.label not in FURNITURE_LABELS for piece in _side_by_side(r)]
     furniture = sorted((r for r in regions if r.label in FURNITURE_LABELS), key=lambda r: (r.bbox[1], r.bbox[0]))
@@ -55,11 +54,11 @@ def build_blocks(
 
     blocks: list[Block] = []
     for group in groups:
-        blocks.append(_block(group, page_index, len(blocks), to_display, extra_meta))
+        blocks.append(_block(group, page_index, len(blocks), to_display, ocr))
     for i, block in enumerate(blocks):
         block.order = i
     for region in furniture:
-        blocks.append(_block([region], page_index, len(blocks), to_display, extra_meta))
+        blocks.append(_block([region], page_index, len(blocks), to_display, ocr))
 
     _set_heading_levels(blocks)
     _link_captions(blocks)
@@ -77,11 +76,11 @@ def _check_headings(regions: list[Region], ocr: bool) -> None:
     is relabelled (see ``misread_heading``), and on a scan one whose rows are a few stacked
     characters each (``scattered_rows``: a graphic's labels, a logo) is read as text.
     """
-    model_ran = any(r.source_class for r in regions)
+    model_ran = any(r.layout_class for r in regions)
     for region in regions:
         if region.label not in (Label.TITLE, Label.HEADING):
             continue
-        if ocr and model_ran and region.source_class is None:
+        if ocr and model_ran and region.origin is RegionOrigin.HEURISTIC:
             region.label = Label.PARAGRAPH
             continue
         text = "\n".join(ln.text for ln in region.lines)
@@ -101,7 +100,7 @@ def _lead_heading(region: Region) -> list[Region]:
     the width of the full rows below it (most rows), close above them, that does not end a
     clause, is a heading.
     """
-    if region.label is not Label.PARAGRAPH or region.source_class != "text" or len(region.lines) < 3:
+    if region.label is not Label.PARAGRAPH or region.model_class != "text" or len(region.lines) < 3:
         return [region]
     lines = sorted(region.lines, key=lambda ln: (ln.bbox[1], ln.bbox[0]))
     first, second, rest = lines[0], lines[1], lines[1:]
@@ -118,8 +117,8 @@ def _lead_heading(region: Region) -> list[Region]:
         return [region]  # far above the prose: a banner or running head, not its heading
     if not could_head(first.text):  # (OCR sizes are glyph heights: no size test)
         return [region]
-    head = Region(bbox=first.bbox, label=Label.HEADING, lines=[first], source_class="text-lead")
-    body = Region(bbox=union(ln.bbox for ln in rest), label=region.label, lines=rest, source_class=region.source_class)
+    head = Region(bbox=first.bbox, label=Label.HEADING, lines=[first], origin=RegionOrigin.TEXT_LEAD)
+    body = region.like(union(ln.bbox for ln in rest), rest)
     return [head, body]
 
 
@@ -130,7 +129,7 @@ def _paragraphs(region: Region) -> list[Region]:
     where a row stops short of the right edge and the next row starts indented, while the row
     after that is back at the left edge (a first-line indent, not a block set in).
     """
-    if region.label is not Label.PARAGRAPH or region.source_class != "text" or len(region.lines) < 4:
+    if region.label is not Label.PARAGRAPH or region.model_class != "text" or len(region.lines) < 4:
         return [region]
     lines = sorted(region.lines, key=lambda ln: (ln.bbox[1], ln.bbox[0]))
     em = sorted(ln.bbox[3] - ln.bbox[1] for ln in lines)[len(lines) // 2]
@@ -150,7 +149,7 @@ def _paragraphs(region: Region) -> list[Region]:
             pieces[-1].append(cur)
     if len(pieces) == 1:
         return [region]
-    return [Region(bbox=union(ln.bbox for ln in p), label=region.label, lines=p, source_class=region.source_class) for p in pieces]
+    return [region.like(union(ln.bbox for ln in p), p) for p in pieces]
 
 
 def _order_body(body: list[Region], rtl: bool) -> list[Region]:
@@ -184,7 +183,7 @@ def _side_by_side(region: Region) -> list[Region]:
     groups = side_by_side(lines)
     if len(groups) == 1:
         return [region]
-    return [Region(bbox=union(ln.bbox for ln in g), label=region.label, lines=g, source_class=region.source_class) for g in groups]
+    return [region.like(union(ln.bbox for ln in g), g) for g in groups]
 
 
 def _block(
@@ -192,7 +191,7 @@ def _block(
     page_index: int,
     index: int,
     to_display: Callable[[BBox], BBox],
-    extra_meta: dict | None,
+    ocr: bool,
 ) -> Block:
     region = group[0]
     lines = [ln for r in group for ln in r.lines]
@@ -205,10 +204,10 @@ def _block(
         source=SOURCE,
     )
     meta = font_meta(lines)
-    if region.source_class:
-        meta["layout_class"] = region.source_class
-    if extra_meta:
-        meta.update(extra_meta)
+    if region.layout_class:
+        meta["layout_class"] = region.layout_class
+    if ocr:
+        meta["ocr"] = True
     block.meta = meta
     if region.label is Label.LIST:
         block.items = _list_items(group, to_display)

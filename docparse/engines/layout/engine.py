@@ -1,5 +1,6 @@
 """The embedded layout engine: no model weights to download.
 
+``LayoutEngine._convert`` is the page recipe (``PAGE_RECIPE`` lists its steps and modules).
 Per page: text rows from PyMuPDF's text layer (or Tesseract OCR through PyMuPDF when the page has
 no text layer, the scan turned upright first when it is sideways), regions from PyMuPDF's bundled
 layout-analysis model (``pymupdf.layout``, ONNX) or, without it, from heuristics; tables from
@@ -12,11 +13,13 @@ so memory does not grow with the page count.
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from typing import Any, Callable
 
 from docparse.document import EngineInfo, PageStatus
 from docparse.engines.base import PageInput, PageOutput, Timer
 from docparse.engines.layout.blocks import build_blocks
+from docparse.engines.layout.context import PageContext, Region
 from docparse.engines.layout.regions.figures import add_missing_pictures
 from docparse.engines.layout.regions.heuristic import heuristic_regions
 from docparse.engines.layout.regions.refine import refine
@@ -36,6 +39,41 @@ MAX_LINE_CHARS = 4000
 #: square page: 622 MB of pixels, 1.4 GB peak). Larger pages get heuristic regions; the same
 #: cap as an image page's (``source.IMAGE_MAX_PIXELS``, 6,000 x 6,000).
 MODEL_MAX_PAGE_AREA = 36_000_000
+
+BBox = tuple[float, float, float, float]
+
+
+#: what ``LayoutEngine`` does to each page, in order, and where each step lives
+PAGE_RECIPE = (
+    "text: the text layer's lines and words, or OCR of a scan turned upright (text, scan/)",
+    "regions: boxes from the layout model or the heuristics (regions/model, regions/heuristic)",
+    "tables: cells for each table region, from rules, the model's grid or words (tables/)",
+    "figures: pictures and charts the model missed (regions/figures)",
+    "refine: labels the text says better than the model (regions/refine)",
+    "order: reading order of the body regions (order, columns)",
+    "blocks: one Block per region, lists grouped, captions linked (blocks)",
+)
+
+
+def _display_map(page: Any, to_page: Any) -> Callable[[BBox], BBox]:
+    """Work page's unrotated points -> displayed page points: the page's /Rotate, then (for an
+    OCR copy) the copy's placement on the document's page."""
+    matrix = page.rotation_matrix
+    rotated = page.rotation % 360 != 0
+
+    def to_display(b: BBox) -> BBox:
+        if rotated or to_page is not None:
+            import pymupdf
+
+            r = pymupdf.Rect(b)
+            if rotated:
+                r = r * matrix
+            if to_page is not None:
+                r = r * to_page
+            b = (r.x0, r.y0, r.x1, r.y1)
+        return b
+
+    return to_display
 
 
 class LayoutEngine:
@@ -84,10 +122,30 @@ class LayoutEngine:
         return out
 
     def _convert(self, inp: PageInput) -> PageOutput:
-        page = inp.page  # keep this object alive: an OCR text page only weakly refers to it
+        """The page recipe, one step a line (see ``PAGE_RECIPE``)."""
         warnings: list[str] = []
         if self._model_error and self.use_layout_model:
             warnings.append(self._model_error)
+        ctx, need_ocr = self._text(inp, warnings)
+        regions = self._regions(ctx, warnings)  # tables and figures are found with the regions
+        regions = refine(regions, ctx.height)
+        blocks = build_blocks(regions, ctx)  # reading order, then one block per region or list
+        for b in blocks:
+            if "outside_cells" in b.meta:
+                n = len(str(b.meta["outside_cells"]).split())
+                warnings.append(f"table {b.id}: {n} word(s) in its box fall in no cell (kept in meta outside_cells)")
+        status = PageStatus.OK if blocks else PageStatus.EMPTY
+        if not ctx.lines and not ctx.scanned and (need_ocr or not inp.has_text_layer):
+            status = PageStatus.EMPTY  # a scan we could not read: at most its picture is known
+            if self.ocr == "never":
+                warnings.append("no text layer and OCR is off (ocr='never'): the page has no text")
+        return PageOutput(index=inp.index, blocks=blocks, status=status, warnings=warnings)
+
+    # -- the steps --------------------------------------------------------------------------------
+    def _text(self, inp: PageInput, warnings: list[str]) -> tuple[PageContext, bool]:
+        """Step 1: the page's text lines and words, from its text layer or from OCR; the page
+        context every later step reads; and whether OCR was needed."""
+        page = inp.page  # keep this object alive: an OCR text page only weakly refers to it
         language = str(inp.options.get("ocr_language") or self.ocr_language)
 
         lines = extract_lines(page) if self.ocr != "always" else []
@@ -106,61 +164,48 @@ class LayoutEngine:
                 if self.ocr == "always":  # no OCR possible: the text layer is the best we have
                     lines = extract_lines(page)
         words = page.get_text("words", textpage=textpage) if textpage is not None else page.get_text("words")
+        scanned = textpage is not None
+        ctx = PageContext(
+            page=page,
+            index=inp.index,
+            lines=lines,
+            words=words,
+            scanned=scanned,
+            ocr_language=language if scanned else None,
+            to_display=_display_map(page, to_page),
+            ocr_textpage=textpage,
+        )
+        return ctx, need_ocr
 
+    def _regions(self, ctx: PageContext, warnings: list[str]) -> list[Region]:
+        """Step 2: regions with their tables, from the layout model or from heuristics."""
+        page, lines, scanned = ctx.page, ctx.lines, ctx.scanned
         longest = max((ln.chars for ln in lines), default=0)
         if longest > MAX_LINE_CHARS:  # MuPDF's text analyses would take minutes: plain text regions
             warnings.append(
                 f"a text line of {longest} characters (more than {MAX_LINE_CHARS}): regions from "
                 "heuristics, without the layout model and table detection"
             )
-            regions = heuristic_regions(page, lines, words, find_tables=False, scanned=textpage is not None)
-        elif page.rect.width * page.rect.height > MODEL_MAX_PAGE_AREA and lines:
+            return heuristic_regions(ctx, find_tables=False)
+        if page.rect.width * page.rect.height > MODEL_MAX_PAGE_AREA and lines:
             warnings.append(
                 f"page of {page.rect.width:.0f} x {page.rect.height:.0f} pt (more than {MODEL_MAX_PAGE_AREA} pt²): "
                 "regions from heuristics, not the layout model (it renders the page at one pixel a point)"
             )
-            regions = heuristic_regions(page, lines, words, find_tables=textpage is None, scanned=textpage is not None)
-        elif self.use_layout_model and self._model_error is None and lines:
+            return heuristic_regions(ctx, find_tables=not scanned)
+        if self.use_layout_model and self._model_error is None and lines:
             try:
                 raw = run_layout_model(page)
-                regions, model_warnings = model_regions(page, lines, words, raw, scanned=textpage is not None)
+                regions, model_warnings = model_regions(ctx, raw)
                 warnings.extend(model_warnings)
-                if textpage is None:  # on a scan the page image is everything at once
+                if not scanned:  # on a scan the page image is everything at once
                     regions = add_missing_pictures(page, regions)
+                return regions
             except Exception as exc:  # the model must never fail the page: heuristics instead
                 warnings.append(f"layout model failed on this page ({type(exc).__name__}: {exc}); using heuristics")
-                regions = heuristic_regions(page, lines, words)
-        else:
-            regions = heuristic_regions(page, lines, words, find_tables=textpage is None, scanned=textpage is not None)
-        regions = refine(regions, float(page.cropbox.height))
-
-        matrix = page.rotation_matrix
-        rotated = page.rotation % 360 != 0
-
-        def to_display(b: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
-            if rotated or to_page is not None:
-                import pymupdf
-
-                r = pymupdf.Rect(b)
-                if rotated:
-                    r = r * matrix
-                if to_page is not None:
-                    r = r * to_page
-                b = (r.x0, r.y0, r.x1, r.y1)
-            return b
-
-        extra = {"ocr": True} if textpage is not None else None
-        blocks = build_blocks(regions, inp.index, to_display, extra)
-        for b in blocks:
-            if "outside_cells" in b.meta:
-                n = len(str(b.meta["outside_cells"]).split())
-                warnings.append(f"table {b.id}: {n} word(s) in its box fall in no cell (kept in meta outside_cells)")
-        status = PageStatus.OK if blocks else PageStatus.EMPTY
-        if not lines and textpage is None and (need_ocr or not inp.has_text_layer):
-            status = PageStatus.EMPTY  # a scan we could not read: at most its picture is known
-            if self.ocr == "never":
-                warnings.append("no text layer and OCR is off (ocr='never'): the page has no text")
-        return PageOutput(index=inp.index, blocks=blocks, status=status, warnings=warnings)
+                # (as it always was: this fallback reads a scan like a born-digital page)
+                return heuristic_regions(dataclasses.replace(ctx, scanned=False))
+        return heuristic_regions(ctx, find_tables=not scanned)
 
     def _ocr(self, page: Any, language: str) -> tuple[Any, Any, str | None, Any]:
         """(OCR text page, the page it belongs to, None, matrix from that page to ``page``'s

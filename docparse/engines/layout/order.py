@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from docparse.engines.layout.text import is_rtl
+
 BBox = tuple[float, float, float, float]
 
 MIN_GUTTER = 4.0  # points: narrower gaps are word or cell spacing, not a column gutter
@@ -79,6 +81,4 @@ def _split(idx: list[int], boxes: list[BBox], axis: int) -> list[list[int]]:
 
 def page_is_rtl(texts: Sequence[str]) -> bool:
     """A page reads right to left when most of its letters are Hebrew/Arabic."""
-    from docparse.engines.layout.text import is_rtl
-
     return is_rtl(" ".join(texts))

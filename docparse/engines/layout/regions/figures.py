@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from docparse.document import Label
-from docparse.engines.layout.context import Region
+from docparse.engines.layout.context import Region, RegionOrigin
 from docparse.engines.layout.labels import is_caption
 from docparse.engines.layout.regions.heuristic import image_boxes, text_regions, vector_figures
 from docparse.geometry import box_area, box_inside, centre_in, intersection, union_box
@@ -97,7 +97,7 @@ def _tables_that_are_charts(page: Any, regions: list[Region], drawings: list[dic
         labels = [ln for ln in region.lines if centre_in(ln.bbox, near)]
         rest = [ln for ln in region.lines if not centre_in(ln.bbox, near)]
         box = union_box([plot] + [ln.bbox for ln in labels])
-        out.append(Region(bbox=box, label=Label.CHART, lines=labels, source_class="table-as-chart"))
+        out.append(Region(bbox=box, label=Label.CHART, lines=labels, origin=RegionOrigin.TABLE_AS_CHART))
         for freed in text_regions(rest, float(page.cropbox.height)) if rest else []:
             if freed.label in (Label.HEADER, Label.FOOTER) and is_caption(_text(freed), len(freed.lines)):
                 freed.label = Label.CAPTION  # the figure's caption low on the page, not a footer
@@ -125,7 +125,7 @@ def _with_missing_images(page: Any, regions: list[Region]) -> list[Region]:
     pictures = [r.bbox for r in regions if r.label is Label.IMAGE]
     for group in _touching(found + pictures):
         if any(b in found for b in group) and not any(b in pictures for b in group):
-            regions = regions + [Region(bbox=union_box(group), label=Label.IMAGE, source_class="image")]
+            regions = regions + [Region(bbox=union_box(group), label=Label.IMAGE, origin=RegionOrigin.EMBEDDED_IMAGE)]
     return regions
 
 
@@ -169,7 +169,7 @@ def _absorb_into_charts(page: Any, regions: list[Region], drawings: list[dict], 
             continue  # real prose inside: a framed text box, not a chart
         if any(r.label not in _PICTURE_LIKE and intersection(box, r.bbox) > 0 and not any(r is i for i in inside) for r in out):
             continue  # text runs across the cluster's edge
-        chart = Region(bbox=box, label=Label.CHART, source_class="vector-chart")
+        chart = Region(bbox=box, label=Label.CHART, origin=RegionOrigin.VECTOR_CHART)
         chart.lines = sorted((ln for r in inside for ln in r.lines), key=lambda ln: (ln.bbox[1], ln.bbox[0]))
         out = [r for r in out if not any(r is i for i in inside)] + [chart]
     return out

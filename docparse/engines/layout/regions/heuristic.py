@@ -12,7 +12,7 @@ import statistics
 from typing import Any
 
 from docparse.document import Label
-from docparse.engines.layout.context import Region, unrotated_height
+from docparse.engines.layout.context import PageContext, Region, RegionOrigin, unrotated_height
 from docparse.engines.layout.labels import is_caption, is_page_number, numbering_depth, starts_with_marker
 from docparse.engines.layout.tables.grid import Table, find_table
 from docparse.engines.layout.text import Line, lines_in, union
@@ -23,13 +23,12 @@ BBox = tuple[float, float, float, float]
 MARGIN = 0.075  # top/bottom share of the page where running headers and footers live
 
 
-def heuristic_regions(
-    page: Any, lines: list[Line], words: list[tuple], find_tables: bool = True, scanned: bool = False
-) -> list[Region]:
+def heuristic_regions(ctx: PageContext, find_tables: bool = True) -> list[Region]:
     """Regions without the layout model: tables, pictures, then clustered text.
 
-    On a ``scanned`` (OCRed) page the picture covering the page is the scan, not a figure.
+    On a scanned (OCRed) page the picture covering the page is the scan, not a figure.
     """
+    page, lines, words, scanned = ctx.page, ctx.lines, ctx.words, ctx.scanned
     regions: list[Region] = []
     if find_tables:
         for table in find_table(page, None, words):
@@ -183,7 +182,7 @@ def vector_figures(
         area = (box[2] - box[0]) * (box[3] - box[1])
         covered = sum(intersection(box, r.bbox) for r in regions)
         if covered < 0.3 * area:
-            found.append(Region(bbox=box, label=Label.IMAGE, source_class="vector-figure"))
+            found.append(Region(bbox=box, label=Label.IMAGE, origin=RegionOrigin.VECTOR_FIGURE))
     return found
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from docparse.document import Label
 from docparse.engines.layout.columns import spans_columns
-from docparse.engines.layout.context import Region, unrotated_height
+from docparse.engines.layout.context import PageContext, Region, RegionOrigin, model_region, unrotated_height
 from docparse.engines.layout.regions.heuristic import text_regions
 from docparse.engines.layout.labels import model_label
 from docparse.engines.layout.tables.scanned import page_grids, scanned_table
@@ -56,13 +56,13 @@ def run_layout_model(page: Any) -> list[dict]:
     return list(raw)
 
 
-def model_regions(
-    page: Any, lines: list[Line], words: list[tuple], raw: list[dict], scanned: bool = False
-) -> tuple[list[Region], list[str]]:
-    """Regions from the model's boxes, plus heuristic regions for lines no box holds.
+def model_regions(ctx: PageContext, raw: list[dict]) -> tuple[list[Region], list[str]]:
+    """Regions from the model's boxes (``raw``: ``run_layout_model``), plus heuristic regions
+    for lines no box holds.
 
-    On a ``scanned`` (OCRed) page a picture covering most of the page is the scan itself: dropped.
+    On a scanned (OCRed) page a picture covering most of the page is the scan itself: dropped.
     """
+    page, lines, words, scanned = ctx.page, ctx.lines, ctx.words, ctx.scanned
     warnings: list[str] = []
     regions: list[Region] = []
     page_area = float(page.cropbox.width * page.cropbox.height)
@@ -78,10 +78,10 @@ def model_regions(
         if label is None:
             warnings.append(f"unknown layout class {name!r} read as paragraph")
             label = Label.PARAGRAPH
-        region = Region(bbox=bbox, label=label, source_class=name)  # type: ignore[arg-type]
+        region = model_region(bbox, label, name)  # type: ignore[arg-type]
         grid = None
         if scanned and label in _GRIDDED:
-            grid = scanned_table(page, bbox, words, label is not Label.TABLE, model_columns(item))  # type: ignore[arg-type]
+            grid = scanned_table(ctx, bbox, label is not Label.TABLE, model_columns(item))  # type: ignore[arg-type]
         if grid is not None:  # a scan's ruled grid: cells from its pixels' rules and the OCR words
             region.label, region.table, region.bbox = Label.TABLE, grid, union([bbox, grid.bbox])  # type: ignore[list-item]
         elif label is Label.TABLE:
@@ -102,17 +102,17 @@ def model_regions(
                     continue
                 region.table = model_table(item, words)
             if not plausible_table(region.table):  # prose the model took for a table: re-read as text
-                region.label, region.table, region.source_class = Label.PARAGRAPH, None, "table-as-text"
+                region.label, region.table, region.reread_as_text = Label.PARAGRAPH, None, True
         regions.append(region)
     if scanned:  # ruled grids the model read as text or missed
         taken = [r.bbox for r in regions if r.label in (Label.TABLE, Label.IMAGE)]
-        for grid in page_grids(page, words, taken):
+        for grid in page_grids(ctx, taken):
             if plausible_table(grid):
-                regions.append(Region(bbox=grid.bbox, label=Label.TABLE, table=grid, source_class="raster-grid"))
+                regions.append(Region(bbox=grid.bbox, label=Label.TABLE, table=grid, origin=RegionOrigin.RASTER_GRID))
     _assign_lines(regions, lines)
     for region in regions:
         if region.label in (Label.PARAGRAPH, Label.LIST) and spans_columns(region.lines):
-            region.source_class = "text-columns"  # one box over several columns: not a paragraph
+            region.reread_as_text = True  # one box over several columns: not a paragraph
     regions = _reread_as_text(regions, unrotated_height(page))
     kept = [r for r in regions if r.lines or r.label in (Label.TABLE, Label.IMAGE, Label.FORMULA)]
     taken = {id(ln) for r in kept for ln in r.lines}
@@ -127,9 +127,9 @@ def _table_pieces(item: dict, words: list[tuple], pieces: list[BBox], name: str)
     out = []
     for piece in pieces:
         table = model_table(item, words, clip=piece)
-        region = Region(bbox=piece, label=Label.TABLE, table=table, source_class=name)
+        region = model_region(piece, Label.TABLE, name, table)
         if table is None or not plausible_table(table):
-            region.label, region.table, region.source_class = Label.PARAGRAPH, None, "table-as-text"
+            region.label, region.table, region.reread_as_text = Label.PARAGRAPH, None, True
         out.append(region)
     return out
 
@@ -141,7 +141,7 @@ def _word_tables(boxes: list[BBox], words: list[tuple], name: str) -> list[Regio
     for box in boxes:
         table = word_grid(box, words)
         if table is not None and plausible_table(table):
-            out.append(Region(bbox=box, label=Label.TABLE, table=table, source_class=name))
+            out.append(model_region(box, Label.TABLE, name, table))
     return out
 
 
@@ -165,7 +165,7 @@ def plausible_table(table: Table | None) -> bool:
 def _reread_as_text(regions: list[Region], page_height: float) -> list[Region]:
     out: list[Region] = []
     for region in regions:
-        if region.source_class in ("table-as-text", "text-columns"):
+        if region.reread_as_text:
             out.extend(text_regions(region.lines, page_height))
         else:
             out.append(region)

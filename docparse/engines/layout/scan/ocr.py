@@ -51,9 +51,7 @@ def upright_ocr_page(page: Any, language: str = "eng", dpi: int = OCR_DPI) -> An
     The returned page keeps its document alive (PyMuPDF pages hold their parent); its size is
     the displayed page's size in points.
     """
-    work = _ocr_pixmap(page.get_pixmap(dpi=dpi), language)
-    work.ocr_language = language  # a second read of a part (a table with its rules erased) uses it
-    return work
+    return _ocr_pixmap(page.get_pixmap(dpi=dpi), language)
 
 
 def _ocr_pixmap(pix: Any, language: str) -> Any:

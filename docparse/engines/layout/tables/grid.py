@@ -17,6 +17,7 @@ import html
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from docparse.engines.layout.tables.split import CELL_GAP, row_cells, text_rows
 from docparse.geometry import centre_in, union_box
 
 BBox = tuple[float, float, float, float]
@@ -299,8 +300,6 @@ def _drop_overlaps(cells: list[Cell]) -> list[Cell]:
 def word_grid(bbox: BBox, words: list[tuple]) -> Table | None:
     """A table from word positions alone (no rules, no model cells): rows are text rows, cells
     are split at gaps of CELL_GAP word heights, columns are where the fullest rows' cells line up."""
-    from docparse.engines.layout.tables.split import CELL_GAP, row_cells, text_rows
-
     inside = [w for w in words if centre_in(tuple(w[:4]), bbox)]  # type: ignore[arg-type]
     if not inside:
         return None

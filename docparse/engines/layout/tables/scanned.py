@@ -11,6 +11,8 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
+from docparse.engines.layout.context import PageContext
+from docparse.engines.layout.scan.ocr import OCR_DPI, ocr_gray_words
 from docparse.engines.layout.tables.pixel_grid import grid_lines, is_clean_grid, raster_table
 from docparse.engines.layout.tables.pixel_rules import erase_lines, render_gray, ruling_lines
 from docparse.engines.layout.tables.split import text_rows, word_gutters
@@ -23,15 +25,14 @@ Segment = tuple[float, float, float]
 MARGIN = 0.03  # share of the page added around a region: its table's rules may stick out
 
 
-def scanned_table(
-    page: Any, bbox: BBox, words: list[tuple], strict: bool, columns: list[float] | None = None
-) -> Table | None:
+def scanned_table(ctx: PageContext, bbox: BBox, strict: bool, columns: list[float] | None = None) -> Table | None:
     """The ruled table in (or just around) ``bbox`` on a scanned page, or None.
 
     ``strict``: the model did not call the region a table, so the grid must be clean (words in
     most rows, two columns or more) and cover most of the region. ``columns``: where the model's
     table columns start (used when rules run across only and OCR words bridge the column gaps).
     """
+    page, words = ctx.page, ctx.words
     rect = page.rect
     pad = MARGIN * max(rect.width, rect.height)
     clip = (max(bbox[0] - pad, rect.x0), max(bbox[1] - pad, rect.y0), min(bbox[2] + pad, rect.x1), min(bbox[3] + pad, rect.y1))
@@ -55,16 +56,17 @@ def scanned_table(
         return None
     if strict and not is_clean_grid(table):
         return None
-    if table is not None and getattr(page, "ocr_language", None):
-        table = _reread(page, table, horizontal, vertical, words, tol) or table
+    if table is not None and ctx.ocr_language:
+        table = _reread(page, ctx.ocr_language, table, horizontal, vertical, words, tol) or table
     filled = sum(1 for c in table.cells if c.text.strip())
     return table if filled >= 2 else None
 
 
-def page_grids(page: Any, words: list[tuple], taken: list[BBox]) -> list[Table]:
+def page_grids(ctx: PageContext, taken: list[BBox]) -> list[Table]:
     """Clean ruled grids anywhere on a scanned page that no table or picture region holds (the
     model read them as text or missed them): each set of crossing lines with 3 x 3 lines or more
     whose cells hold words in most rows."""
+    page, words = ctx.page, ctx.words
     texty = [w for w in words if sum(ch.isalnum() for ch in str(w[4])) >= 2]
     word_h = statistics.median(w[3] - w[1] for w in texty) if texty else 10.0
     tol = max(3.0, 0.3 * word_h)
@@ -83,8 +85,8 @@ def page_grids(page: Any, words: list[tuple], taken: list[BBox]) -> list[Table]:
         area = max((table.bbox[2] - table.bbox[0]) * (table.bbox[3] - table.bbox[1]), 1e-6)
         if any(intersection(table.bbox, t) > 0.3 * area and intersection(table.bbox, t) > 0.5 * _area(t) for t in taken):
             continue  # a region that is mostly this grid already holds it (a far larger one does not)
-        if getattr(page, "ocr_language", None):  # read first: the page's OCR may have skipped the cells
-            table = _reread(page, table, hs, vs, words, tol) or table
+        if ctx.ocr_language:  # read first: the page's OCR may have skipped the cells
+            table = _reread(page, ctx.ocr_language, table, hs, vs, words, tol) or table
         if is_clean_grid(table):
             out.append(table)
     return out
@@ -157,19 +159,17 @@ def _rows_ruled(table: Table, rules: list[Segment], words: list[tuple], xs: list
 
 
 def _reread(
-    page: Any, table: Table, horizontal: list[Segment], vertical: list[Segment], words: list[tuple], tol: float
+    page: Any, language: str, table: Table, horizontal: list[Segment], vertical: list[Segment], words: list[tuple], tol: float
 ) -> Table | None:
     """The table OCRed again with its rules erased, when that reads more text.
 
     Tesseract takes ruled cells for pictures and leaves much of their text unread; with the
     rules painted over, the grid is plain text in columns, which it reads well."""
-    from docparse.engines.layout.scan.ocr import OCR_DPI, ocr_gray_words
-
     box = table.bbox
     try:
         gray, zoom = render_gray(page, box, zoom=OCR_DPI / 72)
         erase_lines(gray, zoom, box, horizontal, vertical)
-        found = ocr_gray_words(gray, page.ocr_language)
+        found = ocr_gray_words(gray, language)
     except Exception:  # a second read is a bonus: keep the first on any failure
         return None
     fresh = [(box[0] + w[0] / zoom, box[1] + w[1] / zoom, box[0] + w[2] / zoom, box[1] + w[3] / zoom, *w[4:]) for w in found]
