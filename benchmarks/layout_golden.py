@@ -5,8 +5,9 @@ of inputs with the layout engine, once with the layout model and once without (t
 fallback), and comparing the Document JSON byte for byte. Timing fields (``seconds``) are the
 only thing dropped, since they differ on every run.
 
-Inputs: every PDF and page image under ../shared/corpus (relative to the repository root) and
-every PDF under samples/.
+Inputs: every PDF under ../shared/corpus (relative to the repository root) and under samples/,
+which is what the tests and benchmarks convert (the corpus's page images are read only for
+their sizes; their image-only PDFs under omnidocbench/derived_pdf are converted).
 
 To dump a given commit without touching the working tree, run the script from an export of it
 placed beside a ``shared`` link (the corpus is found at ``ROOT/../shared/corpus``)::
@@ -32,22 +33,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / ".." / "shared" / "corpus"
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 MODES = {"model": True, "heuristic": False}
 
 
 def golden_inputs() -> list[Path]:
-    """Every PDF and page image the tests and benchmarks read, in a stable order."""
-    found: list[Path] = []
-    if CORPUS.is_dir():
-        for path in sorted(CORPUS.rglob("*")):
-            if not path.is_file():
-                continue
-            if path.suffix.lower() == ".pdf":
-                found.append(path)
-            # markdown figure crops (omnidocbench/mds/imgs) are not pages
-            elif path.suffix.lower() in IMAGE_SUFFIXES and "mds" not in path.parts:
-                found.append(path)
+    """Every PDF the tests and benchmarks convert, in a stable order."""
+    found = sorted(p for p in CORPUS.rglob("*.pdf") if p.is_file()) if CORPUS.is_dir() else []
     found.extend(sorted((ROOT / "samples").glob("*.pdf")))
     return found
 
@@ -67,7 +58,7 @@ def dump_name(path: Path, mode: str) -> str:
     return f"{mode}__{prefix}__{rel}.json"
 
 
-def dump(out: Path, modes: list[str]) -> int:
+def dump(out: Path, modes: list[str], keep: bool = False) -> int:
     from docparse.api import convert
     from docparse.engines.layout import LayoutEngine
 
@@ -76,6 +67,9 @@ def dump(out: Path, modes: list[str]) -> int:
     for mode in modes:
         engine = LayoutEngine(use_layout_model=MODES[mode])
         for path in golden_inputs():
+            target = out / dump_name(path, mode)
+            if keep and target.exists():
+                continue
             start = time.perf_counter()
             try:
                 doc = convert(str(path), engine=engine)
@@ -86,7 +80,9 @@ def dump(out: Path, modes: list[str]) -> int:
             except Exception as exc:  # recorded, so a changed failure shows up in the diff too
                 failures += 1
                 text = f"ERROR {type(exc).__name__}: {exc}\n"
-            (out / dump_name(path, mode)).write_text(text, encoding="utf-8")
+            tmp = target.with_suffix(".tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(target)  # whole or absent: an interrupted dump resumes with --keep
             print(f"{mode:9} {time.perf_counter() - start:6.1f}s {path.name}", file=sys.stderr, flush=True)
     print(f"wrote {out} ({failures} inputs raised)", file=sys.stderr)
     return 0
@@ -122,9 +118,10 @@ def main() -> int:
     parser.add_argument("--compare", type=Path, default=None, help="earlier dump folder to diff with")
     parser.add_argument("--modes", nargs="+", choices=sorted(MODES), default=list(MODES))
     parser.add_argument("--no-dump", action="store_true", help="only compare --out with --compare")
+    parser.add_argument("--keep", action="store_true", help="skip inputs already dumped in --out (resume)")
     args = parser.parse_args()
     if not args.no_dump:
-        dump(args.out, args.modes)
+        dump(args.out, args.modes, keep=args.keep)
     if args.compare is not None:
         return compare(args.out, args.compare)
     return 0
