@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import statistics
 
-from docparse.engines.layout.order import MIN_GUTTER
 from docparse.engines.layout.text import Line
+from docparse.engines.layout.params import COLUMN_GUTTER_PT, WIDE_GUTTER_EM, WIDE_GUTTER_SHARE
 
 BBox = tuple[float, float, float, float]
 
 
-def columns_of(lines: list[Line], min_gutter: float = MIN_GUTTER) -> list[list[Line]]:
+def columns_of(lines: list[Line], min_gutter: float = COLUMN_GUTTER_PT) -> list[list[Line]]:
     """Lines grouped into columns: x ranges that no line crosses, gutters at least ``min_gutter``."""
     ordered = sorted(lines, key=lambda ln: ln.bbox[0])
     columns: list[list[Line]] = []
@@ -53,12 +53,10 @@ def spans_columns(lines: list[Line]) -> bool:
     if len(lines) < 6:
         return False
     height = statistics.median(max(ln.bbox[3] - ln.bbox[1], 1.0) for ln in lines)
-    columns = columns_of(lines, max(MIN_GUTTER, height))
+    columns = columns_of(lines, max(COLUMN_GUTTER_PT, height))
     return sum(is_prose_column(c) for c in columns) >= 2
 
 
-WIDE_GUTTER = 4.0  # font sizes: far wider than a word gap or a tab after a heading number
-WIDE_SHARE = 0.25  # of the region's width
 
 
 def side_by_side(lines: list[Line]) -> list[list[Line]]:
@@ -66,7 +64,7 @@ def side_by_side(lines: list[Line]) -> list[list[Line]]:
 
     The layout model sometimes draws one box over things that only share a band of the page
     (a publication name at the left of a banner, a section name at its right). A gutter of
-    ``WIDE_GUTTER`` font sizes and ``WIDE_SHARE`` of the region's width that no line crosses
+    ``WIDE_GUTTER_EM`` font sizes and ``WIDE_GUTTER_SHARE`` of the region's width that no line crosses
     separates them. Not cut: groups that are only a number or a marker (a heading number set
     apart by a tab), and groups of two lines or more sharing rows (key/value pairs, a table
     the model took for text), whose rows read across.
@@ -75,7 +73,7 @@ def side_by_side(lines: list[Line]) -> list[list[Line]]:
         return [lines]
     size = statistics.median(max(ln.size, 1.0) for ln in lines)
     width = max(ln.bbox[2] for ln in lines) - min(ln.bbox[0] for ln in lines)
-    groups = columns_of(lines, max(WIDE_GUTTER * size, WIDE_SHARE * width))
+    groups = columns_of(lines, max(WIDE_GUTTER_EM * size, WIDE_GUTTER_SHARE * width))
     if len(groups) < 2:
         return [lines]
     if not all(any(len(w) >= 3 and w.isalpha() for w in _words(g)) for g in groups):

@@ -25,21 +25,12 @@ from docparse.engines.layout.regions.heuristic import heuristic_regions
 from docparse.engines.layout.regions.refine import refine
 from docparse.engines.layout.scan.ocr import language_installed, tesseract_available, upright_ocr_page
 from docparse.engines.layout.scan.orientation import detect_rotation, turned_copy, work_to_page
+from docparse.engines.layout.params import MAX_LINE_CHARS, MODEL_MAX_PAGE_AREA
 from docparse.engines.layout.regions.model import load_layout_model, model_regions, run_layout_model
 from docparse.engines.layout.text import extract_lines, unreadable
 from docparse.errors import OptionsError
 
 OCR_MODES = ("auto", "always", "never")
-#: characters; MuPDF's style collection (used by the layout model and by ``find_tables``) takes
-#: time quadratic in a line's length (20,000 characters: 1.7 s, 40,000: 12 s, 200,000: minutes),
-#: so a page with a longer line gets plain text regions. Real lines are far shorter (a wide table
-#: row: a few hundred).
-MAX_LINE_CHARS = 4000
-#: square points: the layout model renders the page at 72 dpi, one pixel a point (a 14,400 pt
-#: square page: 622 MB of pixels, 1.4 GB peak). Larger pages get heuristic regions; the same
-#: cap as an image page's (``source.IMAGE_MAX_PIXELS``, 6,000 x 6,000).
-MODEL_MAX_PAGE_AREA = 36_000_000
-
 BBox = tuple[float, float, float, float]
 
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 from typing import Sequence
 
 from docparse.engines.layout.text import is_rtl
+from docparse.engines.layout.params import COLUMN_GUTTER_PT
 
 BBox = tuple[float, float, float, float]
 
-MIN_GUTTER = 4.0  # points: narrower gaps are word or cell spacing, not a column gutter
 
 
 def reading_order(boxes: Sequence[BBox], rtl: bool = False) -> list[int]:
@@ -66,7 +66,7 @@ def _side_note(group: list[int], slab: list[int], boxes: list[BBox]) -> bool:
 def _split(idx: list[int], boxes: list[BBox], axis: int) -> list[list[int]]:
     """Groups of ``idx`` separated by gaps along ``axis`` (0: x, gutters; 1: y, horizontal gaps)."""
     lo, hi = axis, axis + 2
-    gap = MIN_GUTTER if axis == 0 else 0.5
+    gap = COLUMN_GUTTER_PT if axis == 0 else 0.5
     ordered = sorted(idx, key=lambda i: boxes[i][lo])
     groups: list[list[int]] = []
     reach = float("-inf")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from docparse.geometry import union_box
+from docparse.engines.layout.params import OCR_EM
 
 BBox = tuple[float, float, float, float]
 
@@ -24,7 +25,6 @@ FLAG_BOLD = 16
 
 _MONO_FONT = re.compile(r"mono|courier|consol|menlo|inconsolata|typewriter|cmtt|lmtt|sfmono", re.I)
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
-OCR_EM = 0.8  # font size / height of an OCR row's character boxes (Latin and CJK print)
 _RTL_CHAR = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 _LTR_CHAR = re.compile(r"[A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]")
 

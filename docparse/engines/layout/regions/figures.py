@@ -24,19 +24,10 @@ from docparse.engines.layout.context import Region, RegionOrigin
 from docparse.engines.layout.labels import is_caption
 from docparse.engines.layout.regions.heuristic import image_boxes, text_regions, vector_figures
 from docparse.geometry import box_area, box_inside, centre_in, intersection, union_box
+from docparse.engines.layout.params import CHART_LABEL_CHARS, CHART_LABEL_REACH_PT, CHART_MARKER_PT, CHART_MIN_SLANTED, CHART_SLANTED_SHARE, FIGURE_MIN_SIDE_PT, FIGURE_SLACK_PT, FIGURE_TOUCH_GAP_PT, MAX_DRAWINGS, PAGE_IMAGE_SHARE
 
 BBox = tuple[float, float, float, float]
 
-MIN_SIDE = 24.0  # points: smaller images are bullets, icons and rules
-BACKGROUND_SHARE = 0.6  # of the page area: an image this large is a page background
-MIN_SLANTED = 12  # curves and slanted strokes before drawings can be a chart
-SLANTED_SHARE = 0.15  # of all strokes: a table has a diagonal header cell at most
-MARKER_SIZE = 10.0  # points: a data point's marker is smaller than this
-MAX_DRAWINGS = 20000
-TOUCH_GAP = 1.0  # points: images that overlap or abut are pieces of one figure
-LABEL_REACH = 20.0  # points around a plot where its tick values and axis titles stand
-LABEL_CHARS = 24  # a chart's text blocks are short (tick values, axis titles, legend entries)
-SLACK = 2.0  # points a shape may stick out of a box and still be inside it
 _PICTURE_LIKE = (Label.IMAGE, Label.CHART, Label.TABLE)
 
 
@@ -70,18 +61,18 @@ def chart_like(drawings: list[dict], box: BBox) -> bool:
     level = slanted = paths = 0
     for d in drawings:
         rect = tuple(d["rect"])
-        if not box_inside(rect, box, SLACK):
+        if not box_inside(rect, box, FIGURE_SLACK_PT):
             continue
         items = d.get("items", ())
         lines = [(abs(it[2].x - it[1].x), abs(it[2].y - it[1].y)) for it in items if it[0] == "l"]
         oblique = sum(1 for dx, dy in lines if dx > 0.5 and dy > 0.5)
         curves = sum(1 for it in items if it[0] == "c")
-        marker = max(rect[2] - rect[0], rect[3] - rect[1]) <= MARKER_SIZE
+        marker = max(rect[2] - rect[0], rect[3] - rect[1]) <= CHART_MARKER_PT
         slanted += oblique + (curves if oblique or marker else 0)
         level += len(items) - oblique - curves + (0 if oblique or marker else curves)
         # a stroke longer than a mark: a data line, a curve, a slice, hatching
         paths += not marker and (oblique > 0 or curves > 4)
-    return paths >= 1 and slanted >= MIN_SLANTED and slanted >= SLANTED_SHARE * (slanted + level)
+    return paths >= 1 and slanted >= CHART_MIN_SLANTED and slanted >= CHART_SLANTED_SHARE * (slanted + level)
 
 
 def _tables_that_are_charts(page: Any, regions: list[Region], drawings: list[dict]) -> list[Region]:
@@ -92,8 +83,8 @@ def _tables_that_are_charts(page: Any, regions: list[Region], drawings: list[dic
         if region.label is not Label.TABLE or not chart_like(drawings, region.bbox):
             out.append(region)
             continue
-        plot = union_box([tuple(d["rect"]) for d in drawings if box_inside(tuple(d["rect"]), region.bbox, SLACK)])
-        near = (plot[0] - LABEL_REACH, plot[1] - LABEL_REACH, plot[2] + LABEL_REACH, plot[3] + LABEL_REACH)
+        plot = union_box([tuple(d["rect"]) for d in drawings if box_inside(tuple(d["rect"]), region.bbox, FIGURE_SLACK_PT)])
+        near = (plot[0] - CHART_LABEL_REACH_PT, plot[1] - CHART_LABEL_REACH_PT, plot[2] + CHART_LABEL_REACH_PT, plot[3] + CHART_LABEL_REACH_PT)
         labels = [ln for ln in region.lines if centre_in(ln.bbox, near)]
         rest = [ln for ln in region.lines if not centre_in(ln.bbox, near)]
         box = union_box([plot] + [ln.bbox for ln in labels])
@@ -108,9 +99,9 @@ def _tables_that_are_charts(page: Any, regions: list[Region], drawings: list[dic
 def _with_missing_images(page: Any, regions: list[Region]) -> list[Region]:
     page_area = float(page.cropbox.width * page.cropbox.height)
     found: list[BBox] = []
-    for box in image_boxes(page, min_size=MIN_SIDE):
+    for box in image_boxes(page, min_size=FIGURE_MIN_SIDE_PT):
         area = box_area(box)
-        if area > BACKGROUND_SHARE * page_area:
+        if area > PAGE_IMAGE_SHARE * page_area:
             continue
         if any(intersection(box, r.bbox) > 0.5 * min(area, box_area(r.bbox)) for r in regions if r.label in _PICTURE_LIKE):
             continue  # the model already has it
@@ -129,7 +120,7 @@ def _with_missing_images(page: Any, regions: list[Region]) -> list[Region]:
     return regions
 
 
-def _touching(boxes: list[BBox], gap: float = TOUCH_GAP) -> list[list[BBox]]:
+def _touching(boxes: list[BBox], gap: float = FIGURE_TOUCH_GAP_PT) -> list[list[BBox]]:
     """Boxes grouped by chains of overlap or near contact (within ``gap`` points), a box that
     lies within a group's outline included."""
     groups = [[b] for b in boxes]
@@ -158,14 +149,14 @@ def _absorb_into_charts(page: Any, regions: list[Region], drawings: list[dict], 
     out = list(regions)
     for rect in clusters:
         box = (float(rect.x0), float(rect.y0), float(rect.x1), float(rect.y1))
-        if min(box[2] - box[0], box[3] - box[1]) < 2 * MIN_SIDE or box_area(box) > BACKGROUND_SHARE * page_area:
+        if min(box[2] - box[0], box[3] - box[1]) < 2 * FIGURE_MIN_SIDE_PT or box_area(box) > PAGE_IMAGE_SHARE * page_area:
             continue
         if any(intersection(box, r.bbox) > 0.5 * box_area(box) for r in out if r.label in _PICTURE_LIKE):
             continue  # a table's rules or a picture the model found
         if not chart_like(drawings, box):
             continue
-        inside = [r for r in out if r.label not in _PICTURE_LIKE and box_inside(r.bbox, box, SLACK)]
-        if any(len(_text(r)) > LABEL_CHARS for r in inside):
+        inside = [r for r in out if r.label not in _PICTURE_LIKE and box_inside(r.bbox, box, FIGURE_SLACK_PT)]
+        if any(len(_text(r)) > CHART_LABEL_CHARS for r in inside):
             continue  # real prose inside: a framed text box, not a chart
         if any(r.label not in _PICTURE_LIKE and intersection(box, r.bbox) > 0 and not any(r is i for i in inside) for r in out):
             continue  # text runs across the cluster's edge

@@ -17,10 +17,10 @@ from docparse.engines.layout.labels import is_caption, is_page_number, numbering
 from docparse.engines.layout.tables.grid import Table, find_table
 from docparse.engines.layout.text import Line, lines_in, union
 from docparse.geometry import box_inside, intersection
+from docparse.engines.layout.params import FURNITURE_MARGIN_SHARE, PAGE_IMAGE_SHARE
 
 BBox = tuple[float, float, float, float]
 
-MARGIN = 0.075  # top/bottom share of the page where running headers and footers live
 
 
 def heuristic_regions(ctx: PageContext, find_tables: bool = True) -> list[Region]:
@@ -35,7 +35,7 @@ def heuristic_regions(ctx: PageContext, find_tables: bool = True) -> list[Region
             regions.append(Region(bbox=table.bbox, label=Label.TABLE, table=table))
     page_area = float(page.cropbox.width * page.cropbox.height)
     for box in image_boxes(page):
-        if scanned and (box[2] - box[0]) * (box[3] - box[1]) > 0.6 * page_area:
+        if scanned and (box[2] - box[0]) * (box[3] - box[1]) > PAGE_IMAGE_SHARE * page_area:
             continue
         if not any(box_inside(box, r.bbox, 2.0) for r in regions):
             regions.append(Region(bbox=box, label=Label.IMAGE))
@@ -136,10 +136,10 @@ def guess_label(region: Region, body: float, page_height: float) -> Label:
     size = statistics.median(ln.size for ln in lines) if lines else body
     y0, y1 = region.bbox[1], region.bbox[3]
     short = len(lines) <= 2 and len(text) < 120
-    if short and (y1 < MARGIN * page_height or y0 > (1 - MARGIN) * page_height):
+    if short and (y1 < FURNITURE_MARGIN_SHARE * page_height or y0 > (1 - FURNITURE_MARGIN_SHARE) * page_height):
         if is_page_number(text):
             return Label.PAGE_NUMBER
-        return Label.HEADER if y1 < MARGIN * page_height else Label.FOOTER
+        return Label.HEADER if y1 < FURNITURE_MARGIN_SHARE * page_height else Label.FOOTER
     if all(ln.mono for ln in lines):
         return Label.CODE
     emphasised = all(ln.bold for ln in lines) or size >= 1.12 * body

@@ -21,6 +21,7 @@ from docparse.engines.layout.columns import spans_columns
 from docparse.engines.layout.context import PageContext, Region, RegionOrigin, model_region, unrotated_height
 from docparse.engines.layout.regions.heuristic import text_regions
 from docparse.engines.layout.labels import model_label
+from docparse.engines.layout.params import PAGE_IMAGE_SHARE
 from docparse.engines.layout.tables.scanned import page_grids, scanned_table
 from docparse.engines.layout.tables.split import horizontal_rules, split_table_box, trim_prose
 from docparse.engines.layout.tables.grid import Table, find_table, model_columns, model_table, word_grid
@@ -72,7 +73,7 @@ def model_regions(ctx: PageContext, raw: list[dict]) -> tuple[list[Region], list
         if bbox[2] - bbox[0] <= 1 or bbox[3] - bbox[1] <= 1:
             continue
         name = str(item.get("class_name", ""))
-        if scanned and name == "picture" and (bbox[2] - bbox[0]) * (bbox[3] - bbox[1]) > 0.6 * page_area:
+        if scanned and name == "picture" and (bbox[2] - bbox[0]) * (bbox[3] - bbox[1]) > PAGE_IMAGE_SHARE * page_area:
             continue
         label = model_label(name)
         if label is None:

@@ -14,9 +14,9 @@ import os
 import shutil
 import sys
 import tempfile
+from docparse.engines.layout.params import OCR_DPI
 from typing import Any, Iterator
 
-OCR_DPI = 200  # ~97% word recall on clean scans; 300 dpi costs twice the time for little more
 
 
 @functools.lru_cache(maxsize=1)

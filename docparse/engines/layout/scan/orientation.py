@@ -17,11 +17,8 @@ import subprocess
 from typing import Any
 
 from docparse.engines.layout.scan.ocr import language_installed, tessdata
+from docparse.engines.layout.params import OSD_DPI, OSD_MAX_SIDE_PX, OSD_MIN_CONFIDENCE, OSD_TIMEOUT_S
 
-OSD_DPI = 100  # letter shapes at ~100 dpi are plenty for orientation; more only costs time
-OSD_MAX_SIDE = 2000  # pixels: a poster-sized page is shrunk to this (OSD time grows with pixels)
-MIN_CONFIDENCE = 2.0  # Tesseract's orientation confidence below which we keep the page as is
-OSD_TIMEOUT_S = 30.0
 
 
 def osd_available() -> bool:
@@ -34,7 +31,7 @@ def detect_rotation(page: Any, dpi: int = OSD_DPI) -> int:
         return 0
     try:
         longest = max(page.rect.width, page.rect.height, 1.0)
-        dpi = max(1, min(dpi, int(OSD_MAX_SIDE * 72 / longest)))
+        dpi = max(1, min(dpi, int(OSD_MAX_SIDE_PX * 72 / longest)))
         png = page.get_pixmap(dpi=dpi, colorspace="gray").tobytes("png")
         result = subprocess.run(
             ["tesseract", "stdin", "stdout", "--psm", "0", "--tessdata-dir", str(tessdata())],
@@ -48,7 +45,7 @@ def detect_rotation(page: Any, dpi: int = OSD_DPI) -> int:
     return parse_osd(result.stdout.decode("utf-8", "replace"))
 
 
-def parse_osd(report: str, min_confidence: float = MIN_CONFIDENCE) -> int:
+def parse_osd(report: str, min_confidence: float = OSD_MIN_CONFIDENCE) -> int:
     """The rotation in Tesseract's OSD report ("Rotate: 90", "Orientation confidence: 2.84")."""
     rotate = re.search(r"^Rotate:\s*(\d+)", report, re.MULTILINE)
     confidence = re.search(r"^Orientation confidence:\s*([\d.]+)", report, re.MULTILINE)

@@ -17,8 +17,9 @@ import html
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from docparse.engines.layout.tables.split import CELL_GAP, row_cells, text_rows
+from docparse.engines.layout.tables.split import row_cells, text_rows
 from docparse.geometry import centre_in, union_box
+from docparse.engines.layout.params import CELL_GAP_EM
 
 BBox = tuple[float, float, float, float]
 
@@ -299,11 +300,11 @@ def _drop_overlaps(cells: list[Cell]) -> list[Cell]:
 
 def word_grid(bbox: BBox, words: list[tuple]) -> Table | None:
     """A table from word positions alone (no rules, no model cells): rows are text rows, cells
-    are split at gaps of CELL_GAP word heights, columns are where the fullest rows' cells line up."""
+    are split at gaps of CELL_GAP_EM word heights, columns are where the fullest rows' cells line up."""
     inside = [w for w in words if centre_in(tuple(w[:4]), bbox)]  # type: ignore[arg-type]
     if not inside:
         return None
-    gap = CELL_GAP * sorted(w[3] - w[1] for w in inside)[len(inside) // 2]
+    gap = CELL_GAP_EM * sorted(w[3] - w[1] for w in inside)[len(inside) // 2]
     rows = [row_cells(r, gap) for r in text_rows(inside)]
     most = max(len(r) for r in rows)
     spans = sorted((min(w[0] for w in c), max(w[2] for w in c)) for r in rows if len(r) >= max(2, most - 1) for c in r)

@@ -13,33 +13,27 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from docparse.engines.layout.params import INK_WINDOW_PX, RULE_MAX_GAP_PX, RULE_MAX_STEP_PX, RULE_MAX_THICK_PX, RULE_MIN_COVER, RULE_MIN_RUN_PX, RULE_TARGET_PX
 
 BBox = tuple[float, float, float, float]
 Segment = tuple[float, float, float]  # (position across, start along, end along), in points
 
-WINDOW = 31  # px, the neighbourhood a pixel is compared with
-MIN_RUN = 12  # px, shortest piece of a line in one pixel row
-MAX_GAP = 6  # px, gap bridged between pieces of one line
-MAX_STEP = 2  # px, rows a line may step between pieces (skew)
-MAX_THICK = 6.0  # px, thickest line (filled bands and text are thicker)
-MIN_COVER = 0.8  # share of a line's length its pieces must cover
-TARGET_PX = 2200  # longest side of the page rendered at about this many pixels
 
 
 def render_gray(page: Any, clip: BBox, zoom: float | None = None) -> tuple[np.ndarray, float]:
     """The ``clip`` of ``page`` as a grey image (uint8, rows x cols) and its zoom (px per point);
-    by default about TARGET_PX over the whole page."""
+    by default about RULE_TARGET_PX over the whole page."""
     import pymupdf
 
     rect = page.rect
     if zoom is None:
-        zoom = min(3.0, TARGET_PX / max(rect.width, rect.height, 1.0))
+        zoom = min(3.0, RULE_TARGET_PX / max(rect.width, rect.height, 1.0))
     pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), clip=pymupdf.Rect(clip), colorspace=pymupdf.csGRAY)
     img = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.stride)[:, : pix.width]
     return img.copy(), zoom
 
 
-def ink_mask(gray: np.ndarray, window: int = WINDOW) -> np.ndarray:
+def ink_mask(gray: np.ndarray, window: int = INK_WINDOW_PX) -> np.ndarray:
     """True where a pixel is darker than the mean of its ``window`` by a clear margin."""
     g = gray.astype(np.float32)
     h, w = g.shape
@@ -80,7 +74,7 @@ def _close_gaps(mask: np.ndarray, gap: int = 2) -> np.ndarray:
 
 def row_segments(mask: np.ndarray, min_len: int) -> list[tuple[float, int, int, float]]:
     """Horizontal segments of ``mask``: (row, x0, x1, thickness) in pixels, ``min_len`` long at least."""
-    runs = _runs(_close_gaps(mask), MIN_RUN)
+    runs = _runs(_close_gaps(mask), RULE_MIN_RUN_PX)
     if not runs:
         return []
     runs.sort(key=lambda r: (r[1], r[0]))  # along x, then row
@@ -88,9 +82,9 @@ def row_segments(mask: np.ndarray, min_len: int) -> list[tuple[float, int, int, 
     ends: list[int] = []  # right end of each chain
     active: dict[int, list[int]] = {}  # row of a chain's last piece -> chains still open there
     for row, x0, x1 in runs:
-        best, best_step = None, MAX_STEP + 1
-        for r in range(row - MAX_STEP, row + MAX_STEP + 1):
-            open_here = [i for i in active.get(r, []) if ends[i] >= x0 - MAX_GAP]
+        best, best_step = None, RULE_MAX_STEP_PX + 1
+        for r in range(row - RULE_MAX_STEP_PX, row + RULE_MAX_STEP_PX + 1):
+            open_here = [i for i in active.get(r, []) if ends[i] >= x0 - RULE_MAX_GAP_PX]
             active[r] = open_here  # chains that ended before x0 stay closed: runs come in x order
             for i in open_here:
                 if abs(r - row) < best_step:
@@ -115,7 +109,7 @@ def row_segments(mask: np.ndarray, min_len: int) -> list[tuple[float, int, int, 
     out = []
     for row, x0, x1, pixels, covered in _merge_collinear(pieces):
         # a rule is solid along most of its length; text strokes in a column of rows are not
-        if x1 - x0 >= min_len and pixels / (x1 - x0) <= MAX_THICK and covered >= MIN_COVER * (x1 - x0):
+        if x1 - x0 >= min_len and pixels / (x1 - x0) <= RULE_MAX_THICK_PX and covered >= RULE_MIN_COVER * (x1 - x0):
             out.append((row, x0, x1, pixels / (x1 - x0)))
     return out
 
@@ -129,7 +123,7 @@ def _merge_collinear(pieces: list[tuple[float, int, int, float, float]]) -> list
     for p in sorted(pieces, key=lambda p: p[1]):  # by start along the line
         row = round(p[0])
         near = [i for r in range(row - 3, row + 4) for i in by_row.get(r, [])]
-        home = next((i for i in near if abs(out[i][0] - p[0]) <= 3 and p[1] <= out[i][2] + 3 * MAX_GAP), None)
+        home = next((i for i in near if abs(out[i][0] - p[0]) <= 3 and p[1] <= out[i][2] + 3 * RULE_MAX_GAP_PX), None)
         if home is None:
             by_row.setdefault(row, []).append(len(out))
             out.append(p)
@@ -153,7 +147,7 @@ def ruling_lines(page: Any, clip: BBox, min_len: float = 20.0) -> tuple[list[Seg
 def lines_in_image(gray: np.ndarray, zoom: float, origin: BBox, min_len: float) -> tuple[list[Segment], list[Segment]]:
     """``ruling_lines`` on an already rendered grey image of ``origin`` at ``zoom`` px per point."""
     mask = ink_mask(gray)
-    px = max(int(min_len * zoom), MIN_RUN)
+    px = max(int(min_len * zoom), RULE_MIN_RUN_PX)
     ox, oy = origin[0], origin[1]
     horizontal = [
         (oy + (row + 0.5) / zoom, ox + x0 / zoom, ox + x1 / zoom) for row, x0, x1, _ in row_segments(mask, px)

@@ -12,17 +12,17 @@ import statistics
 from typing import Any
 
 from docparse.engines.layout.context import PageContext
-from docparse.engines.layout.scan.ocr import OCR_DPI, ocr_gray_words
+from docparse.engines.layout.scan.ocr import ocr_gray_words
 from docparse.engines.layout.tables.pixel_grid import grid_lines, is_clean_grid, raster_table
 from docparse.engines.layout.tables.pixel_rules import erase_lines, render_gray, ruling_lines
 from docparse.engines.layout.tables.split import text_rows, word_gutters
 from docparse.engines.layout.tables.grid import Table
 from docparse.geometry import centre_in, intersection
+from docparse.engines.layout.params import OCR_DPI, TABLE_RULE_PAD_SHARE
 
 BBox = tuple[float, float, float, float]
 Segment = tuple[float, float, float]
 
-MARGIN = 0.03  # share of the page added around a region: its table's rules may stick out
 
 
 def scanned_table(ctx: PageContext, bbox: BBox, strict: bool, columns: list[float] | None = None) -> Table | None:
@@ -34,7 +34,7 @@ def scanned_table(ctx: PageContext, bbox: BBox, strict: bool, columns: list[floa
     """
     page, words = ctx.page, ctx.words
     rect = page.rect
-    pad = MARGIN * max(rect.width, rect.height)
+    pad = TABLE_RULE_PAD_SHARE * max(rect.width, rect.height)
     clip = (max(bbox[0] - pad, rect.x0), max(bbox[1] - pad, rect.y0), min(bbox[2] + pad, rect.x1), min(bbox[3] + pad, rect.y1))
     near = [w for w in words if centre_in(w, clip)]
     texty = [w for w in near if sum(ch.isalnum() for ch in str(w[4])) >= 2]  # OCR reads rules as "|"

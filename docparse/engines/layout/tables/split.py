@@ -15,12 +15,11 @@ import statistics
 from typing import Any
 
 from docparse.geometry import centre_in
+from docparse.engines.layout.params import CELL_GAP_EM, MIN_TABLE_ROWS, PROSE_CHARS, SPLIT_MIN_ROWS, TABLE_GUTTER_PT
 
 BBox = tuple[float, float, float, float]
 Segment = tuple[float, float, float]  # (y, x0, x1) of a horizontal rule
 
-MIN_GUTTER = 6.0  # narrowest gap between tables set side by side, in points
-MIN_ROWS = 3  # each piece of a split keeps at least this many text rows
 
 
 def horizontal_rules(page: Any, bbox: BBox) -> list[Segment]:
@@ -81,7 +80,7 @@ def _column_groups(bbox: BBox, words: list[tuple], rules: list[Segment]) -> list
     return [(edges[i], bbox[1], edges[i + 1], bbox[3]) for i in range(len(edges) - 1)]
 
 
-def word_gutters(words: list[tuple], min_width: float = MIN_GUTTER) -> list[tuple[float, float]]:
+def word_gutters(words: list[tuple], min_width: float = TABLE_GUTTER_PT) -> list[tuple[float, float]]:
     """x ranges at least ``min_width`` wide that no word covers, between the leftmost and the
     rightmost word."""
     spans = sorted((w[0], w[2]) for w in words)
@@ -110,7 +109,7 @@ def _row_groups(side: BBox, words: list[tuple], rules: list[Segment]) -> list[BB
         top = cuts[-1] if cuts else side[1]
         above = _rows([w for w in words if top <= (w[1] + w[3]) / 2 < y])
         below = _rows([w for w in words if (w[1] + w[3]) / 2 > y])
-        if above >= MIN_ROWS and below >= MIN_ROWS:
+        if above >= SPLIT_MIN_ROWS and below >= SPLIT_MIN_ROWS:
             cuts.append(y)
     edges = [side[1], *cuts, side[3]]
     return [(side[0], edges[i], side[2], edges[i + 1]) for i in range(len(edges) - 1)]
@@ -129,9 +128,6 @@ def _rows(words: list[tuple]) -> int:
 
 # -- a table box that swallowed prose -------------------------------------------------------------
 
-PROSE_CHARS = 15  # a text line at least this long, with no cell gap, over half the width: prose
-MIN_TABLE_ROWS = 3  # a run of rows with cells, at least this many, is kept as a table
-CELL_GAP = 1.0  # a gap between words this many word heights wide separates cells
 
 
 def trim_prose(bbox: BBox, words: list[tuple]) -> list[BBox] | None:
@@ -205,7 +201,7 @@ def _prose_lines(piece: BBox, words: list[tuple]) -> int:
     mine = [w for w in words if centre_in(w, piece)]
     if not mine:
         return 0
-    gap = CELL_GAP * _word_height(mine)
+    gap = CELL_GAP_EM * _word_height(mine)
     width = piece[2] - piece[0]
     count = 0
     for row in text_rows(mine):
@@ -224,7 +220,7 @@ def _cell_runs(piece: BBox, words: list[tuple]) -> list[BBox]:
     runs: list[list[list[tuple]]] = [[]]
     pending: list[list[tuple]] = []  # short one-cell rows (two at most), kept if the run goes on after them
     for row in text_rows(words):
-        n = len(row_cells(row, CELL_GAP * h))
+        n = len(row_cells(row, CELL_GAP_EM * h))
         last = (pending or runs[-1] or [None])[-1]
         near = last is not None and (row[0][1] + row[0][3]) / 2 - max(w[3] for w in last) <= 5.0 * h  # OCR may drop rows
         if n >= 2:

@@ -1,0 +1,118 @@
+"""Every tuned threshold of the layout engine, by stage, with its unit and the reason for it.
+
+Units: ``_PT`` points (1/72 inch, the page's own unit), ``_PX`` pixels of a render, ``_SHARE``
+a fraction (of a page, region or line set, as said), ``_EM`` multiples of a font size or word
+height, ``_DPI`` dots per inch, counts without a suffix. Values were tuned on the shared corpus
+(benchmarks/QUALITY.md); a change here is a behaviour change and is checked with
+``benchmarks/layout_golden.py``.
+
+Two thresholds once had one name in two modules for different things; they have two names now:
+``COLUMN_GUTTER_PT`` (4 pt, reading order) vs ``TABLE_GUTTER_PT`` (6 pt, tables side by side),
+and ``FURNITURE_MARGIN_SHARE`` (7.5 % of the page height, running heads) vs
+``TABLE_RULE_PAD_SHARE`` (3 % of the page, around a scanned table).
+"""
+
+from __future__ import annotations
+
+# -- the page as a whole (engine) -----------------------------------------------------------------
+
+#: characters; MuPDF's style collection (used by the layout model and by ``find_tables``) takes
+#: time quadratic in a line's length (20,000 characters: 1.7 s, 40,000: 12 s, 200,000: minutes),
+#: so a page with a longer line gets plain text regions. Real lines are far shorter (a wide table
+#: row: a few hundred).
+MAX_LINE_CHARS = 4000
+#: square points: the layout model renders the page at 72 dpi, one pixel a point (a 14,400 pt
+#: square page: 622 MB of pixels, 1.4 GB peak). Larger pages get heuristic regions; the same
+#: cap as an image page's (``source.IMAGE_MAX_PIXELS``, 6,000 x 6,000).
+MODEL_MAX_PAGE_AREA = 36_000_000
+#: share of the page area: an image larger than this is the page itself, a background or (on a
+#: scan) the scan, never a figure
+PAGE_IMAGE_SHARE = 0.6
+
+# -- text (text.py) -------------------------------------------------------------------------------
+
+#: font size / height of an OCR row's character boxes (Latin and CJK print)
+OCR_EM = 0.8
+
+# -- scans (scan/) --------------------------------------------------------------------------------
+
+#: dpi of the render Tesseract reads: ~97% word recall on clean scans; 300 dpi costs twice the
+#: time for little more
+OCR_DPI = 200
+#: dpi for orientation detection: letter shapes at ~100 dpi are plenty; more only costs time
+OSD_DPI = 100
+#: pixels: a poster-sized page is shrunk to this for orientation detection (its time grows with
+#: pixels)
+OSD_MAX_SIDE_PX = 2000
+#: Tesseract's orientation confidence below which the page is kept as it is
+OSD_MIN_CONFIDENCE = 2.0
+#: seconds: orientation detection that takes longer is given up (the page is kept as it is)
+OSD_TIMEOUT_S = 30.0
+
+# -- regions without the model (regions/heuristic.py) ---------------------------------------------
+
+#: share of the page height at its top and bottom where running headers and footers live
+FURNITURE_MARGIN_SHARE = 0.075
+
+# -- pictures and charts the model missed (regions/figures.py) ------------------------------------
+
+#: points: smaller images are bullets, icons and rules
+FIGURE_MIN_SIDE_PT = 24.0
+#: curves and slanted strokes before drawings can be a chart
+CHART_MIN_SLANTED = 12
+#: share of all strokes: a table has a diagonal header cell at most
+CHART_SLANTED_SHARE = 0.15
+#: points: a data point's marker is smaller than this
+CHART_MARKER_PT = 10.0
+#: drawings on a page beyond which none is weighed as a chart's (a map or a vector-art page: too
+#: many shapes to weigh one by one)
+MAX_DRAWINGS = 20000
+#: points: images that overlap or abut are pieces of one figure
+FIGURE_TOUCH_GAP_PT = 1.0
+#: points around a plot where its tick values and axis titles stand
+CHART_LABEL_REACH_PT = 20.0
+#: characters: a chart's text blocks are short (tick values, axis titles, legend entries)
+CHART_LABEL_CHARS = 24
+#: points a shape may stick out of a box and still be inside it
+FIGURE_SLACK_PT = 2.0
+
+# -- reading order and columns (order.py, columns.py) ---------------------------------------------
+
+#: points: narrower gaps between boxes are word or cell spacing, not a column gutter
+COLUMN_GUTTER_PT = 4.0
+#: font sizes: a gap inside a line far wider than a word gap or a tab after a heading number
+WIDE_GUTTER_EM = 4.0
+#: share of the region's width: a wide gutter is at least this wide (or ``WIDE_GUTTER_EM``, the larger)
+WIDE_GUTTER_SHARE = 0.25
+
+# -- tables (tables/) -----------------------------------------------------------------------------
+
+#: points: narrowest gap between tables set side by side
+TABLE_GUTTER_PT = 6.0
+#: text rows each piece of a split table box keeps at least
+SPLIT_MIN_ROWS = 3
+#: characters: a text line at least this long, with no cell gap, over half the width, is prose
+PROSE_CHARS = 15
+#: rows with cells in a run, at least, for the run to be kept as a table
+MIN_TABLE_ROWS = 3
+#: word heights: a gap between words this wide separates cells
+CELL_GAP_EM = 1.0
+#: share of the page's longer side added around a scanned region: its table's rules may stick out
+TABLE_RULE_PAD_SHARE = 0.03
+
+# -- ruling lines in a scan's pixels (tables/pixel_rules.py) --------------------------------------
+
+#: pixels: the neighbourhood a pixel's darkness is compared with
+INK_WINDOW_PX = 31
+#: pixels: shortest piece of a line in one pixel row
+RULE_MIN_RUN_PX = 12
+#: pixels: gap bridged between pieces of one line
+RULE_MAX_GAP_PX = 6
+#: pixels: rows a line may step between pieces (skew)
+RULE_MAX_STEP_PX = 2
+#: pixels: thickest line (filled bands and text are thicker)
+RULE_MAX_THICK_PX = 6.0
+#: share of a line's length its pieces must cover
+RULE_MIN_COVER = 0.8
+#: pixels: the page is rendered with its longest side at about this many pixels
+RULE_TARGET_PX = 2200
