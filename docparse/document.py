@@ -19,12 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from docparse.document_versions import SCHEMA_VERSION, upgrade  # the version to_dict writes; 1.x read too
+from docparse.geometry import BBox
 
 if TYPE_CHECKING:  # pragma: no cover
     from PIL import Image
-
-
-BBox = tuple[float, float, float, float]
 
 
 def block_id(page_index: int, index: int) -> str:

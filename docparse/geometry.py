@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Iterable
 
 from docparse.errors import OptionsError
 
@@ -165,7 +166,9 @@ def box_inside(inner: BBox, outer: BBox, slack: float = 0.0) -> bool:
     )
 
 
-def union_box(boxes: list[BBox]) -> BBox:
+def union_box(boxes: Iterable[BBox]) -> BBox:
+    """The smallest box holding all ``boxes`` (which must not be empty)."""
+    boxes = list(boxes)
     return (
         min(b[0] for b in boxes),
         min(b[1] for b in boxes),

@@ -13,8 +13,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
 from docparse.evaluation.normalize import strip_inline_math
-
-BBox = tuple[float, float, float, float]
+from docparse.geometry import BBox, iou
 
 
 # -- edit distance -------------------------------------------------------------------------------
@@ -220,16 +219,6 @@ class Counts:
     @property
     def recall(self) -> float | None:
         return self.tp / self.n_gt if self.n_gt else None
-
-
-def iou(a: BBox, b: BBox) -> float:
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    inter = max(0.0, w) * max(0.0, h)
-    area_a = max(0.0, a[2] - a[0]) * max(0.0, a[3] - a[1])
-    area_b = max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1])
-    union = area_a + area_b - inter
-    return inter / union if union > 0 else 0.0
 
 
 def layout_counts(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-BBox = tuple[float, float, float, float]
+from docparse.geometry import BBox
 
 #: Item kinds. Predictions use the first four; ground truth also has figures (boxes, no text).
 KINDS = ("text", "heading", "table", "formula", "figure")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from docparse.document import BBox, Block, Continuation, Document, Label, Page
+from docparse.geometry import union_box
 
 #: Blocks that float (figures, tables, their captions, footnotes): a paragraph or list may
 #: continue across them.
@@ -80,13 +81,7 @@ def v_gap(a: BBox, b: BBox) -> float:
     return max(0.0, max(a[1], b[1]) - min(a[3], b[3]))
 
 
-def union(boxes: list[BBox]) -> BBox:
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )
+union = union_box  # the passes' short name for the one box union (docparse.geometry)
 
 
 def font_size(block: Block) -> float | None:

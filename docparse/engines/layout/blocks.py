@@ -23,10 +23,9 @@ from docparse.engines.layout.labels import (
 from docparse.engines.layout.order import page_is_rtl, reading_order
 from docparse.engines.layout.context import PageContext, Region, RegionOrigin
 from docparse.engines.layout.tables.grid import table_html, Cell
-from docparse.engines.layout.text import Line, font_meta, join_text, union, verbatim_text
-from docparse.geometry import centre_in
+from docparse.engines.layout.text import Line, font_meta, join_text, verbatim_text
+from docparse.geometry import BBox, centre_in, union_box
 
-BBox = tuple[float, float, float, float]
 SOURCE = "layout"
 _CAPTION_TARGETS = (Label.IMAGE, Label.TABLE, Label.CHART, Label.FORMULA, Label.CODE)
 
@@ -118,7 +117,7 @@ def _lead_heading(region: Region) -> list[Region]:
     if not could_head(first.text):  # (OCR sizes are glyph heights: no size test)
         return [region]
     head = Region(bbox=first.bbox, label=Label.HEADING, lines=[first], origin=RegionOrigin.TEXT_LEAD)
-    body = region.like(union(ln.bbox for ln in rest), rest)
+    body = region.like(union_box(ln.bbox for ln in rest), rest)
     return [head, body]
 
 
@@ -149,7 +148,7 @@ def _paragraphs(region: Region) -> list[Region]:
             pieces[-1].append(cur)
     if len(pieces) == 1:
         return [region]
-    return [region.like(union(ln.bbox for ln in p), p) for p in pieces]
+    return [region.like(union_box(ln.bbox for ln in p), p) for p in pieces]
 
 
 def _order_body(body: list[Region], rtl: bool) -> list[Region]:
@@ -183,7 +182,7 @@ def _side_by_side(region: Region) -> list[Region]:
     groups = side_by_side(lines)
     if len(groups) == 1:
         return [region]
-    return [region.like(union(ln.bbox for ln in g), g) for g in groups]
+    return [region.like(union_box(ln.bbox for ln in g), g) for g in groups]
 
 
 def _block(
@@ -195,7 +194,7 @@ def _block(
 ) -> Block:
     region = group[0]
     lines = [ln for r in group for ln in r.lines]
-    bbox = union(r.bbox for r in group)
+    bbox = union_box(r.bbox for r in group)
     block = Block(
         id=block_id(page_index, index),
         label=region.label,
@@ -260,7 +259,7 @@ def _list_items(group: list[Region], to_display: Callable[[BBox], BBox]) -> list
         marker, first = split_marker(chunk[0].text)
         rest = [ln.text.strip() for ln in chunk[1:] if ln.text.strip()]
         text = "\n".join([first] + rest).strip()
-        box = _clean(to_display(union(ln.bbox for ln in chunk)))
+        box = _clean(to_display(union_box(ln.bbox for ln in chunk)))
         items.append(ListItem(text=text, bbox=box, level=level, marker=marker))
     return items
 

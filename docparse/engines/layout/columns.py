@@ -13,8 +13,7 @@ import statistics
 
 from docparse.engines.layout.text import Line
 from docparse.engines.layout.params import COLUMN_GUTTER_PT, WIDE_GUTTER_EM, WIDE_GUTTER_SHARE
-
-BBox = tuple[float, float, float, float]
+from docparse.geometry import BBox
 
 
 def columns_of(lines: list[Line], min_gutter: float = COLUMN_GUTTER_PT) -> list[list[Line]]:

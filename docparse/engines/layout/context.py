@@ -19,8 +19,7 @@ from typing import Any, Callable
 from docparse.document import Label
 from docparse.engines.layout.tables.grid import Table
 from docparse.engines.layout.text import Line
-
-BBox = tuple[float, float, float, float]
+from docparse.geometry import BBox
 
 
 def _same_box(b: BBox) -> BBox:

@@ -29,10 +29,9 @@ from docparse.engines.layout.params import MAX_LINE_CHARS, MODEL_MAX_PAGE_AREA
 from docparse.engines.layout.regions.model import load_layout_model, model_regions, run_layout_model
 from docparse.engines.layout.text import extract_lines, unreadable
 from docparse.errors import OptionsError
+from docparse.geometry import BBox
 
 OCR_MODES = ("auto", "always", "never")
-BBox = tuple[float, float, float, float]
-
 
 #: what ``LayoutEngine`` does to each page, in order, and where each step lives
 PAGE_RECIPE = (

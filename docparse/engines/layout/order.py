@@ -16,8 +16,7 @@ from typing import Sequence
 
 from docparse.engines.layout.text import is_rtl
 from docparse.engines.layout.params import COLUMN_GUTTER_PT
-
-BBox = tuple[float, float, float, float]
+from docparse.geometry import BBox
 
 
 

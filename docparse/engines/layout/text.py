@@ -13,10 +13,8 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from docparse.geometry import union_box
+from docparse.geometry import BBox, union_box
 from docparse.engines.layout.params import OCR_EM
-
-BBox = tuple[float, float, float, float]
 
 # PyMuPDF span flags
 FLAG_ITALIC = 2
@@ -275,11 +273,6 @@ def _near(row: list[Line], piece: Line) -> bool:
     x0, x1 = min(p.bbox[0] for p in row), max(p.bbox[2] for p in row)
     gap = max(piece.bbox[0] - x1, x0 - piece.bbox[2])
     return gap < 1.2 * size
-
-
-def union(boxes: Iterable[BBox]) -> BBox:
-    """The smallest box holding all ``boxes`` (which must not be empty)."""
-    return union_box(list(boxes))
 
 
 def lines_in(lines: list[Line], box: BBox, slack: float = 2.0) -> list[Line]:

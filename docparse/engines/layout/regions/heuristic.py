@@ -15,11 +15,9 @@ from docparse.document import Label
 from docparse.engines.layout.context import PageContext, Region, RegionOrigin, unrotated_height
 from docparse.engines.layout.labels import is_caption, is_page_number, numbering_depth, starts_with_marker
 from docparse.engines.layout.tables.grid import Table, find_table
-from docparse.engines.layout.text import Line, lines_in, union
-from docparse.geometry import box_inside, intersection
+from docparse.engines.layout.text import Line, lines_in
+from docparse.geometry import BBox, box_inside, intersection, union_box
 from docparse.engines.layout.params import FURNITURE_MARGIN_SHARE, PAGE_IMAGE_SHARE
-
-BBox = tuple[float, float, float, float]
 
 
 
@@ -67,7 +65,7 @@ def text_regions(lines: list[Line], page_height: float) -> list[Region]:
     """Lines clustered into paragraphs, each labelled by style and position."""
     clusters = cluster_lines(lines)
     body = body_size(lines)
-    regions = [Region(bbox=union(ln.bbox for ln in c), label=Label.PARAGRAPH, lines=c) for c in clusters]
+    regions = [Region(bbox=union_box(ln.bbox for ln in c), label=Label.PARAGRAPH, lines=c) for c in clusters]
     for region in regions:
         region.label = guess_label(region, body, page_height)
     titles = [r for r in regions if r.label is Label.TITLE]

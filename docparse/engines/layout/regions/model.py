@@ -25,9 +25,8 @@ from docparse.engines.layout.params import PAGE_IMAGE_SHARE
 from docparse.engines.layout.tables.scanned import page_grids, scanned_table
 from docparse.engines.layout.tables.split import horizontal_rules, split_table_box, trim_prose
 from docparse.engines.layout.tables.grid import Table, find_table, model_columns, model_table, word_grid
-from docparse.engines.layout.text import Line, lines_in, union
-
-BBox = tuple[float, float, float, float]
+from docparse.engines.layout.text import Line, lines_in
+from docparse.geometry import BBox, union_box
 
 _MODEL_LOCK = threading.Lock()  # the layout model keeps process-global state
 _GRIDDED = (Label.TABLE, Label.IMAGE)  # on scans, model regions whose ruled grid is read from pixels
@@ -84,14 +83,14 @@ def model_regions(ctx: PageContext, raw: list[dict]) -> tuple[list[Region], list
         if scanned and label in _GRIDDED:
             grid = scanned_table(ctx, bbox, label is not Label.TABLE, model_columns(item))  # type: ignore[arg-type]
         if grid is not None:  # a scan's ruled grid: cells from its pixels' rules and the OCR words
-            region.label, region.table, region.bbox = Label.TABLE, grid, union([bbox, grid.bbox])  # type: ignore[list-item]
+            region.label, region.table, region.bbox = Label.TABLE, grid, union_box([bbox, grid.bbox])  # type: ignore[list-item]
         elif label is Label.TABLE:
             if ruled is None:
                 ruled = find_table(page, None, words)
             match = _best_overlap(bbox, ruled)  # type: ignore[arg-type]
             if match is not None:  # ruled cells are exact: prefer them to the model's grid
                 region.table = match
-                region.bbox = union([bbox, match.bbox])  # type: ignore[list-item]
+                region.bbox = union_box([bbox, match.bbox])  # type: ignore[list-item]
             else:
                 trimmed = trim_prose(bbox, words) if scanned else None  # type: ignore[arg-type]
                 if trimmed is not None:  # one model box over a sidebar, prose and a table or two

@@ -12,9 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from docparse.engines.layout.tables.grid import Cell, Table, join_words, words_per_box
-from docparse.geometry import centre_in
+from docparse.geometry import BBox, centre_in
 
-BBox = tuple[float, float, float, float]
 Segment = tuple[float, float, float]  # (position across, start along, end along)
 RULE_CHARS = "|[]/\\¦"  # what OCR reads a rule next to a word as
 

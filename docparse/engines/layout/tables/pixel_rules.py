@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 from docparse.engines.layout.params import INK_WINDOW_PX, RULE_MAX_GAP_PX, RULE_MAX_STEP_PX, RULE_MAX_THICK_PX, RULE_MIN_COVER, RULE_MIN_RUN_PX, RULE_TARGET_PX
+from docparse.geometry import BBox
 
-BBox = tuple[float, float, float, float]
 Segment = tuple[float, float, float]  # (position across, start along, end along), in points
 
 

@@ -17,10 +17,9 @@ from docparse.engines.layout.tables.pixel_grid import grid_lines, is_clean_grid,
 from docparse.engines.layout.tables.pixel_rules import erase_lines, render_gray, ruling_lines
 from docparse.engines.layout.tables.split import text_rows, word_gutters
 from docparse.engines.layout.tables.grid import Table
-from docparse.geometry import centre_in, intersection
+from docparse.geometry import BBox, centre_in, intersection
 from docparse.engines.layout.params import OCR_DPI, TABLE_RULE_PAD_SHARE
 
-BBox = tuple[float, float, float, float]
 Segment = tuple[float, float, float]
 
 

@@ -14,10 +14,9 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from docparse.geometry import centre_in
+from docparse.geometry import BBox, centre_in
 from docparse.engines.layout.params import CELL_GAP_EM, MIN_TABLE_ROWS, PROSE_CHARS, SPLIT_MIN_ROWS, TABLE_GUTTER_PT
 
-BBox = tuple[float, float, float, float]
 Segment = tuple[float, float, float]  # (y, x0, x1) of a horizontal rule
 
 
