@@ -118,6 +118,19 @@ def test_graph_sees_the_layout_package():
     assert "docparse.engines.layout.context" in GRAPH["docparse.engines.layout.regions.model"]
 
 
+def test_engine_and_passes_share_the_text_patterns():
+    """Caption, list-marker and page-number patterns live in one module (docparse.patterns)."""
+    for user in ("docparse.engines.layout.labels", "docparse.passes.captions", "docparse.passes.lists",
+                 "docparse.passes.furniture", "docparse.profiles.blocks"):
+        assert "docparse.patterns" in GRAPH[user], user
+
+
+def test_one_bbox():
+    """``BBox`` is defined once, in docparse.geometry."""
+    defined = [n for n, p in MODULES.items() if "\nBBox = " in "\n" + p.read_text(encoding="utf-8")]
+    assert defined == ["docparse.geometry"]
+
+
 def test_no_import_cycle():
     assert _cycles(GRAPH) == []
 

@@ -16,9 +16,9 @@ to CAPTION (layout models miss some). Sets ``caption.caption_for`` and appends t
 
 from __future__ import annotations
 
-import re
 
 from docparse.document import Block, Document, Label, Page
+from docparse.patterns import CAPTION_CITATION, CAPTION_PREFIXES, CAPTION_SEPARATOR
 
 from ._common import body, x_overlap, v_gap
 
@@ -26,44 +26,14 @@ TARGET_LABELS = frozenset({Label.IMAGE, Label.TABLE, Label.CHART, Label.FORMULA,
 MAX_GAP = 0.3  # fraction of the page height beyond which a caption is not linked
 PROMOTE_GAP = 18.0  # points: a prefixed paragraph this close to an uncaptioned target is a caption
 
-# Caption prefix words per target kind; the character after the prefix that starts a number.
-_PREFIX_WORDS: list[tuple[str, str, frozenset[Label]]] = [
-    (r"table|tab\.|tabelle|tableau|tabla", r"[\dIVX]", frozenset({Label.TABLE})),
-    (
-        r"figure|fig\.|abbildung|abb\.|chart|graph|image|photo|plate|illustration|exhibit|scheme|diagram|map",
-        r"[\dIVX]",
-        frozenset({Label.IMAGE, Label.CHART}),
-    ),
-    (r"equation|eq\.|formula", r"\(?\d", frozenset({Label.FORMULA})),
-    (r"listing|algorithm|code|example", r"\d", frozenset({Label.CODE})),
-]
-_PREFIXES: list[tuple[re.Pattern[str], frozenset[Label]]] = [
-    (re.compile(rf"^\s*({words})\s*{number}", re.I), labels) for words, number, labels in _PREFIX_WORDS
-]
-
-# The prefix is one of the words above, spelled out: a bare ``\S+`` overlaps the number after it
-# and backtracks quadratically over a long run of digits ("Table 1111...").
-_CAPTION_SEPARATOR = re.compile(
-    r"^\s*(?:" + "|".join(words for words, _, _ in _PREFIX_WORDS) + r")\s*[\dIVX]+(?:[.\-]\d+)*[a-z]?\s*[:.|\-–—]",
-    re.I,
-)
-
-
-# "Table 3-2 lists ...": prefix, number, then a lowercase word: a sentence, not a caption.
-_CITATION = re.compile(
-    r"^\s*(?i:table|tab\.|figure|fig\.|chart|scheme|listing|example|equation|eq\.)\s*"
-    r"[\dIVX]+(?:[.\-]\d+)*[a-z]?\s+[a-z]{2,}"
-)
-
-
 def is_caption_text(text: str) -> bool:
     """True for "Figure 2: ..." / "Table 1. ..." (a caption), false for "Figure 2 shows ..."."""
-    return caption_kind(text) is not None and _CAPTION_SEPARATOR.match(text) is not None
+    return caption_kind(text) is not None and CAPTION_SEPARATOR.match(text) is not None
 
 
 def caption_kind(text: str) -> frozenset[Label] | None:
     """The target labels a caption's prefix asks for ("Table 1" -> {TABLE}), or None."""
-    for pattern, labels in _PREFIXES:
+    for pattern, labels in CAPTION_PREFIXES:
         if pattern.match(text):
             return labels
     return None
@@ -147,7 +117,7 @@ def _page_captions(doc: Document, page: Page) -> None:
 def _demote(blocks: list[Block]) -> None:
     """Relabel "Figure 1 breaks the error down ..." (a sentence citing a figure) as a paragraph."""
     for b in blocks:
-        if b.label == Label.CAPTION and _CITATION.match(b.text):
+        if b.label == Label.CAPTION and CAPTION_CITATION.match(b.text):
             b.label = Label.PARAGRAPH
             b.caption_for = None
             b.meta["demoted_from"] = "caption"

@@ -17,25 +17,13 @@ import re
 from collections import defaultdict
 
 from docparse.document import Block, Document, Label, Page
+from docparse.patterns import PAGE_NUMBER_MULTILINGUAL, ROMAN_NUMERAL, VALID_ROMAN
 
 from ._common import is_stub
 
 REPEAT_BAND = 0.15  # fraction of the page height at top and bottom where running text may sit
 NUMBER_BAND = 0.10  # narrower band for a lone page number without repetition
 Y_TOLERANCE = 0.025  # fraction of the page height two repeats may differ by
-
-_PAGE_NUMBER = re.compile(
-    r"""^\s*(?:
-        (?:[-–—|]\s*)?\d{1,4}(?:\s*[-–—|])?      # 7, - 7 -, |7| (no two \s* side by side)
-      | (?:page|p\.|pg\.?|seite|página|pagina)\s*\d{1,4}(?:\s*(?:of|/|de|von|di)\s*\d{1,4})?
-      | \d{1,4}\s*(?:/|of)\s*\d{1,4}            # 3/9, 3 of 9
-      | [ivxlcdm]{1,7}                           # roman numerals
-    )\s*$""",
-    re.IGNORECASE | re.VERBOSE,
-)
-_ROMAN = re.compile(r"^\s*[ivxlcdm]{1,7}\s*$", re.IGNORECASE)
-_VALID_ROMAN = re.compile(r"^m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
-
 
 # Regions whose repeated text is content, not furniture (a logo's OCR text, a form's table).
 _NOT_TEXT = frozenset({Label.TABLE, Label.IMAGE, Label.CHART, Label.FORMULA, Label.CODE})
@@ -44,11 +32,11 @@ _NOT_TEXT = frozenset({Label.TABLE, Label.IMAGE, Label.CHART, Label.FORMULA, Lab
 def is_page_number(text: str) -> bool:
     """True when the whole text reads as a page number ("12", "- 3 -", "Page 3 of 9", "iv")."""
     t = text.strip()
-    if not t or not _PAGE_NUMBER.match(t):
+    if not t or not PAGE_NUMBER_MULTILINGUAL.match(t):
         return False
-    if _ROMAN.match(t):
+    if ROMAN_NUMERAL.match(t):
         # "I", "CD", "mix" are words too: only lowercase-ish short numerals count.
-        return t.lower() == t and len(t) <= 5 and bool(_VALID_ROMAN.match(t))
+        return t.lower() == t and len(t) <= 5 and bool(VALID_ROMAN.match(t))
     return True
 
 

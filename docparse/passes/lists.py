@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 
 from docparse.document import Block, Document, Label, ListItem, Page
+from docparse.patterns import ITEM_BULLETS, LIST_ITEM_MARKER
 
 from ._common import body, join_continuation, union, v_gap, x_overlap
 
@@ -30,22 +31,16 @@ _SENTENCE_END = re.compile(r"[.!?:;][\"'”’)\]]*$")
 INDENT_TOLERANCE = 6.0  # points: left edges this close are the same level
 MAX_GAP = 36.0  # points between two items of one list
 
-_BULLETS = "•◦▪▫●○■□➢➤►▶✓✔∙·‣⁃–—*-"
-_MARKER = re.compile(
-    rf"^\s*(?P<marker>[{re.escape(_BULLETS)}]|\(?(?:\d{{1,3}}|[a-z]|[ivxlc]{{1,6}})[.)]|\((?:\d{{1,3}}|[a-z]|[ivxlc]{{1,6}})\))\s+(?=\S)"
-)
-
-
 def split_marker(text: str) -> tuple[str | None, str]:
     """("•", "rest") for a text that starts with a list marker, else (None, text)."""
-    m = _MARKER.match(text)
+    m = LIST_ITEM_MARKER.match(text)
     if not m:
         return None, text.strip()
     return m.group("marker"), text[m.end():].strip()
 
 
 def _is_bullet(marker: str | None) -> bool:
-    return marker is not None and marker in _BULLETS
+    return marker is not None and marker in ITEM_BULLETS
 
 
 def _items_of(block: Block) -> list[ListItem]:

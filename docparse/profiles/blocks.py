@@ -7,27 +7,20 @@ boxes add blocks with ``px=None``: the block then covers the whole page and
 
 from __future__ import annotations
 
-import re
 
 from docparse.document import FURNITURE_LABELS, Block, Label, block_id
 from docparse.geometry import PageSpace
 from docparse.profiles.base import Reading
 from docparse.qwenvl.tags import CAPTIONED_LABELS, link_neighbour_captions
+from docparse.patterns import MODEL_CAPTION_START
 
 PixelBox = tuple[float, float, float, float]
 
 #: Labels a caption may belong to (the QwenVL reader's set).
 CAPTIONED = CAPTIONED_LABELS
-#: "Figure 2-2:", "Fig. 1.", "Table 8:" — the number must be followed by a separator, so that
-#: "Fig. 1 gives the complete diagram" (running text) is not a caption.
-_CAPTION_START = re.compile(
-    r"^\s*(fig(ure)?|tab(le)?|chart|scheme|plate|exhibit|图|表)\s*\.?\s*[0-9IVXivx][\w.\-–]*?\s*[.:|—–]", re.I
-)
-
-
 def looks_like_caption(text: str) -> bool:
     """"Figure 2-2: ...", "Fig. 1.", "Table 8:", "图 3" ..."""
-    return bool(_CAPTION_START.match(text)) and len(text) < 600
+    return bool(MODEL_CAPTION_START.match(text)) and len(text) < 600
 
 
 class BlockBuilder:

@@ -25,6 +25,7 @@ from docparse.profiles.blocks import BlockBuilder
 from docparse.profiles.jsonish import as_box, loads_tolerant
 from docparse.profiles.markdown import clean_inline, read_markdown
 from docparse.qwenvl.tables import read_table
+from docparse.patterns import DOTSOCR_LIST_MARKER, DOTSOCR_PAGE_NUMBER
 
 PROMPT_LAYOUT_ALL = (
     "Please output the layout information from the PDF image, including each layout element's bbox, its "
@@ -69,9 +70,7 @@ CATEGORIES: dict[str, Label] = {
     "text": Label.PARAGRAPH,
     "title": Label.TITLE,
 }
-_PAGE_NUMBER = re.compile(r"^(page\s*)?\d{1,4}(\s*(/|of)\s*\d{1,4})?$", re.I)
 _HASHES = re.compile(r"^(#{1,6})\s+")
-_LIST_MARKER = re.compile(r"^([-*+•]|\d{1,3}[.)])\s+")
 
 
 def read_dotsocr(raw: str, space: PageSpace, page_index: int = 0, source: str = "dotsocr") -> Reading:
@@ -111,7 +110,7 @@ def read_dotsocr(raw: str, space: PageSpace, page_index: int = 0, source: str = 
         text = text if isinstance(text, str) else ""
         if label == Label.LIST and box is not None:
             pt = builder.space.to_points(box)
-            marker = _LIST_MARKER.match(text.strip())
+            marker = DOTSOCR_LIST_MARKER.match(text.strip())
             body = text.strip()[marker.end():] if marker else text
             pending_items.append((ListItem(text=clean_inline(body), bbox=pt,
                                            marker=marker.group(1) if marker else None), box))
@@ -151,7 +150,7 @@ def _add_cell(builder: BlockBuilder, label: Label, text: str, box: tuple | None)
         return
     if label == Label.HEADING:
         level = len(hashes.group(1)) if hashes else 2
-    if label in (Label.FOOTER, Label.HEADER) and _PAGE_NUMBER.match(clean):
+    if label in (Label.FOOTER, Label.HEADER) and DOTSOCR_PAGE_NUMBER.match(clean):
         label = Label.PAGE_NUMBER
     builder.add(label, " ".join(clean.split()) if label != Label.PARAGRAPH else clean, px=box, level=level)
 

@@ -21,9 +21,9 @@ from docparse.document import Block, Label, ListItem
 from docparse.geometry import PageSpace
 from docparse.qwenvl import tags as T
 from docparse.qwenvl.tables import sanitize_table_html, table_from_text
+from docparse.patterns import QWENVL_BULLETS
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # not allowed in HTML text
-_BULLETS = frozenset("•◦▪▫■□●○-*–—·‣⁃►▶➢✓✔")
 _NEST_TOLERANCE_PT = 1.0
 
 
@@ -136,7 +136,7 @@ class _Writer:
         ordered = b.meta.get("ordered")
         if ordered is None:
             markers = [it.marker.strip() for it in items if it.marker and it.marker.strip()]
-            ordered = not markers or not all(m in _BULLETS for m in markers)
+            ordered = not markers or not all(m in QWENVL_BULLETS for m in markers)
         tag = "ol" if ordered else "ul"
         out = [f"<{tag}{self._bbox(b.bbox)}>"]
         open_li = [False]  # per open list: whether an <li> is open in it

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from docparse.document import Label
+from docparse.patterns import CAPTION_DELIMITED, CAPTION_START, LIST_MARKER, PAGE_NUMBER
 
 #: pymupdf.layout classes -> docparse labels.
 MODEL_CLASSES: dict[str, Label] = {
@@ -30,24 +31,6 @@ MODEL_CLASSES: dict[str, Label] = {
 _NUMBERED = re.compile(r"^\s*(?:(?:chapter|section|part|appendix)\s+)?((?:\d+|[A-Z])(?:\.\d+)*)\.?\s+\S", re.I)
 # Each optional piece carries its own leading space: two ``\s*`` side by side backtrack
 # quadratically over a long run of spaces.
-_PAGE_NUMBER = re.compile(
-    r"^\s*(?:page\s+)?(?:[-–—]\s*)?(\d{1,4}|[ivxlcdm]{1,6})(?:\s*[-–—])?(?:\s*(?:of|/)\s*\d{1,4})?\s*$", re.I
-)
-
-# A list-item marker: bullets, "1." "1)" "(1)" "a." "a)" "(a)" "iv." and "1.2." style numbers.
-_BULLETS = "•·◦▪▫■□●○◆◇►▶➢➤✓✔-–—*+"
-_MARKER = re.compile(
-    r"^\s*("
-    r"[" + re.escape(_BULLETS) + r"\uf0b7\uf0a7\uf076\uf0d8\uf0fc]"
-    r"|\(?\d{1,3}(?:\.\d{1,3})*[.)]"
-    r"|\(\d{1,3}\)"
-    r"|\[\d{1,3}\]"
-    r"|\(?[a-zA-Z][.)]"
-    r"|\(?(?:i{1,3}|iv|vi{0,3}|ix|x)[.)]"
-    r")(?=\s|$)"
-)
-
-
 def model_label(class_name: str) -> Label | None:
     """The label of a layout-model class, or None when the class is unknown."""
     return MODEL_CLASSES.get(class_name)
@@ -122,12 +105,12 @@ def heading_levels(headings: list[tuple[str, float, bool]]) -> list[int]:
 def is_page_number(text: str) -> bool:
     """"12", "- 12 -", "Page 3", "3 of 10", "iv"."""
     text = text.strip()
-    return len(text) <= 16 and bool(_PAGE_NUMBER.match(text))
+    return len(text) <= 16 and bool(PAGE_NUMBER.match(text))
 
 
 def split_marker(text: str) -> tuple[str | None, str]:
     """("1.", "rest") for "1. rest"; (None, text) when the text starts with no list marker."""
-    m = _MARKER.match(text)
+    m = LIST_MARKER.match(text)
     if not m:
         return None, text.strip()
     return m.group(1), text[m.end() :].strip()
@@ -152,22 +135,14 @@ def indent_levels(x0s: list[float], step: float = 9.0) -> list[int]:
     return levels
 
 
-_CAPTION = re.compile(
-    r"^\s*(fig\.?|figure|table|tab\.|chart|scheme|plate|listing|algorithm|图|表)\s*[0-9ivxlcIVXLC]", re.I
-)
-# "Figure 1: ...", "Table 2. ...", "Fig. 3 - ...": a delimiter after the number (prose says "Figure 1 shows")
-_CAPTION_STRICT = re.compile(
-    r"^\s*(fig\.?|figure|table|tab\.|chart|scheme|plate|listing|algorithm|图|表)\s*[0-9A-Za-z.\-]{1,8}\s*[:.|—–-]",
-    re.I,
-)
 _MATH = re.compile(r"[=<>≤≥≈±×÷∑∫√∞∂∆∇∈∉⊂⊆∪∩→^]")
 
 
 def is_caption(text: str, n_lines: int) -> bool:
     """"Figure 1: ..." (any length up to 5 lines) or a short "Fig. 1 ..." (up to 2 lines)."""
-    if n_lines <= 5 and _CAPTION_STRICT.match(text):
+    if n_lines <= 5 and CAPTION_DELIMITED.match(text):
         return True
-    return n_lines <= 2 and bool(_CAPTION.match(text))
+    return n_lines <= 2 and bool(CAPTION_START.match(text))
 
 
 def looks_like_math(text: str) -> bool:
