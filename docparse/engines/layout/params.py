@@ -53,6 +53,64 @@ OSD_TIMEOUT_S = 30.0
 
 #: share of the page height at its top and bottom where running headers and footers live
 FURNITURE_MARGIN_SHARE = 0.075
+#: lines and characters: a region at most this big in a margin band is a running head or foot
+FURNITURE_MAX_LINES = 2
+FURNITURE_MAX_CHARS = 120
+#: line heights: a line joins the paragraph above when the gap between them is under this (and
+#: the lines do not overlap by more than this either: superscripts, tight leading)
+PARAGRAPH_LINE_GAP_EM = 0.5
+#: share of the font size two lines' sizes may differ by and still be one paragraph's style
+SAME_STYLE_SIZE_SHARE = 0.15
+#: paragraphs still open that a new line may join (the most recent ones, bottom up)
+OPEN_PARAGRAPHS = 8
+#: font sizes: a first line set in by this much (and the next line back at the left edge, within
+#: ``INDENT_BACK_EM``) starts a paragraph, as in CJK books without space between paragraphs
+FIRST_LINE_INDENT_EM = 1.0
+INDENT_BACK_EM = 0.5
+#: points: the font size assumed for a page without text
+DEFAULT_BODY_SIZE_PT = 10.0
+#: times the body font size from which a short region is a heading ("larger than the body")
+HEADING_SIZE_RATIO = 1.12
+#: times the body font size from which a short region near the top is the page's title
+TITLE_SIZE_RATIO = 1.6
+#: share of the page height above which (heuristic regions) a title stands
+TITLE_TOP_SHARE = 0.35
+#: share of the page height above which a heading the model found may be promoted to the title
+PROMOTED_TITLE_TOP_SHARE = 0.4
+#: the other headings' size must stay under this share of the title's for it to be promoted
+PROMOTED_TITLE_LEAD_SHARE = 0.9
+#: lines and characters of a heading: at most 3 lines, under 150 characters (bold text under 90)
+HEADING_MAX_LINES = 3
+HEADING_MAX_CHARS = 150
+BOLD_HEADING_MAX_CHARS = 90
+#: characters: a one-line numbered, emphasised region under this is a section heading, not a list
+NUMBERED_HEADING_MAX_CHARS = 80
+#: times the body font size under which a region low on the page is a footnote
+FOOTNOTE_SIZE_RATIO = 0.85
+#: share of the page height below which small text is a footnote
+FOOTNOTE_TOP_SHARE = 0.75
+#: points: embedded images smaller than this on a side are left out (bullets, rules, icons)
+IMAGE_MIN_SIDE_PT = 12.0
+#: points: a vector figure is at least this big on each side
+VECTOR_FIGURE_MIN_SIDE_PT = 30.0
+#: share of the page area: a vector cluster larger than this is a page background
+VECTOR_BACKGROUND_SHARE = 0.8
+#: share of a vector cluster other regions may cover before it is not a figure of its own
+VECTOR_FIGURE_MAX_COVERED = 0.3
+
+# -- tables found by the model (regions/model.py) -------------------------------------------------
+
+#: grid slots from which a table whose words landed in few cells (under ``SPARSE_TABLE_FILL``
+#: of them) still counts as a table: the structure says table
+SPARSE_TABLE_SLOTS = 12
+SPARSE_TABLE_FILL = 0.25
+#: one-column "tables": rows at least, and the share of cells ending in a number (contents, index)
+LIST_TABLE_MIN_ROWS = 3
+LIST_TABLE_NUMBERED_SHARE = 0.6
+#: words per filled cell on average above which a grid is prose, not a table
+TABLE_MAX_WORDS_PER_CELL = 12
+#: share of a model table box a ruled table must cover to replace the model's cells
+RULED_TABLE_MIN_SHARE = 0.5
 
 # -- pictures and charts the model missed (regions/figures.py) ------------------------------------
 

@@ -17,7 +17,31 @@ from docparse.engines.layout.labels import is_caption, is_page_number, numbering
 from docparse.engines.layout.tables.grid import Table, find_table
 from docparse.engines.layout.text import Line, lines_in
 from docparse.geometry import BBox, box_inside, intersection, union_box
-from docparse.engines.layout.params import FURNITURE_MARGIN_SHARE, PAGE_IMAGE_SHARE
+from docparse.engines.layout.params import (
+    BOLD_HEADING_MAX_CHARS,
+    DEFAULT_BODY_SIZE_PT,
+    FIRST_LINE_INDENT_EM,
+    FOOTNOTE_SIZE_RATIO,
+    FOOTNOTE_TOP_SHARE,
+    FURNITURE_MARGIN_SHARE,
+    FURNITURE_MAX_CHARS,
+    FURNITURE_MAX_LINES,
+    HEADING_MAX_CHARS,
+    HEADING_MAX_LINES,
+    HEADING_SIZE_RATIO,
+    IMAGE_MIN_SIDE_PT,
+    INDENT_BACK_EM,
+    NUMBERED_HEADING_MAX_CHARS,
+    OPEN_PARAGRAPHS,
+    PAGE_IMAGE_SHARE,
+    PARAGRAPH_LINE_GAP_EM,
+    SAME_STYLE_SIZE_SHARE,
+    TITLE_SIZE_RATIO,
+    TITLE_TOP_SHARE,
+    VECTOR_BACKGROUND_SHARE,
+    VECTOR_FIGURE_MAX_COVERED,
+    VECTOR_FIGURE_MIN_SIDE_PT,
+)
 
 
 
@@ -47,7 +71,7 @@ def heuristic_regions(ctx: PageContext, find_tables: bool = True) -> list[Region
     return regions
 
 
-def image_boxes(page: Any, min_size: float = 12.0) -> list[BBox]:
+def image_boxes(page: Any, min_size: float = IMAGE_MIN_SIDE_PT) -> list[BBox]:
     """Boxes of the page's images (unrotated coordinates), tiny ones left out."""
     boxes: list[BBox] = []
     try:
@@ -84,12 +108,12 @@ def cluster_lines(lines: list[Line]) -> list[list[Line]]:
         height = max(ln.bbox[3] - ln.bbox[1], 1.0)
         home = None
         if not (starts_with_marker(ln.text) and not ln.mono):  # a list item starts a new region
-            for cluster in reversed(clusters[-8:]):
+            for cluster in reversed(clusters[-OPEN_PARAGRAPHS:]):
                 last = cluster[-1]
                 gap = ln.bbox[1] - last.bbox[3]
                 overlap = min(ln.bbox[2], last.bbox[2]) - max(ln.bbox[0], last.bbox[0])
-                same_style = abs(ln.size - last.size) <= 0.15 * max(ln.size, 1.0) and ln.mono == last.mono
-                if -0.5 * height < gap < 0.5 * height and overlap > 0 and same_style:
+                same_style = abs(ln.size - last.size) <= SAME_STYLE_SIZE_SHARE * max(ln.size, 1.0) and ln.mono == last.mono
+                if -PARAGRAPH_LINE_GAP_EM * height < gap < PARAGRAPH_LINE_GAP_EM * height and overlap > 0 and same_style:
                     home = cluster
                     break
         if home is None:
@@ -111,7 +135,7 @@ def split_indented(cluster: list[Line]) -> list[list[Line]]:
         ln = cluster[i]
         em = max(ln.size, 1.0)
         nxt = cluster[i + 1] if i + 1 < len(cluster) else None
-        if nxt is not None and ln.bbox[0] - left >= em and nxt.bbox[0] - left < 0.5 * em:
+        if nxt is not None and ln.bbox[0] - left >= FIRST_LINE_INDENT_EM * em and nxt.bbox[0] - left < INDENT_BACK_EM * em:
             parts.append([ln])
         else:
             parts[-1].append(ln)
@@ -124,7 +148,7 @@ def body_size(lines: list[Line]) -> float:
     for ln in lines:
         weights[round(ln.size, 1)] = weights.get(round(ln.size, 1), 0) + ln.chars
     if not weights:
-        return 10.0
+        return DEFAULT_BODY_SIZE_PT
     return max(weights.items(), key=lambda kv: kv[1])[0]
 
 
@@ -133,32 +157,34 @@ def guess_label(region: Region, body: float, page_height: float) -> Label:
     text = " ".join(ln.text.strip() for ln in lines)
     size = statistics.median(ln.size for ln in lines) if lines else body
     y0, y1 = region.bbox[1], region.bbox[3]
-    short = len(lines) <= 2 and len(text) < 120
+    short = len(lines) <= FURNITURE_MAX_LINES and len(text) < FURNITURE_MAX_CHARS
     if short and (y1 < FURNITURE_MARGIN_SHARE * page_height or y0 > (1 - FURNITURE_MARGIN_SHARE) * page_height):
         if is_page_number(text):
             return Label.PAGE_NUMBER
         return Label.HEADER if y1 < FURNITURE_MARGIN_SHARE * page_height else Label.FOOTER
     if all(ln.mono for ln in lines):
         return Label.CODE
-    emphasised = all(ln.bold for ln in lines) or size >= 1.12 * body
-    if len(lines) == 1 and len(text) < 80 and emphasised and numbering_depth(text) is not None:
+    emphasised = all(ln.bold for ln in lines) or size >= HEADING_SIZE_RATIO * body
+    if len(lines) == 1 and len(text) < NUMBERED_HEADING_MAX_CHARS and emphasised and numbering_depth(text) is not None:
         return Label.HEADING  # "1. Introduction" in bold is a section, not a list
     if starts_with_marker(text):
         return Label.LIST
     if is_caption(text, len(lines)):
         return Label.CAPTION
-    if size >= 1.6 * body and len(lines) <= 3 and y0 < 0.35 * page_height:
+    if size >= TITLE_SIZE_RATIO * body and len(lines) <= HEADING_MAX_LINES and y0 < TITLE_TOP_SHARE * page_height:
         return Label.TITLE
-    if len(lines) <= 3 and len(text) < 150 and (size >= 1.12 * body or (all(ln.bold for ln in lines) and len(text) < 90)):
-        if not text.rstrip().endswith((".", ",", ";")) or size >= 1.12 * body:
+    if len(lines) <= HEADING_MAX_LINES and len(text) < HEADING_MAX_CHARS and (
+        size >= HEADING_SIZE_RATIO * body or (all(ln.bold for ln in lines) and len(text) < BOLD_HEADING_MAX_CHARS)
+    ):
+        if not text.rstrip().endswith((".", ",", ";")) or size >= HEADING_SIZE_RATIO * body:
             return Label.HEADING
-    if size <= 0.85 * body and y0 > 0.75 * page_height:
+    if size <= FOOTNOTE_SIZE_RATIO * body and y0 > FOOTNOTE_TOP_SHARE * page_height:
         return Label.FOOTNOTE
     return Label.PARAGRAPH
 
 
 def vector_figures(
-    page: Any, regions: list[Region], min_size: float = 30.0, clusters: list | None = None
+    page: Any, regions: list[Region], min_size: float = VECTOR_FIGURE_MIN_SIDE_PT, clusters: list | None = None
 ) -> list[Region]:
     """Pictures drawn with vector shapes only, where no region (table, picture, text) already is.
 
@@ -175,11 +201,11 @@ def vector_figures(
         box = (float(rect.x0), float(rect.y0), float(rect.x1), float(rect.y1))
         if box[2] - box[0] < min_size or box[3] - box[1] < min_size:
             continue
-        if (box[2] - box[0]) * (box[3] - box[1]) > 0.8 * page_area:  # a page background, not a figure
+        if (box[2] - box[0]) * (box[3] - box[1]) > VECTOR_BACKGROUND_SHARE * page_area:  # a page background, not a figure
             continue
         area = (box[2] - box[0]) * (box[3] - box[1])
         covered = sum(intersection(box, r.bbox) for r in regions)
-        if covered < 0.3 * area:
+        if covered < VECTOR_FIGURE_MAX_COVERED * area:
             found.append(Region(bbox=box, label=Label.IMAGE, origin=RegionOrigin.VECTOR_FIGURE))
     return found
 

@@ -21,7 +21,15 @@ from docparse.engines.layout.columns import spans_columns
 from docparse.engines.layout.context import PageContext, Region, RegionOrigin, model_region, unrotated_height
 from docparse.engines.layout.regions.heuristic import text_regions
 from docparse.engines.layout.labels import model_label
-from docparse.engines.layout.params import PAGE_IMAGE_SHARE
+from docparse.engines.layout.params import (
+    LIST_TABLE_MIN_ROWS,
+    LIST_TABLE_NUMBERED_SHARE,
+    PAGE_IMAGE_SHARE,
+    RULED_TABLE_MIN_SHARE,
+    SPARSE_TABLE_FILL,
+    SPARSE_TABLE_SLOTS,
+    TABLE_MAX_WORDS_PER_CELL,
+)
 from docparse.engines.layout.tables.scanned import page_grids, scanned_table
 from docparse.engines.layout.tables.split import horizontal_rules, split_table_box, trim_prose
 from docparse.engines.layout.tables.grid import Table, find_table, model_columns, model_table, word_grid
@@ -151,15 +159,15 @@ def plausible_table(table: Table | None) -> bool:
         return True  # no grid known: trust the model, the block keeps its lines as rows
     filled = [c for c in table.cells if c.text.strip()]
     slots = table.n_rows * table.n_cols
-    if slots >= 12 and len(filled) < 0.25 * slots:
+    if slots >= SPARSE_TABLE_SLOTS and len(filled) < SPARSE_TABLE_FILL * slots:
         return True  # a large grid whose words landed in few cells: the structure still says table
     if len(filled) < 2:
         return False
     if table.n_cols < 2:  # one column: only a list of entries with numbers (contents, index) is a table
         numbered = sum(bool(re.search(r"\d\s*$", c.text)) for c in filled)
-        return table.n_rows >= 3 and numbered >= 0.6 * len(filled)
+        return table.n_rows >= LIST_TABLE_MIN_ROWS and numbered >= LIST_TABLE_NUMBERED_SHARE * len(filled)
     words = sum(len([w for w in c.text.split() if any(ch.isalnum() for ch in w)]) for c in filled) / len(filled)
-    return words <= 12
+    return words <= TABLE_MAX_WORDS_PER_CELL
 
 
 def _reread_as_text(regions: list[Region], page_height: float) -> list[Region]:
@@ -187,7 +195,7 @@ def _assign_lines(regions: list[Region], lines: list[Line]) -> None:
 def _best_overlap(box: BBox, tables: list[Table]) -> Table | None:
     """The table covering most of ``box`` (at least half of it), if any."""
     area = max((box[2] - box[0]) * (box[3] - box[1]), 1e-6)
-    best, best_share = None, 0.5
+    best, best_share = None, RULED_TABLE_MIN_SHARE
     for t in tables:
         w = min(box[2], t.bbox[2]) - max(box[0], t.bbox[0])
         h = min(box[3], t.bbox[3]) - max(box[1], t.bbox[1])

@@ -11,6 +11,7 @@ from __future__ import annotations
 from docparse.document import Label
 from docparse.engines.layout.context import Region
 from docparse.engines.layout.labels import is_caption, is_page_number, looks_like_math, numbering_depth, starts_with_marker
+from docparse.engines.layout.params import PROMOTED_TITLE_LEAD_SHARE, PROMOTED_TITLE_TOP_SHARE, TITLE_SIZE_RATIO
 from docparse.engines.layout.regions.heuristic import body_size
 
 
@@ -47,9 +48,9 @@ def _promote_title(regions: list[Region], body: float, page_height: float) -> No
     others = [sizes[id(r)] for r in heads if r is not top]
     text = " ".join(ln.text.strip() for ln in top.lines)
     if (
-        sizes[id(top)] >= 1.6 * body
-        and top.bbox[1] < 0.4 * page_height
-        and all(s < 0.9 * sizes[id(top)] for s in others)
+        sizes[id(top)] >= TITLE_SIZE_RATIO * body
+        and top.bbox[1] < PROMOTED_TITLE_TOP_SHARE * page_height
+        and all(s < PROMOTED_TITLE_LEAD_SHARE * sizes[id(top)] for s in others)
         and numbering_depth(text) is None
     ):
         top.label = Label.TITLE
