@@ -21,6 +21,22 @@ from docparse.engines.layout.labels import (
     split_marker,
 )
 from docparse.engines.layout.order import page_is_rtl, reading_order
+from docparse.engines.layout.params import (
+    BACKGROUND_MIN_HELD,
+    CAPTION_LINK_MAX_GAP_PT,
+    LEAD_MAX_GAP_EM,
+    LEAD_MAX_WIDTH_SHARE,
+    LEAD_MIN_LINES,
+    LEAD_SHARED_ROW_SHARE,
+    PARAGRAPH_BACK_EM,
+    PARAGRAPH_INDENT_MAX_EM,
+    PARAGRAPH_INDENT_MIN_EM,
+    PARAGRAPH_SHORT_END_EM,
+    PROSE_ROW_WIDTH_SHARE,
+    ROW_OVERLAP_EM,
+    SCAN_PARAGRAPH_MIN_LINES,
+    TEXT_BAND_MAX_LINES,
+)
 from docparse.engines.layout.context import PageContext, Region, RegionOrigin
 from docparse.engines.layout.tables.grid import table_html, Cell
 from docparse.engines.layout.text import Line, font_meta, join_text, verbatim_text
@@ -99,20 +115,20 @@ def _lead_heading(region: Region) -> list[Region]:
     the width of the full rows below it (most rows), close above them, that does not end a
     clause, is a heading.
     """
-    if region.label is not Label.PARAGRAPH or region.model_class != "text" or len(region.lines) < 3:
+    if region.label is not Label.PARAGRAPH or region.model_class != "text" or len(region.lines) < LEAD_MIN_LINES:
         return [region]
     lines = sorted(region.lines, key=lambda ln: (ln.bbox[1], ln.bbox[0]))
     first, second, rest = lines[0], lines[1], lines[1:]
-    if second.bbox[1] < first.bbox[3] - 0.3 * (first.bbox[3] - first.bbox[1]):
+    if second.bbox[1] < first.bbox[3] - LEAD_SHARED_ROW_SHARE * (first.bbox[3] - first.bbox[1]):
         return [region]  # another line shares the first row: not a line of its own
     left, right = min(ln.bbox[0] for ln in rest), max(ln.bbox[2] for ln in rest)
     width = max(right - left, 1.0)
     first_w = first.bbox[2] - first.bbox[0]
     widths = sorted(ln.bbox[2] - ln.bbox[0] for ln in rest)
-    if first_w >= 0.5 * width or widths[len(widths) // 2] < 0.7 * width:
+    if first_w >= LEAD_MAX_WIDTH_SHARE * width or widths[len(widths) // 2] < PROSE_ROW_WIDTH_SHARE * width:
         return [region]  # not a short row above rows of prose
     height = max(first.bbox[3] - first.bbox[1], second.bbox[3] - second.bbox[1])
-    if second.bbox[1] - first.bbox[3] > 1.5 * height:
+    if second.bbox[1] - first.bbox[3] > LEAD_MAX_GAP_EM * height:
         return [region]  # far above the prose: a banner or running head, not its heading
     if not could_head(first.text):  # (OCR sizes are glyph heights: no size test)
         return [region]
@@ -128,7 +144,7 @@ def _paragraphs(region: Region) -> list[Region]:
     where a row stops short of the right edge and the next row starts indented, while the row
     after that is back at the left edge (a first-line indent, not a block set in).
     """
-    if region.label is not Label.PARAGRAPH or region.model_class != "text" or len(region.lines) < 4:
+    if region.label is not Label.PARAGRAPH or region.model_class != "text" or len(region.lines) < SCAN_PARAGRAPH_MIN_LINES:
         return [region]
     lines = sorted(region.lines, key=lambda ln: (ln.bbox[1], ln.bbox[0]))
     em = sorted(ln.bbox[3] - ln.bbox[1] for ln in lines)[len(lines) // 2]
@@ -138,10 +154,10 @@ def _paragraphs(region: Region) -> list[Region]:
     for i in range(1, len(lines)):
         prev, cur = lines[i - 1], lines[i]
         nxt = lines[i + 1] if i + 1 < len(lines) else None
-        short_end = prev.bbox[2] < right - 1.5 * em
-        indented = left + 0.8 * em < cur.bbox[0] < left + 5 * em
-        back = nxt is None or nxt.bbox[0] < left + 0.5 * em
-        alone = cur.bbox[1] >= prev.bbox[3] - 0.5 * em and (nxt is None or nxt.bbox[1] >= cur.bbox[3] - 0.5 * em)
+        short_end = prev.bbox[2] < right - PARAGRAPH_SHORT_END_EM * em
+        indented = left + PARAGRAPH_INDENT_MIN_EM * em < cur.bbox[0] < left + PARAGRAPH_INDENT_MAX_EM * em
+        back = nxt is None or nxt.bbox[0] < left + PARAGRAPH_BACK_EM * em
+        alone = cur.bbox[1] >= prev.bbox[3] - ROW_OVERLAP_EM * em and (nxt is None or nxt.bbox[1] >= cur.bbox[3] - ROW_OVERLAP_EM * em)
         if short_end and indented and back and alone:  # (rows side by side: a table, labels)
             pieces.append([cur])
         else:
@@ -155,7 +171,7 @@ def _order_body(body: list[Region], rtl: bool) -> list[Region]:
     """Body regions in reading order; a picture behind other regions (a page background holding
     two or more of them) is left out of the column cuts it would block, and read just before the
     first region it holds."""
-    behind = [r for r in body if r.label is Label.IMAGE and sum(centre_in(o.bbox, r.bbox) for o in body if o is not r) >= 2]
+    behind = [r for r in body if r.label is Label.IMAGE and sum(centre_in(o.bbox, r.bbox) for o in body if o is not r) >= BACKGROUND_MIN_HELD]
     front = [r for r in body if not any(r is b for b in behind)]
     ordered = [front[i] for i in reading_order([r.bbox for r in front], rtl=rtl)]
     for back in behind:
@@ -175,7 +191,7 @@ def _side_by_side(region: Region) -> list[Region]:
         return [region]
     if region.label is Label.IMAGE:
         height = sorted(ln.bbox[3] - ln.bbox[1] for ln in lines)[len(lines) // 2]
-        if region.bbox[3] - region.bbox[1] > 3 * max(height, 1.0):
+        if region.bbox[3] - region.bbox[1] > TEXT_BAND_MAX_LINES * max(height, 1.0):
             return [region]  # a real figure with words in it (labels, legends): one picture
     elif region.label not in _SPLIT_LABELS:
         return [region]
@@ -286,7 +302,7 @@ def _link_captions(blocks: list[Block]) -> None:
             d = max(cap.bbox[1] - t.bbox[3], t.bbox[1] - cap.bbox[3], 0.0)
             if d < best_d:
                 best, best_d = t, d
-        if best is not None and best_d < 60:
+        if best is not None and best_d < CAPTION_LINK_MAX_GAP_PT:
             cap.caption_for = best.id
 
 

@@ -11,6 +11,16 @@ from __future__ import annotations
 import re
 
 from docparse.document import Label
+from docparse.engines.layout.params import (
+    CAPTION_BARE_MAX_LINES,
+    CAPTION_MAX_LINES,
+    EQUATION_NUMBER_MAX_ROWS,
+    LEAD_HEADING_MAX_CHARS,
+    LIST_INDENT_STEP_PT,
+    MATH_MAX_LETTER_SHARE,
+    SCATTERED_MIN_ROWS,
+    SCATTERED_ROW_CHARS,
+)
 from docparse.patterns import CAPTION_DELIMITED, CAPTION_START, LIST_MARKER, PAGE_NUMBER
 
 #: pymupdf.layout classes -> docparse labels.
@@ -52,14 +62,14 @@ def misread_heading(text: str) -> Label | None:
     rows = [r.strip() for r in text.splitlines() if r.strip()]
     if not rows:
         return None
-    if len(rows) <= 4 and any(_EQUATION_NUMBER.match(r) for r in rows):
+    if len(rows) <= EQUATION_NUMBER_MAX_ROWS and any(_EQUATION_NUMBER.match(r) for r in rows):
         return Label.FORMULA
     if not any(ch.isalpha() for ch in text) and not _SECTION_NUMBER.match(" ".join(rows)):
         return Label.PARAGRAPH
     return None
 
 
-def scattered_rows(text: str, min_rows: int = 3, max_chars: int = 4) -> bool:
+def scattered_rows(text: str, min_rows: int = SCATTERED_MIN_ROWS, max_chars: int = SCATTERED_ROW_CHARS) -> bool:
     """Rows of a few characters each, stacked: OCR of a graphic's labels or a logo
     ("F 2 / H 二 / 了 / Ga"), not a heading wrapped over several rows."""
     rows = [len("".join(r.split())) for r in text.splitlines() if r.strip()]
@@ -69,7 +79,7 @@ def scattered_rows(text: str, min_rows: int = 3, max_chars: int = 4) -> bool:
 _CLAUSE_END = (".", ",", ";", "。", "，", "；", "、", "-")
 
 
-def could_head(text: str, max_chars: int = 40) -> bool:
+def could_head(text: str, max_chars: int = LEAD_HEADING_MAX_CHARS) -> bool:
     """A short row that may stand as a heading: not a list item, not the end of a sentence."""
     text = text.strip()
     if not (2 <= len(text) <= max_chars) or not any(ch.isalpha() for ch in text):
@@ -120,7 +130,7 @@ def starts_with_marker(text: str) -> bool:
     return split_marker(text)[0] is not None
 
 
-def indent_levels(x0s: list[float], step: float = 9.0) -> list[int]:
+def indent_levels(x0s: list[float], step: float = LIST_INDENT_STEP_PT) -> list[int]:
     """Nesting level of each list item from its left edge: distinct indents ranked left to right."""
     if not x0s:
         return []
@@ -140,9 +150,9 @@ _MATH = re.compile(r"[=<>≤≥≈±×÷∑∫√∞∂∆∇∈∉⊂⊆∪∩�
 
 def is_caption(text: str, n_lines: int) -> bool:
     """"Figure 1: ..." (any length up to 5 lines) or a short "Fig. 1 ..." (up to 2 lines)."""
-    if n_lines <= 5 and CAPTION_DELIMITED.match(text):
+    if n_lines <= CAPTION_MAX_LINES and CAPTION_DELIMITED.match(text):
         return True
-    return n_lines <= 2 and bool(CAPTION_START.match(text))
+    return n_lines <= CAPTION_BARE_MAX_LINES and bool(CAPTION_START.match(text))
 
 
 def looks_like_math(text: str) -> bool:
@@ -151,4 +161,4 @@ def looks_like_math(text: str) -> bool:
     if not chars or not _MATH.search(text):
         return False
     letters = sum(c.isalpha() for c in chars)
-    return letters <= 0.5 * len(chars)
+    return letters <= MATH_MAX_LETTER_SHARE * len(chars)

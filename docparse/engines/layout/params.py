@@ -112,6 +112,26 @@ TABLE_MAX_WORDS_PER_CELL = 12
 #: share of a model table box a ruled table must cover to replace the model's cells
 RULED_TABLE_MIN_SHARE = 0.5
 
+# -- labels from text (labels.py) -----------------------------------------------------------------
+
+#: lines: a delimited caption ("Figure 1: ...") may run this long, a bare one ("Fig. 1 ...") only
+#: ``CAPTION_BARE_MAX_LINES``
+CAPTION_MAX_LINES = 5
+CAPTION_BARE_MAX_LINES = 2
+#: lines: a model heading with an equation number "(12)" in one of its first rows is a formula
+EQUATION_NUMBER_MAX_ROWS = 4
+#: share of a short line's characters that may be letters for it to be a formula ("a2 + 8 = 12")
+MATH_MAX_LETTER_SHARE = 0.5
+#: lines of a formula found from its text (a paragraph or heading of symbols)
+FORMULA_MAX_LINES = 2
+#: rows of a few characters (``SCATTERED_ROW_CHARS`` at the median) stacked: a graphic's labels
+SCATTERED_MIN_ROWS = 3
+SCATTERED_ROW_CHARS = 4
+#: characters: a row that may stand alone as a heading is 2 to this long
+LEAD_HEADING_MAX_CHARS = 40
+#: points: list items whose left edges are this close are at one nesting level
+LIST_INDENT_STEP_PT = 9.0
+
 # -- pictures and charts the model missed (regions/figures.py) ------------------------------------
 
 #: points: smaller images are bullets, icons and rules
@@ -142,6 +162,37 @@ COLUMN_GUTTER_PT = 4.0
 WIDE_GUTTER_EM = 4.0
 #: share of the region's width: a wide gutter is at least this wide (or ``WIDE_GUTTER_EM``, the larger)
 WIDE_GUTTER_SHARE = 0.25
+
+# -- blocks (blocks.py) ---------------------------------------------------------------------------
+
+#: a model text box on a scan needs this many lines before its first row may be split off as
+#: its heading (``LEAD_*``) or the box cut into paragraphs (``SCAN_PARAGRAPH_*``: one more)
+LEAD_MIN_LINES = 3
+SCAN_PARAGRAPH_MIN_LINES = 4
+#: share of the first row's height the second row may start above its bottom: more, and
+#: another line shares the first row
+LEAD_SHARED_ROW_SHARE = 0.3
+#: a lead row is under this share of the prose rows' width, and most prose rows are over
+#: ``PROSE_ROW_WIDTH_SHARE`` of it
+LEAD_MAX_WIDTH_SHARE = 0.5
+PROSE_ROW_WIDTH_SHARE = 0.7
+#: row heights: a lead row further above the prose is a banner or running head, not its heading
+LEAD_MAX_GAP_EM = 1.5
+#: row heights (of the box's median row): a paragraph ends where a row stops this short of the
+#: right edge and the next starts set in by ``PARAGRAPH_INDENT_MIN_EM``..``_MAX_EM``, the row
+#: after it back within ``PARAGRAPH_BACK_EM`` of the left edge, rows not overlapping by more
+#: than ``ROW_OVERLAP_EM``
+PARAGRAPH_SHORT_END_EM = 1.5
+PARAGRAPH_INDENT_MIN_EM = 0.8
+PARAGRAPH_INDENT_MAX_EM = 5
+PARAGRAPH_BACK_EM = 0.5
+ROW_OVERLAP_EM = 0.5
+#: regions whose centres a picture holds to be a background behind them (left out of column cuts)
+BACKGROUND_MIN_HELD = 2
+#: line heights: a "picture" no taller than this is a band of text and may be cut side by side
+TEXT_BAND_MAX_LINES = 3
+#: points: a caption is linked to the nearest figure or table overlapping it in x within this
+CAPTION_LINK_MAX_GAP_PT = 60
 
 # -- tables (tables/) -----------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from docparse.document import Label
 from docparse.engines.layout.context import Region
 from docparse.engines.layout.labels import is_caption, is_page_number, looks_like_math, numbering_depth, starts_with_marker
-from docparse.engines.layout.params import PROMOTED_TITLE_LEAD_SHARE, PROMOTED_TITLE_TOP_SHARE, TITLE_SIZE_RATIO
+from docparse.engines.layout.params import FORMULA_MAX_LINES, PROMOTED_TITLE_LEAD_SHARE, PROMOTED_TITLE_TOP_SHARE, TITLE_SIZE_RATIO
 from docparse.engines.layout.regions.heuristic import body_size
 
 
@@ -30,7 +30,7 @@ def refine(regions: list[Region], page_height: float) -> list[Region]:
             region.label = Label.LIST
         if region.label in (Label.PARAGRAPH, Label.HEADING) and is_caption(text, len(region.lines)):
             region.label = Label.CAPTION
-        if region.label in (Label.PARAGRAPH, Label.HEADING) and len(region.lines) <= 2 and looks_like_math(text):
+        if region.label in (Label.PARAGRAPH, Label.HEADING) and len(region.lines) <= FORMULA_MAX_LINES and looks_like_math(text):
             region.label = Label.FORMULA
         out.append(region)
     return out
