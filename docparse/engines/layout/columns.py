@@ -12,7 +12,16 @@ from __future__ import annotations
 import statistics
 
 from docparse.engines.layout.text import Line
-from docparse.engines.layout.params import COLUMN_GUTTER_PT, WIDE_GUTTER_EM, WIDE_GUTTER_SHARE
+from docparse.engines.layout.params import (
+    COLUMN_GUTTER_PT,
+    MIN_PROSE_COLUMNS,
+    MULTI_COLUMN_MIN_LINES,
+    PROSE_COLUMN_MIN_LINES,
+    PROSE_FILL_SHARE,
+    PROSE_LINE_ASPECT,
+    WIDE_GUTTER_EM,
+    WIDE_GUTTER_SHARE,
+)
 from docparse.geometry import BBox
 
 
@@ -31,7 +40,12 @@ def columns_of(lines: list[Line], min_gutter: float = COLUMN_GUTTER_PT) -> list[
     return columns
 
 
-def is_prose_column(lines: list[Line], min_lines: int = 3, fill: float = 0.6, length: float = 10.0) -> bool:
+def is_prose_column(
+    lines: list[Line],
+    min_lines: int = PROSE_COLUMN_MIN_LINES,
+    fill: float = PROSE_FILL_SHARE,
+    length: float = PROSE_LINE_ASPECT,
+) -> bool:
     """Several long lines, most of them running across the column (justified or ragged prose).
 
     Key/value pairs and form fields also stand in two x ranges, but their lines are short:
@@ -49,11 +63,11 @@ def is_prose_column(lines: list[Line], min_lines: int = 3, fill: float = 0.6, le
 
 def spans_columns(lines: list[Line]) -> bool:
     """True when ``lines`` stand in two columns of prose or more, side by side."""
-    if len(lines) < 6:
+    if len(lines) < MULTI_COLUMN_MIN_LINES:
         return False
     height = statistics.median(max(ln.bbox[3] - ln.bbox[1], 1.0) for ln in lines)
     columns = columns_of(lines, max(COLUMN_GUTTER_PT, height))
-    return sum(is_prose_column(c) for c in columns) >= 2
+    return sum(is_prose_column(c) for c in columns) >= MIN_PROSE_COLUMNS
 
 
 

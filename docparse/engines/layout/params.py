@@ -33,6 +33,41 @@ PAGE_IMAGE_SHARE = 0.6
 
 #: font size / height of an OCR row's character boxes (Latin and CJK print)
 OCR_EM = 0.8
+#: share of the page's median OCR size within which a row's size is snapped to it (sizes read
+#: from character boxes wobble; the wobble would split paragraphs)
+OCR_SIZE_SNAP_SHARE = 0.25
+#: font sizes: an OCR row is cut where its characters leave a wider gap (Tesseract runs rows
+#: across gutters)
+OCR_ROW_GAP_EM = 1.2
+#: font sizes (of the larger print, or of the smaller when it is under half the larger's): a gap
+#: narrower than this between two pieces on one row is a word space, so they are one line
+WORD_GAP_EM = 1.2
+#: times: print less than this many times smaller than its neighbour decides the word gap
+SMALL_PRINT_RATIO = 2
+#: share of the lower piece's height two pieces must overlap by to sit on one row
+SAME_ROW_SHARE = 0.6
+#: rows back a piece may join (only recent rows can be at the same height)
+RECENT_ROWS = 6
+#: font sizes: a gap inside a row wider than this may be a column gutter ...
+GUTTER_GAP_EM = 0.5
+#: ... when rows within this many above or below have a gap at the same x, this many rows in all
+GUTTER_REACH_ROWS = 6
+GUTTER_MIN_ROWS = 3
+#: font sizes: pieces of one line further apart than this get a space between their texts
+SPACE_GAP_EM = 0.15
+#: points a box is grown by when asking which lines lie in it
+LINE_SLACK_PT = 2.0
+#: points: the character width assumed for code without measurable characters
+DEFAULT_CHAR_WIDTH_PT = 6.0
+#: shares of a block's characters set bold / monospaced for the block to say so
+BOLD_CHAR_SHARE = 0.6
+MONO_CHAR_SHARE = 0.8
+#: font names kept in a block's meta
+MAX_FONTS = 8
+#: a text layer of at least this many characters, more than ``UNREADABLE_SHARE`` of them
+#: replacement or private-use characters, is unreadable (fonts without a usable encoding): OCR
+UNREADABLE_MIN_CHARS = 20
+UNREADABLE_SHARE = 0.3
 
 # -- scans (scan/) --------------------------------------------------------------------------------
 
@@ -67,7 +102,8 @@ OPEN_PARAGRAPHS = 8
 #: ``INDENT_BACK_EM``) starts a paragraph, as in CJK books without space between paragraphs
 FIRST_LINE_INDENT_EM = 1.0
 INDENT_BACK_EM = 0.5
-#: points: the font size assumed for a page without text
+#: points: the font size assumed when nothing measures one (a page without text, OCR rows
+#: without characters)
 DEFAULT_BODY_SIZE_PT = 10.0
 #: times the body font size from which a short region is a heading ("larger than the body")
 HEADING_SIZE_RATIO = 1.12
@@ -158,6 +194,14 @@ FIGURE_SLACK_PT = 2.0
 
 #: points: narrower gaps between boxes are word or cell spacing, not a column gutter
 COLUMN_GUTTER_PT = 4.0
+#: a prose column has this many lines at least, most of them over ``PROSE_FILL_SHARE`` of the
+#: column's width and ``PROSE_LINE_ASPECT`` times as wide as high (some 20 characters)
+PROSE_COLUMN_MIN_LINES = 3
+PROSE_FILL_SHARE = 0.6
+PROSE_LINE_ASPECT = 10.0
+#: lines a region needs before it can be one box over several columns of prose (two or more)
+MULTI_COLUMN_MIN_LINES = 6
+MIN_PROSE_COLUMNS = 2
 #: font sizes: a gap inside a line far wider than a word gap or a tab after a heading number
 WIDE_GUTTER_EM = 4.0
 #: share of the region's width: a wide gutter is at least this wide (or ``WIDE_GUTTER_EM``, the larger)

@@ -14,7 +14,27 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from docparse.geometry import BBox, union_box
-from docparse.engines.layout.params import OCR_EM
+from docparse.engines.layout.params import (
+    BOLD_CHAR_SHARE,
+    DEFAULT_BODY_SIZE_PT,
+    DEFAULT_CHAR_WIDTH_PT,
+    GUTTER_GAP_EM,
+    GUTTER_MIN_ROWS,
+    GUTTER_REACH_ROWS,
+    LINE_SLACK_PT,
+    MAX_FONTS,
+    MONO_CHAR_SHARE,
+    OCR_EM,
+    OCR_ROW_GAP_EM,
+    OCR_SIZE_SNAP_SHARE,
+    RECENT_ROWS,
+    SAME_ROW_SHARE,
+    SMALL_PRINT_RATIO,
+    SPACE_GAP_EM,
+    UNREADABLE_MIN_CHARS,
+    UNREADABLE_SHARE,
+    WORD_GAP_EM,
+)
 
 # PyMuPDF span flags
 FLAG_ITALIC = 2
@@ -132,7 +152,7 @@ def extract_lines(page: Any, textpage: Any = None, ocr: bool = False) -> list[Li
     return merge_rows(pieces)
 
 
-def snap_sizes(pieces: list[Line], tolerance: float = 0.25) -> None:
+def snap_sizes(pieces: list[Line], tolerance: float = OCR_SIZE_SNAP_SHARE) -> None:
     """OCR sizes within ``tolerance`` of the page's median size become that size.
 
     Sizes read from character boxes wobble from row to row (punctuation, accents, CJK glyphs);
@@ -159,7 +179,7 @@ def _ocr_pieces(raw_spans: list[dict]) -> list[list[Span]]:
     pieces: list[list[Span]] = []
     current: list[dict] = []
     heights = [c["bbox"][3] - c["bbox"][1] for raw in raw_spans for c in raw.get("chars", []) if c["c"].strip()]
-    size = OCR_EM * statistics.median(heights) if heights else 10.0
+    size = OCR_EM * statistics.median(heights) if heights else DEFAULT_BODY_SIZE_PT
 
     def flush() -> None:
         text = "".join(c["c"] for c in current)
@@ -172,7 +192,7 @@ def _ocr_pieces(raw_spans: list[dict]) -> list[list[Span]]:
         for ch in raw.get("chars", []):
             if current and ch["c"] != " ":
                 last = next((c for c in reversed(current) if c["c"] != " "), None)
-                if last is not None and ch["bbox"][0] - last["bbox"][2] > 1.2 * size:
+                if last is not None and ch["bbox"][0] - last["bbox"][2] > OCR_ROW_GAP_EM * size:
                     flush()
             current.append(ch)
     if current:
@@ -188,7 +208,7 @@ def merge_rows(pieces: list[Line]) -> list[Line]:
     pieces = sorted(pieces, key=lambda p: (round(p.bbox[1], 0), p.bbox[0]))
     rows: list[list[Line]] = []
     for piece in pieces:
-        for row in rows[-6:]:  # only recent rows can be on the same height
+        for row in rows[-RECENT_ROWS:]:  # only recent rows can be on the same height
             if _same_row(row[0].bbox, piece.bbox) and _near(row, piece):
                 row.append(piece)
                 break
@@ -207,7 +227,7 @@ def merge_rows(pieces: list[Line]) -> list[Line]:
     return lines
 
 
-def split_gutters(rows: list[list[Line]], reach: int = 6, min_rows: int = 3) -> list[list[Line]]:
+def split_gutters(rows: list[list[Line]], reach: int = GUTTER_REACH_ROWS, min_rows: int = GUTTER_MIN_ROWS) -> list[list[Line]]:
     """Rows cut where a column gutter runs through them.
 
     Two columns whose gutter is narrower than the gap ``_near`` accepts come back glued row by
@@ -231,7 +251,7 @@ def split_gutters(rows: list[list[Line]], reach: int = 6, min_rows: int = 3) -> 
     return out
 
 
-def _wide_gaps(row: list[Line], share: float = 0.5) -> list[tuple[int, float, float]]:
+def _wide_gaps(row: list[Line], share: float = GUTTER_GAP_EM) -> list[tuple[int, float, float]]:
     """(index of the piece after the gap, gap start, gap end) for gaps wider than ``share`` of the
     font size between the row's pieces, left to right."""
     ordered = sorted(row, key=lambda p: p.bbox[0])
@@ -251,7 +271,7 @@ def _spaced(row: list[Line]) -> list[Span]:
     for i, piece in enumerate(row):
         if i and not out[-1].text.endswith(" ") and not piece.text.startswith(" "):
             gap = piece.bbox[0] - row[i - 1].bbox[2]
-            if gap > 0.15 * max(piece.size, 1.0):
+            if gap > SPACE_GAP_EM * max(piece.size, 1.0):
                 prev = out[-1]
                 out[-1] = Span(prev.text + " ", prev.bbox, prev.font, prev.size, prev.flags)
         out.extend(piece.spans)
@@ -260,7 +280,7 @@ def _spaced(row: list[Line]) -> list[Span]:
 
 def _same_row(a: BBox, b: BBox) -> bool:
     overlap = min(a[3], b[3]) - max(a[1], b[1])
-    return overlap > 0.6 * min(a[3] - a[1], b[3] - b[1])
+    return overlap > SAME_ROW_SHARE * min(a[3] - a[1], b[3] - b[1])
 
 
 def _near(row: list[Line], piece: Line) -> bool:
@@ -269,13 +289,13 @@ def _near(row: list[Line], piece: Line) -> bool:
     gap: a tab in front of a 26-point heading is no word space for 7-point words."""
     big = max(piece.size, row[0].size, 1.0)
     small = max(min(piece.size, row[0].size), 1.0)
-    size = small if big > 2 * small else big
+    size = small if big > SMALL_PRINT_RATIO * small else big
     x0, x1 = min(p.bbox[0] for p in row), max(p.bbox[2] for p in row)
     gap = max(piece.bbox[0] - x1, x0 - piece.bbox[2])
-    return gap < 1.2 * size
+    return gap < WORD_GAP_EM * size
 
 
-def lines_in(lines: list[Line], box: BBox, slack: float = 2.0) -> list[Line]:
+def lines_in(lines: list[Line], box: BBox, slack: float = LINE_SLACK_PT) -> list[Line]:
     """Lines whose centre lies inside ``box`` (grown by ``slack`` points)."""
     x0, y0, x1, y1 = box[0] - slack, box[1] - slack, box[2] + slack, box[3] + slack
     out = []
@@ -300,7 +320,7 @@ def verbatim_text(lines: list[Line]) -> str:
         for s in ln.spans:
             if len(s.text) > 0 and s.bbox[2] > s.bbox[0]:
                 widths.append((s.bbox[2] - s.bbox[0]) / len(s.text))
-    char_w = statistics.median(widths) if widths else 6.0
+    char_w = statistics.median(widths) if widths else DEFAULT_CHAR_WIDTH_PT
     left = min(ln.bbox[0] for ln in lines)
     rows = []
     for ln in lines:
@@ -323,17 +343,17 @@ def font_meta(lines: list[Line]) -> dict[str, Any]:
     mono_chars = sum(len(s.text.strip()) for s in spans if s.mono)
     return {
         "font_size": dominant((s.size, len(s.text.strip())) for s in spans),
-        "bold": bold_chars > 0.6 * chars,
-        "mono": mono_chars > 0.8 * chars,
-        "fonts": fonts[:8],
+        "bold": bold_chars > BOLD_CHAR_SHARE * chars,
+        "mono": mono_chars > MONO_CHAR_SHARE * chars,
+        "fonts": fonts[:MAX_FONTS],
     }
 
 
-def unreadable(lines: list[Line], share: float = 0.3) -> bool:
+def unreadable(lines: list[Line], share: float = UNREADABLE_SHARE) -> bool:
     """True when the text layer is mostly replacement characters (fonts without a usable encoding)."""
     text = "".join(ln.text for ln in lines)
     chars = [c for c in text if not c.isspace()]
-    if len(chars) < 20:
+    if len(chars) < UNREADABLE_MIN_CHARS:
         return False
     bad = sum(c == "\ufffd" or "\ue000" <= c <= "\uf8ff" for c in chars)
     return bad > share * len(chars)
