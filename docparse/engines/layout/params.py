@@ -252,6 +252,45 @@ MIN_TABLE_ROWS = 3
 CELL_GAP_EM = 1.0
 #: share of the page's longer side added around a scanned region: its table's rules may stick out
 TABLE_RULE_PAD_SHARE = 0.03
+#: row heights: a header band is two full-width rules this far apart (``_MIN_EM`` to ``_MAX_EM``);
+#: a rule within ``HEADER_BAND_MAX_EM`` below another one does not start a new table
+HEADER_BAND_MIN_EM = 0.6
+HEADER_BAND_MAX_EM = 2.5
+#: share of a piece's width a one-cell row must span to be a prose line
+PROSE_LINE_WIDTH_SHARE = 0.5
+#: words a model table box needs before it is looked at for prose around a table
+TRIM_MIN_WORDS = 4
+#: prose lines in a piece that make it text beside a table, not part of one
+TRIM_MIN_PROSE_LINES = 2
+#: word heights: rows of one table run are at most this far apart (OCR may drop rows)
+RUN_MAX_GAP_EM = 5.0
+#: short one-cell rows (under ``SHORT_ROW_WIDTH_SHARE`` of the width) a table run may hold
+#: between rows of cells, as an empty value does
+RUN_MAX_SHORT_ROWS = 2
+SHORT_ROW_WIDTH_SHARE = 0.4
+#: points added around a table found in a run of rows
+RUN_PAD_PT = 2
+#: word heights: words of one text row have centres within this of the row's
+ROW_CENTRE_EM = 0.3
+#: points: the word height assumed when no word measures one
+DEFAULT_WORD_HEIGHT_PT = 10.0
+#: alphanumeric characters an OCR word needs to count as text (OCR reads rules as "|")
+OCR_WORD_MIN_ALNUM = 2
+#: a scanned rule is at least this long: ``RULE_MIN_LEN_PT`` and ``RULE_MIN_LEN_EM`` word heights
+RULE_MIN_LEN_PT = 8.0
+RULE_MIN_LEN_EM = 1.2
+#: how far apart two rules may be and still be one grid line: this many points, or
+#: ``GRID_TOL_EM`` word heights when larger
+GRID_TOL_PT = 3.0
+GRID_TOL_EM = 0.3
+#: share of the region a ruled grid must cover (a smaller ruled box is inside the region), and
+#: a grid from rules across only with columns from the word gaps
+RULED_GRID_MIN_COVER = 0.5
+GUTTER_GRID_MIN_COVER = 0.7
+#: cells with text a scanned table needs
+MIN_FILLED_CELLS = 2
+#: lines each way a clean grid found anywhere on a scan has at least (3 x 3)
+PAGE_GRID_MIN_LINES = 3
 
 # -- ruling lines in a scan's pixels (tables/pixel_rules.py) --------------------------------------
 

@@ -18,7 +18,20 @@ from docparse.engines.layout.tables.pixel_rules import erase_lines, render_gray,
 from docparse.engines.layout.tables.split import text_rows, word_gutters
 from docparse.engines.layout.tables.grid import Table
 from docparse.geometry import BBox, centre_in, intersection
-from docparse.engines.layout.params import OCR_DPI, TABLE_RULE_PAD_SHARE
+from docparse.engines.layout.params import (
+    DEFAULT_WORD_HEIGHT_PT,
+    GRID_TOL_EM,
+    GRID_TOL_PT,
+    GUTTER_GRID_MIN_COVER,
+    MIN_FILLED_CELLS,
+    OCR_DPI,
+    OCR_WORD_MIN_ALNUM,
+    PAGE_GRID_MIN_LINES,
+    RULE_MIN_LEN_EM,
+    RULE_MIN_LEN_PT,
+    RULED_GRID_MIN_COVER,
+    TABLE_RULE_PAD_SHARE,
+)
 
 Segment = tuple[float, float, float]
 
@@ -36,20 +49,20 @@ def scanned_table(ctx: PageContext, bbox: BBox, strict: bool, columns: list[floa
     pad = TABLE_RULE_PAD_SHARE * max(rect.width, rect.height)
     clip = (max(bbox[0] - pad, rect.x0), max(bbox[1] - pad, rect.y0), min(bbox[2] + pad, rect.x1), min(bbox[3] + pad, rect.y1))
     near = [w for w in words if centre_in(w, clip)]
-    texty = [w for w in near if sum(ch.isalnum() for ch in str(w[4])) >= 2]  # OCR reads rules as "|"
-    word_h = statistics.median(w[3] - w[1] for w in texty) if texty else 10.0
+    texty = [w for w in near if sum(ch.isalnum() for ch in str(w[4])) >= OCR_WORD_MIN_ALNUM]  # OCR reads rules as "|"
+    word_h = statistics.median(w[3] - w[1] for w in texty) if texty else DEFAULT_WORD_HEIGHT_PT
     try:
-        horizontal, vertical = ruling_lines(page, clip, min_len=max(8.0, 1.2 * word_h))
+        horizontal, vertical = ruling_lines(page, clip, min_len=max(RULE_MIN_LEN_PT, RULE_MIN_LEN_EM * word_h))
     except Exception:  # a page that will not render: no grid is a fine answer
         return None
-    tol = max(3.0, 0.3 * word_h)
+    tol = max(GRID_TOL_PT, GRID_TOL_EM * word_h)
     area = max((bbox[2] - bbox[0]) * (bbox[3] - bbox[1]), 1e-6)
     table = raster_table(horizontal, vertical, near, tol=tol)
-    if table is not None and intersection(table.bbox, bbox) < 0.5 * area:  # a small ruled box inside the region
+    if table is not None and intersection(table.bbox, bbox) < RULED_GRID_MIN_COVER * area:  # a small ruled box inside the region
         table = None
     if table is None and not strict:  # rules across only: columns from the gaps between words
         table = gutter_table(horizontal, near, bbox, word_h, tol, columns or [])
-        if table is not None and intersection(table.bbox, bbox) < 0.7 * area:
+        if table is not None and intersection(table.bbox, bbox) < GUTTER_GRID_MIN_COVER * area:
             return None
     if table is None:
         return None
@@ -58,7 +71,7 @@ def scanned_table(ctx: PageContext, bbox: BBox, strict: bool, columns: list[floa
     if table is not None and ctx.ocr_language:
         table = _reread(page, ctx.ocr_language, table, horizontal, vertical, words, tol) or table
     filled = sum(1 for c in table.cells if c.text.strip())
-    return table if filled >= 2 else None
+    return table if filled >= MIN_FILLED_CELLS else None
 
 
 def page_grids(ctx: PageContext, taken: list[BBox]) -> list[Table]:
@@ -66,17 +79,17 @@ def page_grids(ctx: PageContext, taken: list[BBox]) -> list[Table]:
     model read them as text or missed them): each set of crossing lines with 3 x 3 lines or more
     whose cells hold words in most rows."""
     page, words = ctx.page, ctx.words
-    texty = [w for w in words if sum(ch.isalnum() for ch in str(w[4])) >= 2]
-    word_h = statistics.median(w[3] - w[1] for w in texty) if texty else 10.0
-    tol = max(3.0, 0.3 * word_h)
+    texty = [w for w in words if sum(ch.isalnum() for ch in str(w[4])) >= OCR_WORD_MIN_ALNUM]
+    word_h = statistics.median(w[3] - w[1] for w in texty) if texty else DEFAULT_WORD_HEIGHT_PT
+    tol = max(GRID_TOL_PT, GRID_TOL_EM * word_h)
     rect = page.rect
     try:
-        horizontal, vertical = ruling_lines(page, (rect.x0, rect.y0, rect.x1, rect.y1), min_len=max(8.0, 1.2 * word_h))
+        horizontal, vertical = ruling_lines(page, (rect.x0, rect.y0, rect.x1, rect.y1), min_len=max(RULE_MIN_LEN_PT, RULE_MIN_LEN_EM * word_h))
     except Exception:  # a page that will not render: no grid is a fine answer
         return []
     out = []
     for hs, vs in _crossing_groups(*grid_lines(horizontal, vertical, tol), tol):
-        if len(hs) < 3 or len(vs) < 3:
+        if len(hs) < PAGE_GRID_MIN_LINES or len(vs) < PAGE_GRID_MIN_LINES:
             continue
         table = raster_table(hs, vs, words, tol=tol)
         if table is None:

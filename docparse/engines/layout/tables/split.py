@@ -15,7 +15,24 @@ import statistics
 from typing import Any
 
 from docparse.geometry import BBox, centre_in
-from docparse.engines.layout.params import CELL_GAP_EM, MIN_TABLE_ROWS, PROSE_CHARS, SPLIT_MIN_ROWS, TABLE_GUTTER_PT
+from docparse.engines.layout.params import (
+    CELL_GAP_EM,
+    DEFAULT_WORD_HEIGHT_PT,
+    HEADER_BAND_MAX_EM,
+    HEADER_BAND_MIN_EM,
+    MIN_TABLE_ROWS,
+    PROSE_CHARS,
+    PROSE_LINE_WIDTH_SHARE,
+    ROW_CENTRE_EM,
+    RUN_MAX_GAP_EM,
+    RUN_MAX_SHORT_ROWS,
+    RUN_PAD_PT,
+    SHORT_ROW_WIDTH_SHARE,
+    SPLIT_MIN_ROWS,
+    TABLE_GUTTER_PT,
+    TRIM_MIN_PROSE_LINES,
+    TRIM_MIN_WORDS,
+)
 
 Segment = tuple[float, float, float]  # (y, x0, x1) of a horizontal rule
 
@@ -101,8 +118,8 @@ def _row_groups(side: BBox, words: list[tuple], rules: list[Segment]) -> list[BB
     full = sorted(y for y, x0, x1 in rules if x0 <= left + 3 and x1 >= right - 3 and x0 >= side[0] - 3 and x1 <= side[2] + 3)
     cuts: list[float] = []
     for i, y in enumerate(full):
-        band = any(y + 0.6 * row_h <= y2 <= y + 2.5 * row_h for y2 in full[i + 1 :])
-        after_rule = any(y - 2.5 * row_h <= y0 < y for y0 in full[:i])
+        band = any(y + HEADER_BAND_MIN_EM * row_h <= y2 <= y + HEADER_BAND_MAX_EM * row_h for y2 in full[i + 1 :])
+        after_rule = any(y - HEADER_BAND_MAX_EM * row_h <= y0 < y for y0 in full[:i])
         if not band or after_rule:
             continue
         top = cuts[-1] if cuts else side[1]
@@ -139,10 +156,10 @@ def trim_prose(bbox: BBox, words: list[tuple]) -> list[BBox] | None:
     text.
     """
     inside = [w for w in words if centre_in(w, bbox)]
-    if len(inside) < 4:
+    if len(inside) < TRIM_MIN_WORDS:
         return None
     pieces = _gutter_pieces(bbox, inside)
-    prose = [_prose_lines(p, inside) >= 2 for p in pieces]
+    prose = [_prose_lines(p, inside) >= TRIM_MIN_PROSE_LINES for p in pieces]
     if not any(prose):
         return None
     out: list[BBox] = []
@@ -173,7 +190,7 @@ def text_rows(words: list[tuple]) -> list[list[tuple]]:
     rows: list[list[tuple]] = []
     for w in sorted(words, key=lambda w: ((w[1] + w[3]) / 2, w[0])):
         c = (w[1] + w[3]) / 2
-        best, best_d = None, 0.3 * max(w[3] - w[1], 1.0)
+        best, best_d = None, ROW_CENTRE_EM * max(w[3] - w[1], 1.0)
         for row in rows[-3:]:
             d = abs(c - sum((v[1] + v[3]) / 2 for v in row) / len(row))
             if d <= best_d and not any(v[0] < w[2] - 1 and v[2] > w[0] + 1 for v in row):
@@ -205,7 +222,7 @@ def _prose_lines(piece: BBox, words: list[tuple]) -> int:
     count = 0
     for row in text_rows(mine):
         chars = sum(len(str(w[4])) for w in row)
-        if len(row_cells(row, gap)) == 1 and row[-1][2] - row[0][0] >= 0.5 * width and chars >= PROSE_CHARS:
+        if len(row_cells(row, gap)) == 1 and row[-1][2] - row[0][0] >= PROSE_LINE_WIDTH_SHARE * width and chars >= PROSE_CHARS:
             count += 1
     return count
 
@@ -221,7 +238,7 @@ def _cell_runs(piece: BBox, words: list[tuple]) -> list[BBox]:
     for row in text_rows(words):
         n = len(row_cells(row, CELL_GAP_EM * h))
         last = (pending or runs[-1] or [None])[-1]
-        near = last is not None and (row[0][1] + row[0][3]) / 2 - max(w[3] for w in last) <= 5.0 * h  # OCR may drop rows
+        near = last is not None and (row[0][1] + row[0][3]) / 2 - max(w[3] for w in last) <= RUN_MAX_GAP_EM * h  # OCR may drop rows
         if n >= 2:
             if runs[-1] and not near:
                 runs.append([])
@@ -229,7 +246,7 @@ def _cell_runs(piece: BBox, words: list[tuple]) -> list[BBox]:
                 runs[-1].extend(pending)
             runs[-1].append(row)
             pending = []
-        elif len(pending) < 2 and runs[-1] and near and row[-1][2] - row[0][0] < 0.4 * width:
+        elif len(pending) < RUN_MAX_SHORT_ROWS and runs[-1] and near and row[-1][2] - row[0][0] < SHORT_ROW_WIDTH_SHARE * width:
             pending.append(row)
         else:
             runs.append([])
@@ -238,9 +255,10 @@ def _cell_runs(piece: BBox, words: list[tuple]) -> list[BBox]:
     for run in runs:
         if len(run) >= MIN_TABLE_ROWS:
             ws = [w for row in run for w in row]
-            out.append((min(w[0] for w in ws) - 2, min(w[1] for w in ws) - 2, max(w[2] for w in ws) + 2, max(w[3] for w in ws) + 2))
+            pad = RUN_PAD_PT
+            out.append((min(w[0] for w in ws) - pad, min(w[1] for w in ws) - pad, max(w[2] for w in ws) + pad, max(w[3] for w in ws) + pad))
     return out
 
 
 def _word_height(words: list[tuple]) -> float:
-    return statistics.median(w[3] - w[1] for w in words) if words else 10.0
+    return statistics.median(w[3] - w[1] for w in words) if words else DEFAULT_WORD_HEIGHT_PT
