@@ -12,6 +12,7 @@ from typing import Callable
 
 from docparse.document import FURNITURE_LABELS, Block, Label, ListItem, block_id
 from docparse.engines.layout.columns import side_by_side
+from docparse.engines.layout.context import PageContext, Region, RegionOrigin
 from docparse.engines.layout.labels import (
     could_head,
     heading_levels,
@@ -37,7 +38,6 @@ from docparse.engines.layout.params import (
     SCAN_PARAGRAPH_MIN_LINES,
     TEXT_BAND_MAX_LINES,
 )
-from docparse.engines.layout.context import PageContext, Region, RegionOrigin
 from docparse.engines.layout.tables.grid import table_html, Cell
 from docparse.engines.layout.text import Line, font_meta, join_text, verbatim_text
 from docparse.geometry import BBox, centre_in, union_box

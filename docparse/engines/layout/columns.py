@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import statistics
 
-from docparse.engines.layout.text import Line
 from docparse.engines.layout.params import (
     COLUMN_GUTTER_PT,
     MIN_PROSE_COLUMNS,
@@ -22,6 +21,7 @@ from docparse.engines.layout.params import (
     WIDE_GUTTER_EM,
     WIDE_GUTTER_SHARE,
 )
+from docparse.engines.layout.text import Line
 from docparse.geometry import BBox
 
 

@@ -20,13 +20,13 @@ from docparse.document import EngineInfo, PageStatus
 from docparse.engines.base import PageInput, PageOutput, Timer
 from docparse.engines.layout.blocks import build_blocks
 from docparse.engines.layout.context import PageContext, Region
+from docparse.engines.layout.params import MAX_LINE_CHARS, MODEL_MAX_PAGE_AREA
 from docparse.engines.layout.regions.figures import add_missing_pictures
 from docparse.engines.layout.regions.heuristic import heuristic_regions
+from docparse.engines.layout.regions.model import load_layout_model, model_regions, run_layout_model
 from docparse.engines.layout.regions.refine import refine
 from docparse.engines.layout.scan.ocr import language_installed, tesseract_available, upright_ocr_page
 from docparse.engines.layout.scan.orientation import detect_rotation, turned_copy, work_to_page
-from docparse.engines.layout.params import MAX_LINE_CHARS, MODEL_MAX_PAGE_AREA
-from docparse.engines.layout.regions.model import load_layout_model, model_regions, run_layout_model
 from docparse.engines.layout.text import extract_lines, unreadable
 from docparse.errors import OptionsError
 from docparse.geometry import BBox

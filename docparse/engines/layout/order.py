@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from docparse.engines.layout.text import is_rtl
 from docparse.engines.layout.params import COLUMN_GUTTER_PT
+from docparse.engines.layout.text import is_rtl
 from docparse.geometry import BBox
 
 

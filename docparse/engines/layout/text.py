@@ -13,7 +13,6 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from docparse.geometry import BBox, union_box
 from docparse.engines.layout.params import (
     BOLD_CHAR_SHARE,
     DEFAULT_BODY_SIZE_PT,
@@ -35,6 +34,7 @@ from docparse.engines.layout.params import (
     UNREADABLE_SHARE,
     WORD_GAP_EM,
 )
+from docparse.geometry import BBox, union_box
 
 # PyMuPDF span flags
 FLAG_ITALIC = 2

@@ -22,9 +22,9 @@ from typing import Any
 from docparse.document import Label
 from docparse.engines.layout.context import Region, RegionOrigin
 from docparse.engines.layout.labels import is_caption
+from docparse.engines.layout.params import CHART_LABEL_CHARS, CHART_LABEL_REACH_PT, CHART_MARKER_PT, CHART_MIN_SLANTED, CHART_SLANTED_SHARE, FIGURE_MIN_SIDE_PT, FIGURE_SLACK_PT, FIGURE_TOUCH_GAP_PT, MAX_DRAWINGS, PAGE_IMAGE_SHARE
 from docparse.engines.layout.regions.heuristic import image_boxes, text_regions, vector_figures
 from docparse.geometry import BBox, box_area, box_inside, centre_in, intersection, union_box
-from docparse.engines.layout.params import CHART_LABEL_CHARS, CHART_LABEL_REACH_PT, CHART_MARKER_PT, CHART_MIN_SLANTED, CHART_SLANTED_SHARE, FIGURE_MIN_SIDE_PT, FIGURE_SLACK_PT, FIGURE_TOUCH_GAP_PT, MAX_DRAWINGS, PAGE_IMAGE_SHARE
 
 _PICTURE_LIKE = (Label.IMAGE, Label.CHART, Label.TABLE)
 

@@ -14,9 +14,6 @@ from typing import Any
 from docparse.document import Label
 from docparse.engines.layout.context import PageContext, Region, RegionOrigin, unrotated_height
 from docparse.engines.layout.labels import is_caption, is_page_number, numbering_depth, starts_with_marker
-from docparse.engines.layout.tables.grid import Table, find_table
-from docparse.engines.layout.text import Line, lines_in
-from docparse.geometry import BBox, box_inside, intersection, union_box
 from docparse.engines.layout.params import (
     BOLD_HEADING_MAX_CHARS,
     DEFAULT_BODY_SIZE_PT,
@@ -42,6 +39,9 @@ from docparse.engines.layout.params import (
     VECTOR_FIGURE_MAX_COVERED,
     VECTOR_FIGURE_MIN_SIDE_PT,
 )
+from docparse.engines.layout.tables.grid import Table, find_table
+from docparse.engines.layout.text import Line, lines_in
+from docparse.geometry import BBox, box_inside, intersection, union_box
 
 
 

@@ -19,7 +19,6 @@ from typing import Any
 from docparse.document import Label
 from docparse.engines.layout.columns import spans_columns
 from docparse.engines.layout.context import PageContext, Region, RegionOrigin, model_region, unrotated_height
-from docparse.engines.layout.regions.heuristic import text_regions
 from docparse.engines.layout.labels import model_label
 from docparse.engines.layout.params import (
     LIST_TABLE_MIN_ROWS,
@@ -30,9 +29,10 @@ from docparse.engines.layout.params import (
     SPARSE_TABLE_SLOTS,
     TABLE_MAX_WORDS_PER_CELL,
 )
+from docparse.engines.layout.regions.heuristic import text_regions
+from docparse.engines.layout.tables.grid import Table, find_table, model_columns, model_table, word_grid
 from docparse.engines.layout.tables.scanned import page_grids, scanned_table
 from docparse.engines.layout.tables.split import horizontal_rules, split_table_box, trim_prose
-from docparse.engines.layout.tables.grid import Table, find_table, model_columns, model_table, word_grid
 from docparse.engines.layout.text import Line, lines_in
 from docparse.geometry import BBox, union_box
 

@@ -16,8 +16,8 @@ import shutil
 import subprocess
 from typing import Any
 
-from docparse.engines.layout.scan.ocr import language_installed, tessdata
 from docparse.engines.layout.params import OSD_DPI, OSD_MAX_SIDE_PX, OSD_MIN_CONFIDENCE, OSD_TIMEOUT_S
+from docparse.engines.layout.scan.ocr import language_installed, tessdata
 
 
 

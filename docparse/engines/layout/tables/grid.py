@@ -17,9 +17,9 @@ import html
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from docparse.engines.layout.params import CELL_GAP_EM
 from docparse.engines.layout.tables.split import row_cells, text_rows
 from docparse.geometry import BBox, centre_in, union_box
-from docparse.engines.layout.params import CELL_GAP_EM
 
 
 @dataclass

@@ -12,12 +12,6 @@ import statistics
 from typing import Any
 
 from docparse.engines.layout.context import PageContext
-from docparse.engines.layout.scan.ocr import ocr_gray_words
-from docparse.engines.layout.tables.pixel_grid import grid_lines, is_clean_grid, raster_table
-from docparse.engines.layout.tables.pixel_rules import erase_lines, render_gray, ruling_lines
-from docparse.engines.layout.tables.split import text_rows, word_gutters
-from docparse.engines.layout.tables.grid import Table
-from docparse.geometry import BBox, centre_in, intersection
 from docparse.engines.layout.params import (
     DEFAULT_WORD_HEIGHT_PT,
     GRID_TOL_EM,
@@ -32,6 +26,12 @@ from docparse.engines.layout.params import (
     RULED_GRID_MIN_COVER,
     TABLE_RULE_PAD_SHARE,
 )
+from docparse.engines.layout.scan.ocr import ocr_gray_words
+from docparse.engines.layout.tables.grid import Table
+from docparse.engines.layout.tables.pixel_grid import grid_lines, is_clean_grid, raster_table
+from docparse.engines.layout.tables.pixel_rules import erase_lines, render_gray, ruling_lines
+from docparse.engines.layout.tables.split import text_rows, word_gutters
+from docparse.geometry import BBox, centre_in, intersection
 
 Segment = tuple[float, float, float]
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from docparse.geometry import BBox, centre_in
 from docparse.engines.layout.params import (
     CELL_GAP_EM,
     DEFAULT_WORD_HEIGHT_PT,
@@ -33,6 +32,7 @@ from docparse.engines.layout.params import (
     TRIM_MIN_PROSE_LINES,
     TRIM_MIN_WORDS,
 )
+from docparse.geometry import BBox, centre_in
 
 Segment = tuple[float, float, float]  # (y, x0, x1) of a horizontal rule
 
