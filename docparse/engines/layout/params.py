@@ -308,3 +308,22 @@ RULE_MAX_THICK_PX = 6.0
 RULE_MIN_COVER = 0.8
 #: pixels: the page is rendered with its longest side at about this many pixels
 RULE_TARGET_PX = 2200
+#: pixels per point at most for that render (a small page is not blown up further)
+RULE_MAX_ZOOM = 3.0
+#: grey levels (0-255) a pixel must be darker than its neighbourhood's mean by, at least, and
+#: as a share of that mean when larger: light grid lines on a tint count, a flat fill does not
+INK_MIN_CONTRAST = 20.0
+INK_CONTRAST_SHARE = 0.1
+#: pixels: holes this long along a row are filled (a faint line breaks into dashes)
+RULE_CLOSE_GAP_PX = 2
+#: points (at least ``ERASE_MIN_PAD_PX`` pixels) painted white on each side of a rule before a
+#: table is OCRed again
+ERASE_PAD_PT = 1.5
+ERASE_MIN_PAD_PX = 2
+#: a clean grid (a table without the model's word for it): cells with text, at least; rows with
+#: text, as a share of its rows; columns with text; cells as a share of its slots (not one big
+#: merged box)
+CLEAN_GRID_MIN_FILLED = 2
+CLEAN_GRID_ROW_SHARE = 0.6
+CLEAN_GRID_MIN_COLS = 2
+CLEAN_GRID_CELL_SHARE = 0.5

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from docparse.engines.layout.params import CLEAN_GRID_CELL_SHARE, CLEAN_GRID_MIN_COLS, CLEAN_GRID_MIN_FILLED, CLEAN_GRID_ROW_SHARE
 from docparse.engines.layout.tables.grid import Cell, Table, join_words, words_per_box
 from docparse.geometry import BBox, centre_in
 
@@ -139,10 +140,10 @@ def is_clean_grid(table: Table) -> bool:
     cols = {c.col for c in filled}
     slots = table.n_rows * table.n_cols
     return (
-        len(filled) >= 2
-        and len(rows) >= 0.6 * table.n_rows
-        and len(cols) >= 2
-        and len(table.cells) >= 0.5 * slots
+        len(filled) >= CLEAN_GRID_MIN_FILLED
+        and len(rows) >= CLEAN_GRID_ROW_SHARE * table.n_rows
+        and len(cols) >= CLEAN_GRID_MIN_COLS
+        and len(table.cells) >= CLEAN_GRID_CELL_SHARE * slots
     )
 
 

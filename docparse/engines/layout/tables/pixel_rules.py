@@ -13,7 +13,22 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from docparse.engines.layout.params import INK_WINDOW_PX, RULE_MAX_GAP_PX, RULE_MAX_STEP_PX, RULE_MAX_THICK_PX, RULE_MIN_COVER, RULE_MIN_RUN_PX, RULE_TARGET_PX
+
+from docparse.engines.layout.params import (
+    ERASE_MIN_PAD_PX,
+    ERASE_PAD_PT,
+    INK_CONTRAST_SHARE,
+    INK_MIN_CONTRAST,
+    INK_WINDOW_PX,
+    RULE_CLOSE_GAP_PX,
+    RULE_MAX_GAP_PX,
+    RULE_MAX_STEP_PX,
+    RULE_MAX_THICK_PX,
+    RULE_MAX_ZOOM,
+    RULE_MIN_COVER,
+    RULE_MIN_RUN_PX,
+    RULE_TARGET_PX,
+)
 from docparse.geometry import BBox
 
 Segment = tuple[float, float, float]  # (position across, start along, end along), in points
@@ -27,7 +42,7 @@ def render_gray(page: Any, clip: BBox, zoom: float | None = None) -> tuple[np.nd
 
     rect = page.rect
     if zoom is None:
-        zoom = min(3.0, RULE_TARGET_PX / max(rect.width, rect.height, 1.0))
+        zoom = min(RULE_MAX_ZOOM, RULE_TARGET_PX / max(rect.width, rect.height, 1.0))
     pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), clip=pymupdf.Rect(clip), colorspace=pymupdf.csGRAY)
     img = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.stride)[:, : pix.width]
     return img.copy(), zoom
@@ -45,7 +60,7 @@ def ink_mask(gray: np.ndarray, window: int = INK_WINDOW_PX) -> np.ndarray:
     k = 2 * r + 1
     total = integral[k:, k:] - integral[:-k, k:] - integral[k:, :-k] + integral[:-k, :-k]  # (h, w)
     mean = total / (k * k)
-    margin = np.maximum(20.0, 0.1 * mean)
+    margin = np.maximum(INK_MIN_CONTRAST, INK_CONTRAST_SHARE * mean)
     return g < mean - margin
 
 
@@ -60,7 +75,7 @@ def _runs(mask: np.ndarray, min_run: int) -> list[tuple[int, int, int]]:
     return list(zip(rows_s[keep].tolist(), starts[keep].tolist(), ends[keep].tolist()))
 
 
-def _close_gaps(mask: np.ndarray, gap: int = 2) -> np.ndarray:
+def _close_gaps(mask: np.ndarray, gap: int = RULE_CLOSE_GAP_PX) -> np.ndarray:
     """Fill holes up to ``gap`` px along each row (a faint line breaks into dashes)."""
     out = mask.copy()
     for k in range(1, gap + 1):
@@ -162,7 +177,7 @@ def erase_lines(gray: np.ndarray, zoom: float, origin: BBox, horizontal: list[Se
     """Paint the ruling lines of ``gray`` (an image of ``origin`` at ``zoom``) over with white, in
     place: a band a few pixels wide around each line, so OCR sees plain text."""
     h, w = gray.shape
-    pad = max(2, int(round(1.5 * zoom)))
+    pad = max(ERASE_MIN_PAD_PX, int(round(ERASE_PAD_PT * zoom)))
     for y, x0, x1 in horizontal:
         r = int(round((y - origin[1]) * zoom))
         c0, c1 = int((x0 - origin[0]) * zoom), int(np.ceil((x1 - origin[0]) * zoom))
