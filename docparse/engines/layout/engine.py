@@ -8,16 +8,18 @@ layout-analysis model (``pymupdf.layout``, ONNX) or, without it, from heuristics
 charts the model missed (``regions.figures``); then blocks in reading order (``blocks``).
 
 Pages are handled one at a time on the caller's open document; nothing is kept between pages,
-so memory does not grow with the page count.
+so memory does not grow with the page count. The one overlap: through ``stream`` (what the
+pipeline calls) the next page's image features for the layout model are computed in a
+background thread while the current page runs its recipe (``regions.runner``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Iterator
 
 from docparse.document import EngineInfo, PageStatus
-from docparse.engines.base import PageInput, PageOutput, Timer
+from docparse.engines.base import PageInput, PageOutput, PageResult, Timer
 from docparse.engines.layout.blocks import build_blocks
 from docparse.engines.layout.context import PageContext, Region
 from docparse.engines.layout.params import MAX_LINE_CHARS, MODEL_MAX_PAGE_AREA
@@ -25,6 +27,7 @@ from docparse.engines.layout.regions.figures import add_missing_pictures
 from docparse.engines.layout.regions.heuristic import heuristic_regions
 from docparse.engines.layout.regions.model import load_layout_model, model_regions, run_layout_model
 from docparse.engines.layout.regions.refine import refine
+from docparse.engines.layout.regions.runner import Ahead, layout_model
 from docparse.engines.layout.scan.ocr import language_installed, tesseract_available, upright_ocr_page
 from docparse.engines.layout.scan.orientation import detect_rotation, turned_copy, work_to_page
 from docparse.engines.layout.text import extract_lines, unreadable
@@ -101,23 +104,59 @@ class LayoutEngine:
     def process(self, pages: list[PageInput]) -> list[PageOutput]:
         return [self.process_page(p) for p in pages]
 
+    def stream(self, pages: Iterable[PageInput]) -> Iterator[PageResult]:
+        """Pages in order, one page ahead: the next page's image features (the layout model's
+        costliest part) are computed in the background while the current page is worked on."""
+        from docparse.errors import EngineError
+
+        it = iter(pages)
+        nxt = next(it, None)
+        ahead = self._prefetch(nxt)
+        while nxt is not None:
+            current, current_ahead = nxt, ahead
+            nxt = next(it, None)
+            ahead = self._prefetch(nxt)
+            try:
+                out: PageOutput | BaseException = self.process_page(current, current_ahead)
+            except (KeyboardInterrupt, MemoryError, EngineError):
+                raise
+            except Exception as exc:  # this page fails, the others go on
+                out = exc
+            yield current, out
+
+    def _prefetch(self, inp: PageInput | None) -> Ahead | None:
+        """``layout_model().prefetch`` of a page the model will likely run on as it is (a text
+        layer to read, no OCR copy, not too large); None otherwise or when that fails."""
+        if inp is None or not self.use_layout_model or self._model_error:
+            return None
+        if self.ocr == "always" or not inp.has_text_layer:
+            return None
+        try:
+            page = inp.page
+            if page.rect.width * page.rect.height > MODEL_MAX_PAGE_AREA:
+                return None
+            return layout_model().prefetch(page)
+        except Exception:  # the page computes its own features then
+            return None
+
     def close(self) -> None:
-        """Nothing to release: the layout model is shared process-wide by PyMuPDF."""
+        """Nothing to release: the layout model is built once per process (``layout_model``)."""
 
     # -- one page ---------------------------------------------------------------------------------
-    def process_page(self, inp: PageInput) -> PageOutput:
+    def process_page(self, inp: PageInput, ahead: Ahead | None = None) -> PageOutput:
         with Timer() as timer:
-            out = self._convert(inp)
+            out = self._convert(inp, ahead)
         out.seconds = timer.seconds
         return out
 
-    def _convert(self, inp: PageInput) -> PageOutput:
-        """The page recipe, one step a line (see ``PAGE_RECIPE``)."""
+    def _convert(self, inp: PageInput, ahead: Ahead | None = None) -> PageOutput:
+        """The page recipe, one step a line (see ``PAGE_RECIPE``); ``ahead``: the page's image
+        features for the layout model, started by ``stream``."""
         warnings: list[str] = []
         if self._model_error and self.use_layout_model:
             warnings.append(self._model_error)
         ctx, need_ocr = self._text(inp, warnings)
-        regions = self._regions(ctx, warnings)  # tables and figures are found with the regions
+        regions = self._regions(ctx, warnings, ahead)  # tables and figures are found with the regions
         regions = refine(regions, ctx.height)
         blocks = build_blocks(regions, ctx)  # reading order, then one block per region or list
         for b in blocks:
@@ -167,7 +206,7 @@ class LayoutEngine:
         )
         return ctx, need_ocr
 
-    def _regions(self, ctx: PageContext, warnings: list[str]) -> list[Region]:
+    def _regions(self, ctx: PageContext, warnings: list[str], ahead: Ahead | None = None) -> list[Region]:
         """Step 2: regions with their tables, from the layout model or from heuristics."""
         page, lines, scanned = ctx.page, ctx.lines, ctx.scanned
         longest = max((ln.chars for ln in lines), default=0)
@@ -185,7 +224,7 @@ class LayoutEngine:
             return heuristic_regions(ctx, find_tables=not scanned)
         if self.use_layout_model and self._model_error is None and lines:
             try:
-                raw = run_layout_model(page)
+                raw = run_layout_model(page, None if scanned else ahead)  # a scan's model runs on its OCR copy
                 regions, model_warnings = model_regions(ctx, raw)
                 warnings.extend(model_warnings)
                 if not scanned:  # on a scan the page image is everything at once

@@ -2,8 +2,8 @@
 
 Two ways to find regions, both in the page's unrotated coordinates (where PyMuPDF's text layer
 and layout model work):
-- ``model_regions`` (here): PyMuPDF's bundled layout-analysis model (``pymupdf.layout``), called
-  per page on the already open document (``page.get_layout(return_raw=True)``), with tables read
+- ``model_regions`` (here): PyMuPDF's bundled layout-analysis model (``pymupdf.layout``, our own
+  instance of it: ``layout_model``), called per page on the already open document, with tables read
   from ruling lines (vector or, on scans, pixels), the model's grid or word positions;
 - ``heuristic_regions`` (``regions.heuristic``): lines clustered into paragraphs and labelled
   from font size, weight, position and markers.
@@ -13,7 +13,6 @@ Lines the model left out become heuristic regions too, so no text is lost.
 from __future__ import annotations
 
 import re
-import threading
 from typing import Any
 
 from docparse.document import Label
@@ -30,13 +29,13 @@ from docparse.engines.layout.params import (
     TABLE_MAX_WORDS_PER_CELL,
 )
 from docparse.engines.layout.regions.heuristic import text_regions
+from docparse.engines.layout.regions.runner import Ahead, layout_model
 from docparse.engines.layout.tables.grid import Table, find_table, model_columns, model_table, word_grid
 from docparse.engines.layout.tables.scanned import page_grids, scanned_table
 from docparse.engines.layout.tables.split import horizontal_rules, split_table_box, trim_prose
 from docparse.engines.layout.text import Line, lines_in
 from docparse.geometry import BBox, union_box
 
-_MODEL_LOCK = threading.Lock()  # the layout model keeps process-global state
 _GRIDDED = (Label.TABLE, Label.IMAGE)  # on scans, model regions whose ruled grid is read from pixels
 
 
@@ -44,24 +43,17 @@ _GRIDDED = (Label.TABLE, Label.IMAGE)  # on scans, model regions whose ruled gri
 
 
 def load_layout_model() -> None:
-    """Activate PyMuPDF's layout model; raises ImportError when unavailable.
+    """Build the engine's layout model (``layout_model``); raises ImportError when PyMuPDF's
+    layout package is not installed."""
+    layout_model()
 
-    Activation is process-wide and can be undone by others (``pymupdf4llm.use_layout(False)``
-    clears it), so it is checked before every use; ``activate()`` is a no-op when already on.
+
+def run_layout_model(page: Any, ahead: Ahead | None = None) -> list[dict]:
+    """Raw layout regions of one page: dicts with class_name, group_bbox, table_cells, bboxes.
+
+    ``ahead``: ``layout_model().prefetch(page)``, this page's image features started earlier.
     """
-    import pymupdf.layout
-
-    pymupdf.layout.activate()
-
-
-def run_layout_model(page: Any) -> list[dict]:
-    """Raw layout regions of one page: dicts with class_name, group_bbox, table_cells, bboxes."""
-    load_layout_model()
-    with _MODEL_LOCK:
-        page.get_layout(return_raw=True)
-        raw = page.layout_information or []
-        page.layout_information = None  # do not keep model output alive on the page
-    return list(raw)
+    return layout_model().predict(page, ahead)
 
 
 def model_regions(ctx: PageContext, raw: list[dict]) -> tuple[list[Region], list[str]]:

@@ -1,0 +1,135 @@
+"""PyMuPDF's layout model as the layout engine runs it: an instance of its own, lean ONNX
+sessions, and the image features of the next page computed while the current page is worked on.
+
+``page.get_layout`` runs one process-wide model that ``import pymupdf`` builds with ONNX
+Runtime's defaults, and that other code can switch off (``pymupdf4llm.use_layout(False)``). The
+engine builds its own instance of the same model (``BoxRFDGNN``, the same files and feature set
+``imf+rf``, the same settings as ``pymupdf.layout``'s default), so its output is the same, and:
+
+- every session runs on one thread (``intra_op_num_threads=1``): a page's networks are small
+  (a 300 x 300 image, a graph of a few hundred boxes) and a thread pool costs more in hand-offs
+  and spinning than it gains; parallelism comes from the next point instead;
+- the image-feature network, whose input is always 300 x 300, keeps ONNX Runtime's memory
+  arena (PyMuPDF turns it off for all sessions so that the graph network's memory, which varies
+  with the page, is given back; here only the graph network's session goes without it);
+- ``prefetch(page)`` renders the page (PyMuPDF is not thread-safe: in the caller's thread) and
+  runs the image-feature network on it in a background thread (ONNX Runtime releases the GIL
+  while it runs), so it overlaps the text work of the page before; ``predict(page, ahead)`` then
+  hands those features to the model through its own cache protocol (``mark_cached``), which
+  skips the network's run for that page.
+
+Measured (benchmarks/SPEED.md, the speed notes): identical regions; CPU in the model per page
+0.54 -> 0.31 s (R-intro, same run); the background features cut wall time ~17% on a loaded machine.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+#: the model pymupdf.layout builds by default (DocumentLayoutAnalyzer.get_model's defaults)
+FEATURE_SET = "imf+rf"
+TABLE_GRID_MODEL = "V4"
+
+
+@dataclass
+class Ahead:
+    """Image features of one page, being computed in the background (``LayoutModel.prefetch``)."""
+
+    key: tuple[int, int]  # (id of the document, page number): which page they belong to
+    future: Future
+
+
+class LayoutModel:
+    """PyMuPDF's layout model (``BoxRFDGNN``) with sessions of our own; thread-safe."""
+
+    def __init__(self) -> None:
+        from pymupdf.layout.onnx.BoxRFDGNN import BoxRFDGNN
+
+        class OwnSessionModel(BoxRFDGNN):
+            def load_onnx_model(self, model_path: str) -> None:  # the graph network's session
+                import onnxruntime as ort
+
+                ort.set_default_logger_severity(3)  # as the library does: no ONNX chatter
+                self.session = _session(model_path, arena=False)  # its input size varies by page
+
+        model = OwnSessionModel(
+            feature_set_name=FEATURE_SET,
+            enable_inference_cache=False,
+            use_sort=True,
+            table_grid_model_ver=TABLE_GRID_MODEL,
+        )
+        extractor = model.feature_extractor
+        if extractor is not None:  # same class as the library chose, our session
+            self._extractor_type = type(extractor)
+            self._features_session = _session(model.imf_model_path, arena=True)  # fixed 300 x 300
+            model.feature_extractor = self._extractor_type(self._features_session)
+        self._model = model
+        self._default_extractor = model.feature_extractor
+        self._lock = threading.Lock()  # predict() swaps the model's extractor for one call
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="layout-features")
+        self._pid = os.getpid()  # a forked child inherits the pool without its thread
+
+    def prefetch(self, page: Any) -> Ahead | None:
+        """Start the image-feature network on ``page``; None when the model has no image features."""
+        if self._default_extractor is None:
+            return None
+        import numpy as np
+
+        pix = page.get_pixmap()  # exactly what the model renders for itself (pymupdf_util_base)
+        image = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, pix.n)
+        extractor = self._extractor_type(self._features_session)
+        if self._pid != os.getpid():
+            self._pool, self._pid = ThreadPoolExecutor(max_workers=1, thread_name_prefix="layout-features"), os.getpid()
+        future = self._pool.submit(_features, extractor, image)
+        return Ahead(key=_page_key(page), future=future)
+
+    def predict(self, page: Any, ahead: Ahead | None = None) -> list[dict]:
+        """Raw regions of ``page`` (dicts with class_name, group_bbox, table_cells, bboxes);
+        ``ahead``, when given, must be ``prefetch(page)`` of this same page."""
+        extractor = None
+        if ahead is not None:
+            if ahead.key != _page_key(page):
+                raise ValueError("image features of another page")
+            try:
+                extractor = ahead.future.result()
+                extractor.mark_cached()  # the model's next feature request takes these
+            except Exception:  # the model computes them itself below
+                extractor = None
+        with self._lock:
+            if extractor is not None:
+                self._model.feature_extractor = extractor
+            try:
+                return list(self._model.predict(page, return_raw=True) or [])
+            finally:
+                self._model.feature_extractor = self._default_extractor
+
+
+def _features(extractor: Any, image: Any) -> Any:
+    extractor.predict(image)
+    return extractor
+
+
+def _page_key(page: Any) -> tuple[int, int]:
+    return id(page.parent), int(page.number)
+
+
+def _session(path: str, arena: bool) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.enable_cpu_mem_arena = arena
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(path, sess_options=options, providers=["CPUExecutionProvider"])
+
+
+@functools.lru_cache(maxsize=1)
+def layout_model() -> LayoutModel:
+    """The process's one ``LayoutModel``, built on first use; raises ImportError without
+    ``pymupdf.layout``."""
+    return LayoutModel()

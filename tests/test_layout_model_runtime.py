@@ -1,0 +1,98 @@
+"""The layout engine's own instance of PyMuPDF's layout model: same regions as ``page.get_layout``,
+image features computed a page ahead give the same output, and a wrong page's features are refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pymupdf = pytest.importorskip("pymupdf")
+pytest.importorskip("pymupdf.layout")
+
+import docparse  # noqa: E402
+from docparse.engines.layout import LayoutEngine  # noqa: E402
+from docparse.engines.layout.regions.runner import layout_model  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+ARTICLE = REPO / "samples" / "article.pdf"
+
+
+def _raw_summary(raw: list[dict]) -> list:
+    """What the engine reads of the model's answer: class, box, table cells."""
+    return [
+        (g["class_name"], [round(float(v), 4) for v in g["group_bbox"][:4]], repr(g.get("table_cells")))
+        for g in raw
+    ]
+
+
+def _text_page() -> "pymupdf.Page":
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 90), "A Heading", fontsize=20)
+    page.insert_textbox(pymupdf.Rect(72, 120, 540, 400), "A paragraph of body text. " * 30, fontsize=11)
+    return page
+
+
+def test_same_regions_as_pymupdfs_own_model():
+    """Our instance (own ONNX sessions) answers exactly what ``page.get_layout`` answers."""
+    import pymupdf.layout
+
+    pymupdf.layout.activate()
+    doc = pymupdf.open(ARTICLE)
+    for page in doc:
+        page.get_layout(return_raw=True)
+        theirs = _raw_summary(page.layout_information or [])
+        page.layout_information = None
+        ours = _raw_summary(layout_model().predict(page))
+        assert ours == theirs and ours, f"page {page.number + 1}"
+
+
+def test_features_computed_ahead_give_the_same_regions():
+    page = _text_page()
+    plain = _raw_summary(layout_model().predict(page))
+    ahead = layout_model().prefetch(page)
+    assert ahead is not None
+    assert _raw_summary(layout_model().predict(page, ahead)) == plain
+
+
+def test_features_of_another_page_are_refused():
+    doc = pymupdf.open(ARTICLE)
+    ahead = layout_model().prefetch(doc[0])
+    with pytest.raises(ValueError, match="another page"):
+        layout_model().predict(doc[1], ahead)
+
+
+def test_pymupdf4llm_switching_the_global_model_off_does_not_matter():
+    """``pymupdf4llm.use_layout(False)`` clears PyMuPDF's process-wide hook; ours is our own."""
+    pymupdf4llm = pytest.importorskip("pymupdf4llm")
+    page = _text_page()
+    try:
+        pymupdf4llm.use_layout(False)
+        assert layout_model().predict(page), "the layout model gave no regions"
+    finally:
+        pymupdf4llm.use_layout(True)
+
+
+def _json(doc: docparse.Document) -> dict:
+    data = json.loads(doc.to_json())
+    data.pop("engine", None)
+    for page in data["pages"]:
+        page.pop("seconds", None)
+        page.pop("meta", None)
+    return data
+
+
+def test_streamed_pages_equal_pages_one_by_one():
+    """The engine's stream (next page's features in the background) changes nothing in the output."""
+    engine = LayoutEngine()
+    streamed = docparse.convert(ARTICLE, engine=engine)  # the pipeline uses engine.stream
+
+    class OneByOne:  # the same engine without ``stream``: batched_stream calls process()
+        name, batch_size = engine.name, 1
+        info, process, close = engine.info, engine.process, engine.close
+
+    single = docparse.convert(ARTICLE, engine=OneByOne())
+    assert _json(streamed) == _json(single)
+    assert len(streamed.pages) == 2
