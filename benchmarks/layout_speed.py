@@ -56,7 +56,8 @@ def worker(tool: str, pdf: str, pages: list[int]) -> None:
 
         loaded = time.perf_counter()
         doc = docparse.convert(pdf, engine="layout", pages=",".join(str(i + 1) for i in pages))
-        doc.to_markdown(), doc.to_html(), doc.to_json()
+        # text only, as pymupdf4llm writes by default (embedding figure crops would time PNG encoding)
+        doc.to_markdown(embed_images=False), doc.to_html(embed_images=False), doc.to_json()
         done = len(doc.pages)
     else:
         import pymupdf4llm
