@@ -35,6 +35,7 @@ from docparse.engines.layout.params import (
     WORD_GAP_EM,
 )
 from docparse.geometry import BBox, union_box
+from docparse.writing import is_rtl, may_hold_lam_alef, span_chars_text
 
 # PyMuPDF span flags
 FLAG_ITALIC = 2
@@ -43,8 +44,6 @@ FLAG_BOLD = 16
 
 _MONO_FONT = re.compile(r"mono|courier|consol|menlo|inconsolata|typewriter|cmtt|lmtt|sfmono", re.I)
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
-_RTL_CHAR = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
-_LTR_CHAR = re.compile(r"[A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]")
 
 
 @dataclass
@@ -107,12 +106,6 @@ def dominant(pairs: Iterable[tuple[float, int]], default: float = 0.0) -> float:
     return max(weights.items(), key=lambda kv: (kv[1], kv[0]))[0]
 
 
-def is_rtl(text: str) -> bool:
-    """True when the text has more right-to-left letters (Hebrew, Arabic ...) than Latin ones."""
-    rtl = len(_RTL_CHAR.findall(text))
-    return rtl > 0 and rtl >= len(_LTR_CHAR.findall(text))
-
-
 def extract_lines(page: Any, textpage: Any = None, ocr: bool = False) -> list[Line]:
     """All text rows of the page, top to bottom, in the page's unrotated coordinates.
 
@@ -123,6 +116,8 @@ def extract_lines(page: Any, textpage: Any = None, ocr: bool = False) -> list[Li
 
     flags = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_PRESERVE_LIGATURES
     data = page.get_text("rawdict" if ocr else "dict", flags=flags, textpage=textpage, sort=False)
+    if not ocr:
+        _lam_alef_in_logical_order(page, data, flags, textpage)
     pieces: list[Line] = []
     for block in data.get("blocks", []):
         if block.get("type", 0) != 0:
@@ -150,6 +145,25 @@ def extract_lines(page: Any, textpage: Any = None, ocr: bool = False) -> list[Li
     if ocr:
         snap_sizes(pieces)
     return merge_rows(pieces)
+
+
+def _lam_alef_in_logical_order(page: Any, data: dict, flags: int, textpage: Any) -> None:
+    """Arabic lam-alef ligatures put back in logical order, in place, in ``data`` (the page's
+    ``dict`` text). PyMuPDF gives the ligature's two letters in visual order (alef, lam); only
+    the characters' widths tell them from a real alef-lam (``docparse.writing.lam_alef_logical``,
+    which the verifier's words use too), so the spans that may hold one are read again from
+    ``rawdict`` -- only on pages where some span may (Arabic pages), the same text page and
+    flags giving the same blocks, lines and spans."""
+    spans = [s for b in data.get("blocks", []) for ln in b.get("lines", []) for s in ln.get("spans", [])]
+    if not any(may_hold_lam_alef(s.get("text", "")) for s in spans):
+        return
+    raw = page.get_text("rawdict", flags=flags, textpage=textpage, sort=False)
+    raw_spans = [s for b in raw.get("blocks", []) for ln in b.get("lines", []) for s in ln.get("spans", [])]
+    if len(raw_spans) != len(spans):
+        return  # not the same extraction: leave the text as it is
+    for span, raw_span in zip(spans, raw_spans):
+        if may_hold_lam_alef(span.get("text", "")):
+            span["text"] = span_chars_text(raw_span.get("chars", []))
 
 
 def snap_sizes(pieces: list[Line], tolerance: float = OCR_SIZE_SNAP_SHARE) -> None:
