@@ -111,7 +111,7 @@ def render_block(block: Block, image: str | None = None, alt: str = "Figure") ->
     if label in (Label.IMAGE, Label.CHART):
         return _figure(block, image, alt)
     if label == Label.FORMULA:
-        return _formula(block.latex or block.text)
+        return _formula(block.latex or block.text, block.meta.get("equation_number"))
     if label == Label.CODE:
         return _fenced(block.text, "")
     if label == Label.MUSIC:
@@ -246,13 +246,17 @@ def _figure(block: Block, image: str | None, alt: str) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
-def _formula(latex: str) -> str:
+def _formula(latex: str, number: object = None) -> str:
+    """A display formula; its equation number, "(1)", as ``\\tag{1}`` (MathJax and KaTeX)."""
     body = latex.strip()
     for left, right in (("$$", "$$"), ("\\[", "\\]"), ("$", "$")):
         if len(body) > len(left) + len(right) and body.startswith(left) and body.endswith(right):
             body = body[len(left) : -len(right)].strip()
             break
     body = "\n".join(line for line in body.splitlines() if line.strip())
+    tag = re.sub(r"[^0-9A-Za-z.]", "", str(number or ""))  # "(1)" -> "1"; nothing else gets in
+    if body and tag:
+        body += f" \\tag{{{tag}}}"
     return f"$$\n{body}\n$$" if body else ""
 
 

@@ -13,6 +13,8 @@ from typing import Callable
 from docparse.document import FURNITURE_LABELS, Block, Label, ListItem, block_id
 from docparse.engines.layout.columns import side_by_side
 from docparse.engines.layout.context import PageContext, Region, RegionOrigin
+from docparse.engines.layout.formula import formula_latex, is_equation_number
+from docparse.engines.layout.title import is_kicker
 from docparse.engines.layout.labels import (
     could_head,
     heading_levels,
@@ -25,6 +27,7 @@ from docparse.engines.layout.order import page_is_rtl, reading_order
 from docparse.engines.layout.params import (
     BACKGROUND_MIN_HELD,
     CAPTION_LINK_MAX_GAP_PT,
+    EQUATION_NUMBER_MAX_GAP_EM,
     LEAD_MAX_GAP_EM,
     LEAD_MAX_WIDTH_SHARE,
     LEAD_MIN_LINES,
@@ -55,6 +58,8 @@ def build_blocks(regions: list[Region], ctx: PageContext) -> list[Block]:
     _check_headings(regions, ocr=ocr)
     if ocr:
         regions = [piece for r in regions for head in _lead_heading(r) for piece in _paragraphs(head)]
+    regions = _without_code_frames(regions, ctx.lines)
+    regions = _numbers_with_formulas(regions)
     body = [piece for r in regions if r.label not in FURNITURE_LABELS for piece in _side_by_side(r)]
     furniture = sorted((r for r in regions if r.label in FURNITURE_LABELS), key=lambda r: (r.bbox[1], r.bbox[0]))
     rtl = page_is_rtl([ln.text for r in body for ln in r.lines])
@@ -104,6 +109,65 @@ def _check_headings(regions: list[Region], ocr: bool) -> None:
             label = Label.PARAGRAPH
         if label is not None:
             region.label = label
+
+
+def _without_code_frames(regions: list[Region], lines: list[Line]) -> list[Region]:
+    """Pictures that are only the frame or background of a code listing, left out.
+
+    A listing set on a shaded or ruled box comes back twice: as a picture (the vector drawing
+    the figure finder or the model sees) and as the code block reading its text. When every
+    text line inside such a picture belongs to code blocks inside it, the picture holds nothing
+    but the listing, and the code block (searchable text) is kept. A picture of its own (an
+    embedded image) or one with other words in it (a diagram's labels) stays.
+    """
+    codes = [r for r in regions if r.label is Label.CODE and r.lines]
+    if not codes:
+        return regions
+    out = []
+    for region in regions:
+        if region.label is Label.IMAGE and region.origin is not RegionOrigin.EMBEDDED_IMAGE:
+            held = {_line_key(ln) for c in codes if centre_in(c.bbox, region.bbox) for ln in c.lines}
+            words = {_line_key(ln) for ln in lines if ln.text.strip() and centre_in(ln.bbox, region.bbox)}
+            if held and words and words <= held:
+                continue
+        out.append(region)
+    return out
+
+
+def _line_key(line: Line) -> tuple:
+    return (tuple(round(v, 1) for v in line.bbox), line.text)
+
+
+def _numbers_with_formulas(regions: list[Region]) -> list[Region]:
+    """A block that is only an equation number, "(1)", joined to the formula it numbers: the
+    formula left of it on its row, or the nearest one ending just above it and reaching over
+    it. The formula's LaTeX then leaves the number out and keeps it in
+    ``meta["equation_number"]`` (``formula.formula_latex``)."""
+    formulas = [r for r in regions if r.label is Label.FORMULA and r.lines]
+    joined: set[int] = set()
+    for region in regions:
+        if region.label not in (Label.FORMULA, Label.PARAGRAPH, Label.HEADING) or not region.lines:
+            continue
+        if not is_equation_number(" ".join(ln.text for ln in region.lines)):
+            continue
+        x0, y0, x1, y1 = region.bbox
+        reach = EQUATION_NUMBER_MAX_GAP_EM * max(y1 - y0, 1.0)
+        best, best_gap = None, float("inf")
+        for formula in formulas:
+            if formula is region or id(formula) in joined:
+                continue
+            fx0, fy0, fx1, fy1 = formula.bbox
+            same_row = fy0 < y1 and y0 < fy1 and fx0 < x0
+            above = -reach < y0 - fy1 <= reach and fx1 >= x0
+            gap = 0.0 if same_row else y0 - fy1
+            if (same_row or above) and gap < best_gap:
+                best, best_gap = formula, gap
+        if best is None:
+            continue
+        best.lines = best.lines + region.lines
+        best.bbox = union_box([best.bbox, region.bbox])
+        joined.add(id(region))
+    return [r for r in regions if id(r) not in joined]
 
 
 def _lead_heading(region: Region) -> list[Region]:
@@ -230,6 +294,12 @@ def _block(
     elif region.label is Label.CODE:
         block.text = verbatim_text(lines)
         block.format = "monospace"
+    elif region.label is Label.FORMULA and not ocr:  # (OCR sizes are glyph heights: no scripts)
+        block.text = join_text(lines)
+        formula = formula_latex(lines)
+        block.latex = formula.latex or None
+        if formula.equation_number:
+            block.meta["equation_number"] = formula.equation_number
     elif region.label is Label.TABLE:
         if region.table is not None and region.table.cells:
             block.html = region.table.html
@@ -281,13 +351,28 @@ def _list_items(group: list[Region], to_display: Callable[[BBox], BBox]) -> list
 
 
 def _set_heading_levels(blocks: list[Block]) -> None:
-    headings = [b for b in blocks if b.label is Label.HEADING]
+    """Heading levels by style; a kicker above the page's title ("Research Article") stands at
+    the title's level and takes no part in the ranking (its size is the title's, and would push
+    every section heading one level down)."""
+    kickers = _kickers(blocks)
+    for block in kickers:
+        block.level = 1
+    kicker_ids = {id(b) for b in kickers}
+    headings = [b for b in blocks if b.label is Label.HEADING and id(b) not in kicker_ids]
     styles = [(b.text, float(b.meta.get("font_size", 0.0)), bool(b.meta.get("bold", False))) for b in headings]
     for block, level in zip(headings, heading_levels(styles)):
         block.level = level
     for block in blocks:
         if block.label is Label.TITLE:
             block.level = 1
+
+
+def _kickers(blocks: list[Block]) -> list[Block]:
+    titles = [b for b in blocks if b.label is Label.TITLE]
+    if not titles:
+        return []
+    top = min(t.bbox[1] for t in titles)
+    return [b for b in blocks if b.label is Label.HEADING and b.bbox[3] <= top and is_kicker(b.text)]
 
 
 def _link_captions(blocks: list[Block]) -> None:

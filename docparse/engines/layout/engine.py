@@ -31,6 +31,7 @@ from docparse.engines.layout.regions.runner import Ahead, layout_model
 from docparse.engines.layout.scan.ocr import language_installed, tesseract_available, upright_ocr_page
 from docparse.engines.layout.scan.orientation import detect_rotation, turned_copy, work_to_page
 from docparse.engines.layout.text import extract_lines, unreadable
+from docparse.engines.layout.title import first_page_title
 from docparse.errors import OptionsError
 from docparse.geometry import BBox
 
@@ -43,6 +44,7 @@ PAGE_RECIPE = (
     "tables: cells for each table region, from rules, the model's grid or words (tables/)",
     "figures: pictures and charts the model missed (regions/figures)",
     "refine: labels the text says better than the model (regions/refine)",
+    "title: on the first page, the title, its kicker and the author lines (title)",
     "order: reading order of the body regions (order, columns)",
     "blocks: one Block per region, lists grouped, captions linked (blocks)",
 )
@@ -158,6 +160,8 @@ class LayoutEngine:
         ctx, need_ocr = self._text(inp, warnings)
         regions = self._regions(ctx, warnings, ahead)  # tables and figures are found with the regions
         regions = refine(regions, ctx.height)
+        if ctx.index == 0:
+            first_page_title(regions, ctx.height, ctx.scanned)  # title, kicker, author lines
         blocks = build_blocks(regions, ctx)  # reading order, then one block per region or list
         for b in blocks:
             if "outside_cells" in b.meta:

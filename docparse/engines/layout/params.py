@@ -238,6 +238,34 @@ TEXT_BAND_MAX_LINES = 3
 #: points: a caption is linked to the nearest figure or table overlapping it in x within this
 CAPTION_LINK_MAX_GAP_PT = 60
 
+# -- formulas (formula.py) ------------------------------------------------------------------------
+
+#: share of the row's base size: a smaller span may be a script (TeX sets scripts at 70 %, 50 %
+#: for second-level ones)
+SCRIPT_MAX_SIZE_SHARE = 0.85
+#: share of the base size a script's centre sits above (or below) the base's centre; less is the
+#: same baseline (small caps, a smaller font in the same row)
+SCRIPT_MIN_SHIFT_SHARE = 0.15
+#: font sizes: an equation number printed in the formula's last row stands at least this far
+#: from the formula's text ("x = f(1)" holds an argument, not a number)
+EQUATION_NUMBER_GAP_EM = 1.0
+#: row heights: a block that is only an equation number belongs to a formula it shares a row
+#: with, or one ending at most this far above it
+EQUATION_NUMBER_MAX_GAP_EM = 1.0
+
+# -- the first page's title (title.py) ------------------------------------------------------------
+
+#: share of the page height: the first page's title starts in this top part (below a masthead)
+FIRST_PAGE_TITLE_TOP_SHARE = 0.45
+#: a title runs over at most this many lines (a longer large block is a lead or a quote) and
+#: has at least this many words (a kicker has one to three: ``KICKER_MAX_WORDS``)
+TITLE_MAX_LINES = 5
+TITLE_MIN_WORDS = 3
+KICKER_MAX_WORDS = 3
+#: an author line lists at least this many names, and this share of its words look like names
+AUTHOR_MIN_NAMES = 3
+AUTHOR_NAME_SHARE = 0.8
+
 # -- tables (tables/) -----------------------------------------------------------------------------
 
 #: points: narrowest gap between tables set side by side

@@ -1,0 +1,160 @@
+"""A display formula's LaTeX from its text-layer spans, and its equation number set apart.
+
+The text layer prints a formula as glyphs: ``a²`` is an "a" span and a smaller "2" span set
+higher. Joined as text that is "a2"; here each line's spans are compared with the line's base
+size and height, and a smaller span set clearly above the base becomes a superscript (``a^{2}``),
+one set below a subscript (``p_{t-1}``). Letters and digits stay, math symbols become their LaTeX
+commands, LaTeX's special characters are escaped, and lines of a formula set one above the other
+become rows of an array. An equation number at the right end, "(1)", is not part of the formula:
+it is returned on its own (the block keeps it in ``meta["equation_number"]``).
+
+The result is plain LaTeX that latex2mathml (the HTML) and Markdown readers understand; it says
+what the text layer says, no more (fractions drawn with a rule stay rows).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from docparse.engines.layout.params import EQUATION_NUMBER_GAP_EM, SCRIPT_MAX_SIZE_SHARE, SCRIPT_MIN_SHIFT_SHARE
+from docparse.engines.layout.text import Line, Span
+
+EQUATION_NUMBER = re.compile(r"^\(\s*(\d{1,3}(?:\.\d{1,3})?[a-z]?)\s*\)$")
+
+_SYMBOLS = {
+    "α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "ε": r"\epsilon", "ϵ": r"\epsilon",
+    "ζ": r"\zeta", "η": r"\eta", "θ": r"\theta", "ϑ": r"\vartheta", "ι": r"\iota", "κ": r"\kappa",
+    "λ": r"\lambda", "μ": r"\mu", "ν": r"\nu", "ξ": r"\xi", "π": r"\pi", "ρ": r"\rho", "σ": r"\sigma",
+    "τ": r"\tau", "υ": r"\upsilon", "φ": r"\phi", "ϕ": r"\phi", "χ": r"\chi", "ψ": r"\psi", "ω": r"\omega",
+    "Γ": r"\Gamma", "Δ": r"\Delta", "Θ": r"\Theta", "Λ": r"\Lambda", "Ξ": r"\Xi", "Π": r"\Pi",
+    "Σ": r"\Sigma", "Φ": r"\Phi", "Ψ": r"\Psi", "Ω": r"\Omega",
+    "−": "-", "–": "-", "×": r"\times", "·": r"\cdot", "⋅": r"\cdot", "∗": "*", "÷": r"\div",
+    "±": r"\pm", "∓": r"\mp", "≤": r"\leq", "≥": r"\geq", "≠": r"\neq", "≈": r"\approx",
+    "≡": r"\equiv", "∼": r"\sim", "∝": r"\propto", "∞": r"\infty", "∂": r"\partial", "∇": r"\nabla",
+    "∑": r"\sum", "∏": r"\prod", "∫": r"\int", "√": r"\sqrt", "∈": r"\in", "∉": r"\notin",
+    "⊂": r"\subset", "⊆": r"\subseteq", "∪": r"\cup", "∩": r"\cap", "∀": r"\forall", "∃": r"\exists",
+    "→": r"\rightarrow", "←": r"\leftarrow", "↔": r"\leftrightarrow", "⇒": r"\Rightarrow",
+    "⇐": r"\Leftarrow", "⇔": r"\Leftrightarrow", "↦": r"\mapsto", "…": r"\ldots", "⋯": r"\cdots",
+    "′": "'", "″": "''", "°": r"^{\circ}",
+    "{": r"\{", "}": r"\}", "%": r"\%", "&": r"\&", "#": r"\#", "$": r"\$", "_": r"\_",
+    "\\": r"\backslash", "^": r"\hat{}", "~": r"\sim",
+}  # fmt: skip
+_COMBINING_BAR = "¯"  # U+00AF, which TeX fonts' text layers print before the letter it bars
+
+
+@dataclass
+class FormulaText:
+    latex: str
+    equation_number: str | None  # "(1)" as printed, or None
+
+
+def formula_latex(lines: list[Line]) -> FormulaText:
+    """The LaTeX of a formula's lines (in reading order) and its equation number."""
+    rows = [list(ln.spans) for ln in sorted(lines, key=lambda ln: (ln.bbox[1], ln.bbox[0])) if ln.text.strip()]
+    number: str | None = None
+    for i in range(len(rows) - 1, -1, -1):  # the number is on the last row, or a row of its own
+        found, rest = _split_number(rows[i])
+        if found is not None:
+            number = found
+            rows[i] = rest
+            break
+    rows = [r for r in rows if "".join(s.text for s in r).strip()]
+    latex_rows = [_row_latex(r) for r in rows]
+    latex_rows = [r for r in latex_rows if r]
+    if len(latex_rows) > 1:
+        latex = r"\begin{array}{c} " + r" \\ ".join(latex_rows) + r" \end{array}"
+    else:
+        latex = latex_rows[0] if latex_rows else ""
+    return FormulaText(latex, number)
+
+
+def _split_number(spans: list[Span]) -> tuple[str | None, list[Span]]:
+    """An equation number ending the row: ("(1)", the spans before it) or (None, spans)."""
+    text = "".join(s.text for s in spans)
+    match = re.search(r"\(\s*\d{1,3}(?:\.\d{1,3})?[a-z]?\s*\)\s*$", text)
+    if match is None:
+        return None, spans
+    before = text[: match.start()]
+    if before.strip() and not before.endswith((" ", "\t")) and not _gap_before_last(spans, match.start()):
+        return None, spans  # "f(1)": an argument, not a number set apart
+    kept: list[Span] = []
+    used = 0
+    for span in spans:  # keep the text up to the match, span by span
+        if used + len(span.text) <= match.start():
+            kept.append(span)
+        elif used < match.start():
+            kept.append(Span(span.text[: match.start() - used], span.bbox, span.font, span.size, span.flags))
+        used += len(span.text)
+    return match.group(0).strip(), kept
+
+
+def _gap_before_last(spans: list[Span], at: int) -> bool:
+    """Whether the span holding character ``at`` starts there, well apart from the previous one."""
+    used = 0
+    for i, span in enumerate(spans):
+        if used == at and i > 0:
+            return span.bbox[0] - spans[i - 1].bbox[2] > EQUATION_NUMBER_GAP_EM * span.size
+        used += len(span.text)
+    return False
+
+
+def _row_latex(spans: list[Span]) -> str:
+    letters = [s for s in spans if s.text.strip()]
+    if not letters:
+        return ""
+    base_size = max(s.size for s in letters)
+    base_spans = [s for s in letters if s.size >= SCRIPT_MAX_SIZE_SHARE * base_size]
+    centres = sorted((s.bbox[1] + s.bbox[3]) / 2 for s in base_spans)
+    centre = centres[len(centres) // 2]
+    # (kind, text): "" for the base, "^" / "_" for scripts; neighbouring scripts of one kind
+    # are one script ("t", "−", "1" -> p_{t-1}).
+    pieces: list[list[str]] = []
+    for span in spans:
+        kind = ""
+        shift = centre - (span.bbox[1] + span.bbox[3]) / 2  # > 0: set higher than the base
+        if span.text.strip() and span.size < SCRIPT_MAX_SIZE_SHARE * base_size and abs(shift) > SCRIPT_MIN_SHIFT_SHARE * base_size:
+            kind = "^" if shift > 0 else "_"
+        if pieces and pieces[-1][0] == kind:
+            pieces[-1][1] += span.text
+        else:
+            pieces.append([kind, span.text])
+    out: list[str] = []
+    escaper = _Escaper()
+    for kind, text in pieces:
+        body = escaper(text)
+        if not kind:
+            out.append(body)
+            continue
+        if out:
+            out[-1] = out[-1].rstrip()  # a script binds to what precedes it
+        out.append(f"{kind}{{{body.strip()}}}")
+    return re.sub(r"\s+", " ", "".join(out)).strip()
+
+
+class _Escaper:
+    """Text -> LaTeX, with the state of a bar printed before its letter (possibly in the span
+    before)."""
+
+    def __init__(self) -> None:
+        self.bar = False
+
+    def __call__(self, text: str) -> str:
+        out: list[str] = []
+        for ch in text:
+            if ch == _COMBINING_BAR:
+                self.bar = True
+                continue
+            piece = _SYMBOLS.get(ch, ch)
+            if piece.startswith("\\") and piece[-1].isalpha():
+                piece += " "  # "\lambda x", not "\lambdax"
+            if self.bar and ch.strip():
+                piece = rf"\bar{{{piece.strip()}}}"
+                self.bar = False
+            out.append(piece)
+        return "".join(out)
+
+
+def is_equation_number(text: str) -> bool:
+    """A block that is only an equation number, "(1)"."""
+    return bool(EQUATION_NUMBER.match(text.strip()))
