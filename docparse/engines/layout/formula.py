@@ -52,6 +52,8 @@ class FormulaText:
 def formula_latex(lines: list[Line]) -> FormulaText:
     """The LaTeX of a formula's lines (in reading order) and its equation number."""
     rows = [list(ln.spans) for ln in sorted(lines, key=lambda ln: (ln.bbox[1], ln.bbox[0])) if ln.text.strip()]
+    if any(_unmapped(ch) for ln in lines for ch in ln.text):
+        return FormulaText("", None)  # glyphs without Unicode: no LaTeX is better than a wrong one
     number: str | None = None
     for i in range(len(rows) - 1, -1, -1):  # the number is on the last row, or a row of its own
         found, rest = _split_number(rows[i])
@@ -153,6 +155,11 @@ class _Escaper:
                 self.bar = False
             out.append(piece)
         return "".join(out)
+
+
+def _unmapped(ch: str) -> bool:
+    """A replacement or private-use character: a glyph the font does not map to Unicode."""
+    return ch == "\ufffd" or "\ue000" <= ch <= "\uf8ff"
 
 
 def is_equation_number(text: str) -> bool:
