@@ -123,10 +123,10 @@ def test_academic_article_title_not_the_kicker_and_authors_not_a_heading() -> No
     assert title.text.startswith("The effects of AZD3582")
     heads = {b.text: b for b in doc.pages[0].blocks if b.label is Label.HEADING}
     assert "Research Article" in heads  # the kicker: a heading, no longer the document's title
-    assert heads["Research Article"].level == 1 and heads["Introduction"].level == 2  # not pushed down
+    assert heads["Research Article"].level == 2 and heads["Introduction"].level == 2  # not pushed down
     authors = [b for b in doc.pages[0].blocks if b.text.startswith("M. Walley")]
     assert authors and authors[0].label is Label.PARAGRAPH
-    assert doc.to_markdown().lstrip().startswith("# Research Article\n\n# The effects")
+    assert doc.to_markdown().lstrip().startswith("## Research Article\n\n# The effects")
 
 
 @pytest.mark.slow

@@ -351,12 +351,12 @@ def _list_items(group: list[Region], to_display: Callable[[BBox], BBox]) -> list
 
 
 def _set_heading_levels(blocks: list[Block]) -> None:
-    """Heading levels by style; a kicker above the page's title ("Research Article") stands at
-    the title's level and takes no part in the ranking (its size is the title's, and would push
-    every section heading one level down)."""
+    """Heading levels by style; a kicker above the page's title ("Research Article") is a
+    top-level heading under the title and takes no part in the ranking (its size is the
+    title's, and would push every section heading one level down)."""
     kickers = _kickers(blocks)
     for block in kickers:
-        block.level = 1
+        block.level = 2
     kicker_ids = {id(b) for b in kickers}
     headings = [b for b in blocks if b.label is Label.HEADING and id(b) not in kicker_ids]
     styles = [(b.text, float(b.meta.get("font_size", 0.0)), bool(b.meta.get("bold", False))) for b in headings]

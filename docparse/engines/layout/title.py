@@ -11,8 +11,8 @@ first page only:
 - the title is the largest (then boldest, then highest) block of several words in the top part,
   at least ``TITLE_SIZE_RATIO`` times the body size, that is not a kicker ("Research Article",
   "Original Paper": a known kicker, or a short label set above a block as large with more words);
-- a title it replaces (a kicker) becomes a heading, at the title's level (``blocks`` keeps it
-  out of the heading-style ranking).
+- a title it replaces (a kicker) becomes a heading (level 2; ``blocks`` keeps it out of the
+  heading-style ranking).
 """
 
 from __future__ import annotations
