@@ -25,6 +25,7 @@ def test_author_lines_and_kickers() -> None:
     assert is_author_line("Jing Yu a,b, Lu Lv a,∗, Pei Lan a,b, Shujuan Zhang a, Bingcai Pan a,∗∗")
     assert not is_author_line("Materials, Methods, and Statistical Analysis")
     assert not is_author_line("Results and Discussion")
+    assert not is_author_line("Row and Column Access Control\nSupport in IBM DB2 for i")  # "in", "for" are words
     assert not is_author_line("The effects of AZD3582, and naproxen, on key steps in the rat")
     assert is_kicker("Research Article") and is_kicker("Original Paper") and is_kicker("Review")
     assert not is_kicker("Introduction") and not is_kicker("The effects of AZD3582")

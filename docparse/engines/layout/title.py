@@ -42,7 +42,8 @@ _KICKER = re.compile(
 _INITIAL = re.compile(r"^[A-Z]\.(?:-?[A-Z]\.)*$")  # "M.", "J.-P."
 _NAME = re.compile(r"^[A-Z][a-zà-ÿ'’]+(?:-[A-Z]?[a-zà-ÿ'’]+)*$")  # "Walley", "Hotz-Behofsits"
 _PARTICLE = frozenset({"and", "&", "van", "von", "de", "der", "den", "da", "di", "du", "la", "le"})
-_MARK = re.compile(r"^[a-z0-9*∗†‡§¶#,]{1,6}$")  # affiliation marks: a,b  1  *  ∗∗  †
+# affiliation marks: "a", "b", "1", "12", "*", "∗∗", "†" (single letters: "in", "for" are words)
+_MARK = re.compile(r"^(?:[a-z]|\d{1,2}|[*∗†‡§¶#]{1,3})$")
 
 
 def is_kicker(text: str) -> bool:
@@ -55,8 +56,8 @@ def is_author_line(text: str) -> bool:
     "M. Walley, G. Sigthorsson, C. Hotz-Behofsits, R. Simpson, I. Bjarnason*",
     "Jing Yu a,b, Lu Lv a,∗, Pei Lan a,b, Shujuan Zhang a"."""
     flat = " ".join(text.split())
-    if flat.count(",") < 2 and " and " not in flat:
-        return False
+    if flat.count(",") < 1 or (flat.count(",") < 2 and " and " not in flat):
+        return False  # names are listed with commas ("A, B and C" at the least)
     tokens = [t for t in re.split(r"[\s,]+", flat) if t]
     names = others = 0
     person = False  # an initial or an affiliation mark: "Materials, Methods, and Analysis" has none
