@@ -19,6 +19,7 @@ from docparse.engines.layout.labels import (
     could_head,
     heading_levels,
     indent_levels,
+    misread_formula,
     misread_heading,
     scattered_rows,
     split_marker,
@@ -98,6 +99,9 @@ def _check_headings(regions: list[Region], ocr: bool) -> None:
     """
     model_ran = any(r.layout_class for r in regions)
     for region in regions:
+        if region.label is Label.FORMULA and misread_formula("".join(ln.text for ln in region.lines)):
+            region.label = Label.PARAGRAPH  # CJK text the model took for a formula
+            continue
         if region.label not in (Label.TITLE, Label.HEADING):
             continue
         if ocr and model_ran and region.origin is RegionOrigin.HEURISTIC:

@@ -30,7 +30,7 @@ from docparse.engines.layout.regions.refine import refine
 from docparse.engines.layout.regions.runner import Ahead, layout_model
 from docparse.engines.layout.scan.ocr import language_installed, tesseract_available, upright_ocr_page
 from docparse.engines.layout.scan.orientation import detect_rotation, turned_copy, work_to_page
-from docparse.engines.layout.text import extract_lines, unreadable
+from docparse.engines.layout.text import clean_text, extract_lines, ocr_language_for, unreadable
 from docparse.engines.layout.title import first_page_title
 from docparse.errors import OptionsError
 from docparse.geometry import BBox
@@ -184,19 +184,29 @@ class LayoutEngine:
         lines = extract_lines(page) if self.ocr != "always" else []
         textpage = None
         to_page = None  # work page -> displayed page points, when we work on an (upright) OCR copy
+        garbled = unreadable(lines) if lines else None
         need_ocr = self.ocr == "always" or (
-            self.ocr == "auto" and (not inp.has_text_layer or not lines or unreadable(lines))
+            self.ocr == "auto" and (not inp.has_text_layer or not lines or garbled is not None)
         )
+        if garbled is not None and self.ocr == "never":
+            warnings.append(f"the text layer looks garbled ({garbled}) and OCR is off (ocr='never')")
         if need_ocr:
+            if garbled is not None and self.ocr == "auto":
+                language = ocr_language_for(page, language)
             textpage, work, why, to_page = self._ocr(page, language)
             if textpage is not None:
                 page = work  # the scan was OCRed upright, as displayed, into a copy: work on that
                 lines = extract_lines(page, textpage, ocr=True)
+                if garbled is not None and self.ocr == "auto":
+                    warnings.append(f"the text layer looks garbled ({garbled}): the page was OCRed ({language})")
             elif why:
-                warnings.append(why)
-                if self.ocr == "always":  # no OCR possible: the text layer is the best we have
-                    lines = extract_lines(page)
-        words = page.get_text("words", textpage=textpage) if textpage is not None else page.get_text("words")
+                warnings.append(why if garbled is None else f"the text layer looks garbled ({garbled}); {why}")
+                if self.ocr == "always" or garbled is not None:  # no OCR possible: the layer is the best we have
+                    lines = lines or extract_lines(page)
+        if textpage is not None:
+            words = page.get_text("words", textpage=textpage)
+        else:  # the same characters as the lines: ligatures expanded, private-use bullets mapped
+            words = [(*w[:4], clean_text(w[4]), *w[5:]) for w in page.get_text("words")]
         scanned = textpage is not None
         ctx = PageContext(
             page=page,

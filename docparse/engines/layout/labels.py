@@ -14,10 +14,12 @@ from docparse.document import Label
 from docparse.engines.layout.params import (
     CAPTION_BARE_MAX_LINES,
     CAPTION_MAX_LINES,
+    CJK_TEXT_SHARE,
     EQUATION_NUMBER_MAX_ROWS,
     LEAD_HEADING_MAX_CHARS,
     LIST_INDENT_STEP_PT,
     MATH_MAX_LETTER_SHARE,
+    MIN_CJK_WORD_CHARS,
     SCATTERED_MIN_ROWS,
     SCATTERED_ROW_CHARS,
 )
@@ -67,6 +69,22 @@ def misread_heading(text: str) -> Label | None:
     if not any(ch.isalpha() for ch in text) and not _SECTION_NUMBER.match(" ".join(rows)):
         return Label.PARAGRAPH
     return None
+
+
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+#: relation and operator signs of a display formula (ASCII "-", "+" and "/" are everyday text too)
+_FORMULA_SIGN = re.compile(r"[=<>≤≥≈≠±×÷∑∏∫√∞∂∇∈∉⊂⊆∪∩→⇒^_\\]")
+
+
+def misread_formula(text: str) -> bool:
+    """True when a region the layout model called a formula is CJK text ("第十五期(2016.06)"):
+    the model takes short CJK rows with digits and brackets for formulas. Text with at least
+    ``MIN_CJK_WORD_CHARS`` CJK characters and no relation or operator sign, or mostly CJK."""
+    chars = [c for c in text if not c.isspace()]
+    cjk = len(_CJK_CHAR.findall(text))
+    if cjk < MIN_CJK_WORD_CHARS:
+        return False
+    return not _FORMULA_SIGN.search(text) or cjk > CJK_TEXT_SHARE * len(chars)
 
 
 def scattered_rows(text: str, min_rows: int = SCATTERED_MIN_ROWS, max_chars: int = SCATTERED_ROW_CHARS) -> bool:

@@ -64,10 +64,10 @@ BOLD_CHAR_SHARE = 0.6
 MONO_CHAR_SHARE = 0.8
 #: font names kept in a block's meta
 MAX_FONTS = 8
-#: a text layer of at least this many characters, more than ``UNREADABLE_SHARE`` of them
-#: replacement or private-use characters, is unreadable (fonts without a usable encoding): OCR
-UNREADABLE_MIN_CHARS = 20
-UNREADABLE_SHARE = 0.3
+#: (a garbled, unreadable text layer: docparse/garbled.py, the rule shared with the verifier)
+#: share of a page's fonts with a CJK typeface name (SimSun, KaiTi ...) above which a garbled page
+#: is OCRed in Chinese with English when the default language (eng) was asked for
+CJK_FONT_SHARE = 0.5
 
 # -- scans (scan/) --------------------------------------------------------------------------------
 
@@ -160,6 +160,12 @@ EQUATION_NUMBER_MAX_ROWS = 4
 MATH_MAX_LETTER_SHARE = 0.5
 #: lines of a formula found from its text (a paragraph or heading of symbols)
 FORMULA_MAX_LINES = 2
+#: CJK characters: a model "formula" with at least this many and no relation or operator sign
+#: is CJK text ("第十五期(2016.06)": the model takes short CJK rows with digits for formulas)
+MIN_CJK_WORD_CHARS = 2
+#: share of a model "formula"'s non-space characters in CJK script above which it is text,
+#: signs or not (a formula with a Chinese word or two stays one)
+CJK_TEXT_SHARE = 0.5
 #: rows of a few characters (``SCATTERED_ROW_CHARS`` at the median) stacked: a graphic's labels
 SCATTERED_MIN_ROWS = 3
 SCATTERED_ROW_CHARS = 4

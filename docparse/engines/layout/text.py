@@ -15,6 +15,7 @@ from typing import Any, Iterable
 
 from docparse.engines.layout.params import (
     BOLD_CHAR_SHARE,
+    CJK_FONT_SHARE,
     DEFAULT_BODY_SIZE_PT,
     DEFAULT_CHAR_WIDTH_PT,
     GUTTER_GAP_EM,
@@ -30,10 +31,9 @@ from docparse.engines.layout.params import (
     SAME_ROW_SHARE,
     SMALL_PRINT_RATIO,
     SPACE_GAP_EM,
-    UNREADABLE_MIN_CHARS,
-    UNREADABLE_SHARE,
     WORD_GAP_EM,
 )
+from docparse.garbled import garbled_reason
 from docparse.geometry import BBox, union_box
 from docparse.writing import is_rtl, may_hold_lam_alef, span_chars_text
 
@@ -44,6 +44,26 @@ FLAG_BOLD = 16
 
 _MONO_FONT = re.compile(r"mono|courier|consol|menlo|inconsolata|typewriter|cmtt|lmtt|sfmono", re.I)
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
+#: Typographic ligatures as the letters they stand for: searchable, and what readers type.
+_LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"}
+#: A ligature, the space some PDF generators emit after its glyph (drawn inside the ligature's
+#: box: "inﬂ ammation"), and the lowercase letter that goes on with the word. Not "ﬀ": English
+#: words end in "ff" before a real space ("staﬀ members"), hardly ever in "fi", "fl", "ffi", "ffl".
+_LIGATURE_SPACE = re.compile("([\ufb01-\ufb04]) (?=[a-z])")
+_LIGATURE = re.compile("[\ufb00-\ufb06]")
+#: Symbol and Wingdings glyphs in the private-use area (U+F000 + the font's own code, as PDFs
+#: without a ToUnicode map give them) that are list bullets in any of these fonts.
+_PUA_BULLETS = frozenset("\uf06c\uf06e\uf06f\uf071\uf075\uf076\uf09f\uf0a7\uf0a8\uf0b7\uf0d8\uf0fc\uf0e8\uf0d2")
+#: Symbol-font private-use codes with a standard character (Adobe's Symbol encoding).
+_PUA_SYMBOL = {
+    "\uf0ae": "→", "\uf0ac": "←", "\uf0ad": "↑", "\uf0af": "↓", "\uf0ab": "↔", "\uf0de": "⇒", "\uf0dc": "⇐",
+    "\uf0db": "⇔", "\uf0b1": "±", "\uf0b4": "×", "\uf0b8": "÷", "\uf0a3": "≤", "\uf0b3": "≥", "\uf0b9": "≠",
+    "\uf0bb": "≈", "\uf0a5": "∞", "\uf0b0": "°", "\uf0d6": "√", "\uf0e5": "∑", "\uf0f2": "∫", "\uf0b6": "∂",
+    "\uf0ce": "∈", "\uf0c7": "∩", "\uf0c8": "∪", "\uf0a2": "′", "\uf0a4": "⁄", "\uf0bc": "…", "\uf0d7": "·",
+    "\uf02d": "−", "\uf02b": "+", "\uf03d": "=", "\uf03c": "<", "\uf03e": ">",
+}
+_PUA = re.compile("[\uf000-\uf0ff]")
+_SYMBOL_FONT = re.compile(r"symbol", re.I)
 
 
 @dataclass
@@ -106,6 +126,26 @@ def dominant(pairs: Iterable[tuple[float, int]], default: float = 0.0) -> float:
     return max(weights.items(), key=lambda kv: (kv[1], kv[0]))[0]
 
 
+def clean_text(text: str, font: str = "") -> str:
+    """A text layer's characters as readers search for them: ligatures as their letters (the
+    stray space a generator put after a ligature glyph removed), private-use Symbol/Wingdings
+    bullets as "•" and Symbol-font arrows and operators as their characters."""
+    if _LIGATURE.search(text):
+        text = _LIGATURE_SPACE.sub(r"\1", text)
+        text = _LIGATURE.sub(lambda m: _LIGATURES[m.group()], text)
+    if _PUA.search(text):
+        symbol = bool(_SYMBOL_FONT.search(font))
+
+        def one(m: re.Match) -> str:
+            c = m.group()
+            if symbol and c in _PUA_SYMBOL:
+                return _PUA_SYMBOL[c]
+            return "•" if c in _PUA_BULLETS else c
+
+        text = _PUA.sub(one, text)
+    return text
+
+
 def extract_lines(page: Any, textpage: Any = None, ocr: bool = False) -> list[Line]:
     """All text rows of the page, top to bottom, in the page's unrotated coordinates.
 
@@ -130,7 +170,7 @@ def extract_lines(page: Any, textpage: Any = None, ocr: bool = False) -> list[Li
                 continue
             spans = [
                 Span(
-                    text=s.get("text", ""),
+                    text=clean_text(s.get("text", ""), s.get("font", "")),
                     bbox=tuple(s["bbox"]),  # type: ignore[arg-type]
                     font=s.get("font", ""),
                     size=float(s.get("size", 0.0)),
@@ -363,11 +403,31 @@ def font_meta(lines: list[Line]) -> dict[str, Any]:
     }
 
 
-def unreadable(lines: list[Line], share: float = UNREADABLE_SHARE) -> bool:
-    """True when the text layer is mostly replacement characters (fonts without a usable encoding)."""
-    text = "".join(ln.text for ln in lines)
-    chars = [c for c in text if not c.isspace()]
-    if len(chars) < UNREADABLE_MIN_CHARS:
-        return False
-    bad = sum(c == "\ufffd" or "\ue000" <= c <= "\uf8ff" for c in chars)
-    return bad > share * len(chars)
+def unreadable(lines: list[Line]) -> str | None:
+    """Why the text layer of these lines is unusable (a font without a usable encoding:
+    unmapped glyphs, or Latin-1 symbols where the page's script has none), or None.
+    The rule is ``docparse.garbled``'s, shared with the hybrid verifier."""
+    return garbled_reason("".join(ln.text for ln in lines))
+
+
+#: Font names of Chinese, Japanese and Korean typefaces (SimSun, KaiTi, MS Mincho, Noto Sans CJK ...).
+_CJK_FONT = re.compile(
+    r"sim(sun|hei|kai|fang|li|you)|kaiti|fangsong|song(ti)?|hei(ti)?|ming(liu)?|stxihei|stsong|"
+    r"yahei|dengxian|cjk|mincho|gothic|meiryo|batang|gulim|dotum|malgun|source\s?han|noto\s?(sans|serif)\s?(sc|tc|jp|kr)",
+    re.I,
+)
+
+
+def ocr_language_for(page: Any, language: str) -> str:
+    """The Tesseract language(s) for a page whose text layer is garbled: Chinese with English
+    when the default ("eng") was asked for and the page's fonts are Chinese (or Japanese/Korean)
+    ones, the garbled layer being those fonts' unmapped text; ``language`` otherwise."""
+    from docparse.engines.layout.scan.ocr import language_installed
+
+    if language != "eng":
+        return language
+    fonts = [f[3] for f in page.get_fonts()]
+    cjk = sum(bool(_CJK_FONT.search(name)) for name in fonts)
+    if fonts and cjk > CJK_FONT_SHARE * len(fonts) and language_installed("chi_sim+eng"):
+        return "chi_sim+eng"
+    return language

@@ -1,0 +1,101 @@
+"""Text layers as real PDFs have them (issue 14, items 1, 6 and 7), through the public API.
+
+Garbled layers (fonts without a usable encoding) are OCRed with a page warning; clean ones are
+never flagged; CJK lines join without spaces; private-use bullets, ligatures and line-end
+hyphenation in two-column articles come out as the words they are.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import docparse
+from docparse.document import Label
+from docparse.garbled import garbled, garbled_reason
+
+TEXTBOOK = "mineru/ordinary_textbook_1d9a847603a5e37e379738316820850d.pdf"
+REPORT = "mineru/research_report_1f978cd81fb7260c8f7644039ec2c054.pdf"
+ARTICLE = "mineru/academic_literature_f7904bc37cc2e25c1e3e412978854b10.pdf"
+_LIGATURES = re.compile("[\ufb00-\ufb06]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _pdf(corpus: Path, name: str) -> Path:
+    path = corpus / name
+    if not path.exists():
+        pytest.skip(f"{path} is not present")
+    return path
+
+
+def _all_text(doc: docparse.Document) -> str:
+    return "\n".join(b.text for p in doc.pages for b in p.blocks if b.text)
+
+
+# -- 14.1: garbled text layers ------------------------------------------------------------------
+
+
+def test_garbled_rule_on_known_texts() -> None:
+    assert garbled("êÆ#(¯K\x0e) 1›ÊÏ (2016.06) Ì±: +¡) 1˜K. \x17 z1, z2, z3 ´ü Eê. y²•3ü Eê z ¦\x1a:")
+    assert garbled("]üìÆüéê •ìê °ê£ë†£ûÜüéê †ë ∞†¶£ èÜ•ÜáÜ§ê")
+    assert garbled("\ufffd" * 30)
+    # real text with accents, typographic punctuation, bullets and CJK is not
+    assert not garbled("Les élèves étaient déjà là — « Où êtes-vous ? » a-t-il demandé à Noël.")
+    assert not garbled("Über die Größe der Fläche wußte man früher wenig; heute weiß man mehr.")
+    assert not garbled("• first point — “quoted” text… and 25 °C ± 0.5 °C in the laboratory today")
+    assert not garbled("高测股份（688556.SH）：扩产4000万公里金刚线，强化光伏硅片切割三元布局")
+    assert garbled_reason("too short ÿÿ") is None
+
+
+def test_no_clean_corpus_page_is_flagged(corpus: Path) -> None:
+    """Every page with a text layer in the corpus reads as text, except the garbled textbook page."""
+    import pymupdf
+
+    flagged = []
+    pdfs = sorted(corpus.rglob("*.pdf"))
+    assert len(pdfs) >= 20
+    for pdf in pdfs:
+        with pymupdf.open(pdf) as doc:
+            for page in doc:
+                if garbled(page.get_text()):
+                    flagged.append(f"{pdf.relative_to(corpus)}:{page.number}")
+    assert flagged == [TEXTBOOK + ":0"]
+
+
+@pytest.mark.slow
+def test_garbled_page_is_ocred_with_a_warning(corpus: Path) -> None:
+    doc = docparse.convert(_pdf(corpus, TEXTBOOK))
+    text = _all_text(doc)
+    assert "êÆ" not in text and "\ufffd" not in text and "\x17" not in text
+    assert len(_CJK.findall(text)) > 100  # the Chinese the fonts could not say, read by OCR
+    page = doc.pages[0]
+    assert any("garbled" in w and "OCR" in w for w in page.warnings), page.warnings
+    assert all(b.meta.get("ocr") for b in page.blocks if b.text)
+
+
+@pytest.mark.slow
+def test_cjk_lines_are_not_formulas(corpus: Path) -> None:
+    doc = docparse.convert(_pdf(corpus, TEXTBOOK), ocr="always", ocr_language="chi_sim+eng")
+    formulas = [b.text for p in doc.pages for b in p.blocks if b.label == Label.FORMULA]
+    assert not [t for t in formulas if len(_CJK.findall(t)) >= 2], formulas
+    assert "第十五期" in _all_text(doc).replace(" ", "")
+
+
+# -- 14.7: private-use bullets, ligatures, dehyphenation ----------------------------------------
+
+
+def test_private_use_bullets_become_bullets(corpus: Path) -> None:
+    doc = docparse.convert(_pdf(corpus, REPORT), pages="1")
+    text = _all_text(doc) + "".join(i.text for p in doc.pages for b in p.blocks for i in b.items)
+    assert "\uf06c" not in text
+    assert "事件：公司拟与壶关县人民政府签署" in text.replace("\n", "")
+
+
+def test_ligatures_expanded_and_stray_spaces_healed(corpus: Path) -> None:
+    doc = docparse.convert(_pdf(corpus, ARTICLE), pages="1-2")
+    text = _all_text(doc)
+    assert not _LIGATURES.search(text)
+    assert "inflammation" in text.lower()
+    assert not re.search(r"\b(infl|fl|signifi|benefi) (ammat|ow|cant|cial)", text)
