@@ -99,3 +99,13 @@ def test_ligatures_expanded_and_stray_spaces_healed(corpus: Path) -> None:
     assert not _LIGATURES.search(text)
     assert "inflammation" in text.lower()
     assert not re.search(r"\b(infl|fl|signifi|benefi) (ammat|ow|cant|cial)", text)
+
+
+def test_clean_text_without_the_corpus() -> None:
+    from docparse.engines.layout.text import clean_text
+
+    assert clean_text("inﬂ ammation, signiﬁ cant, diﬃcult, conﬁguration") == "inflammation, significant, difficult, configuration"
+    assert clean_text("staﬀ members") == "staff members"  # a real space after "ff" stays
+    assert clean_text("\uf06c 事件", "Wingdings") == "• 事件"
+    assert clean_text("Schemas \uf0ae HR", "SymbolMT") == "Schemas → HR"
+    assert clean_text("\uf0ae", "Wingdings") == "\uf0ae"  # another font's glyph: not guessed
