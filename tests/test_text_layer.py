@@ -14,7 +14,6 @@ import pytest
 
 import docparse
 from docparse.document import Label
-from docparse.garbled import garbled, garbled_reason
 
 TEXTBOOK = "mineru/ordinary_textbook_1d9a847603a5e37e379738316820850d.pdf"
 REPORT = "mineru/research_report_1f978cd81fb7260c8f7644039ec2c054.pdf"
@@ -35,33 +34,6 @@ def _all_text(doc: docparse.Document) -> str:
 
 
 # -- 14.1: garbled text layers ------------------------------------------------------------------
-
-
-def test_garbled_rule_on_known_texts() -> None:
-    assert garbled("êÆ#(¯K\x0e) 1›ÊÏ (2016.06) Ì±: +¡) 1˜K. \x17 z1, z2, z3 ´ü Eê. y²•3ü Eê z ¦\x1a:")
-    assert garbled("]üìÆüéê •ìê °ê£ë†£ûÜüéê †ë ∞†¶£ èÜ•ÜáÜ§ê")
-    assert garbled("\ufffd" * 30)
-    # real text with accents, typographic punctuation, bullets and CJK is not
-    assert not garbled("Les élèves étaient déjà là — « Où êtes-vous ? » a-t-il demandé à Noël.")
-    assert not garbled("Über die Größe der Fläche wußte man früher wenig; heute weiß man mehr.")
-    assert not garbled("• first point — “quoted” text… and 25 °C ± 0.5 °C in the laboratory today")
-    assert not garbled("高测股份（688556.SH）：扩产4000万公里金刚线，强化光伏硅片切割三元布局")
-    assert garbled_reason("too short ÿÿ") is None
-
-
-def test_no_clean_corpus_page_is_flagged(corpus: Path) -> None:
-    """Every page with a text layer in the corpus reads as text, except the garbled textbook page."""
-    import pymupdf
-
-    flagged = []
-    pdfs = sorted(corpus.rglob("*.pdf"))
-    assert len(pdfs) >= 20
-    for pdf in pdfs:
-        with pymupdf.open(pdf) as doc:
-            for page in doc:
-                if garbled(page.get_text()):
-                    flagged.append(f"{pdf.relative_to(corpus)}:{page.number}")
-    assert flagged == [TEXTBOOK + ":0"]
 
 
 @pytest.mark.slow
