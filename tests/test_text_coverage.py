@@ -16,8 +16,10 @@ from pathlib import Path
 import pytest
 
 import docparse
-from docparse.document import Document
+from docparse.document import Document, Label
 from docparse.engines.layout import LayoutEngine
+from docparse.verify.words import text_layer_words
+from docparse.writing import may_hold_lam_alef
 
 pymupdf = pytest.importorskip("pymupdf")
 
@@ -44,10 +46,17 @@ def missing_words(path: Path, doc: Document) -> dict[str, list[str]]:
             held = _letters(json.dumps(jpage["blocks"], ensure_ascii=False))
             excused = _letters(" ".join(
                 [b.text for b in page.blocks if b.is_furniture]
+                # Markdown writes a formula as its LaTeX ("\\lambda" for "λ"); the JSON keeps the text
+                + [b.text for b in page.blocks if b.label == Label.FORMULA and b.latex]
                 + [str(b.meta.get("outside_cells", "")) for b in page.blocks]
                 + [it.marker or "" for b in page.blocks for it in b.items]  # Markdown renumbers lists
             ))
-            for word in src[page.index].get_text("words", flags=pymupdf.TEXT_MEDIABOX_CLIP):
+            words = src[page.index].get_text("words", flags=pymupdf.TEXT_MEDIABOX_CLIP)
+            if any(may_hold_lam_alef(str(word[4])) for word in words):
+                # PyMuPDF's words give Arabic lam-alef in visual order; the engine writes the
+                # logical order (docparse.writing): compare with the words rebuilt the same way
+                words = [(*w.box, w.text) for w in text_layer_words(src[page.index]).words]
+            for word in words:
                 w = _letters(word[4])
                 if not w:
                     continue
