@@ -18,24 +18,12 @@ from docparse.verify.align import align_block
 from docparse.verify.words import text_layer_words
 
 from .replay_server import Answer, ReplayServer
-
-PARAS = [
-    "Soil moisture was recorded every morning at six sites along the river bank during spring.",
-    "The readings show a steady decline after the second week, most of all at the upper sites.",
-    "We attribute the decline to the early end of the snow melt and to the warm dry wind.",
-]
+from .verify_pages import PARAS, three_paragraph_pdf
 
 
 @pytest.fixture
 def pdf(tmp_path: Path) -> Path:
-    import pymupdf
-
-    doc = pymupdf.open()
-    page = doc.new_page(width=612, height=792)
-    for n, text in enumerate(PARAS):
-        page.insert_textbox(pymupdf.Rect(72, 100 + 70 * n, 540, 160 + 70 * n), text, fontsize=11)
-    doc.save(tmp_path / "three.pdf")
-    return tmp_path / "three.pdf"
+    return three_paragraph_pdf(tmp_path)
 
 
 def answers_for(pdf: Path) -> dict[str, str]:

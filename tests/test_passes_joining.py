@@ -5,24 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 import docparse
 from docparse.passes.paragraphs import Vocabulary, dehyphenate_lines, join_cjk_lines
 
-REPORT = "mineru/research_report_1f978cd81fb7260c8f7644039ec2c054.pdf"
-ARTICLE = "mineru/academic_literature_f7904bc37cc2e25c1e3e412978854b10.pdf"
-
-
-def _pdf(corpus: Path, name: str) -> Path:
-    path = corpus / name
-    if not path.exists():
-        pytest.skip(f"{path} is not present")
-    return path
-
-
-def _all_text(doc: docparse.Document) -> str:
-    return "\n".join(b.text for p in doc.pages for b in p.blocks if b.text)
+from .corpus_docs import ARTICLE, REPORT, all_text, corpus_pdf
 
 
 def test_cjk_line_breaks_join_without_space() -> None:
@@ -33,7 +19,7 @@ def test_cjk_line_breaks_join_without_space() -> None:
 
 
 def test_research_report_cjk_lines_joined(corpus: Path) -> None:
-    doc = docparse.convert(_pdf(corpus, REPORT), pages="1")
+    doc = docparse.convert(corpus_pdf(corpus, REPORT), pages="1")
     md = doc.to_markdown(embed_images=False)
     assert "万公里金刚线" in md
     assert "投资协议书" in md
@@ -51,8 +37,8 @@ def test_dehyphenation_of_compounds_at_line_ends() -> None:
 
 
 def test_article_dehyphenated_across_lines(corpus: Path) -> None:
-    doc = docparse.convert(_pdf(corpus, ARTICLE))
-    text = _all_text(doc)
+    doc = docparse.convert(corpus_pdf(corpus, ARTICLE))
+    text = all_text(doc)
     for miss in ("selec-tive", "na-proxen", "in-duced", "ste-roidal", "Re-leasing", "re-view"):
         assert miss not in text, miss
     assert "non-selective" in text

@@ -15,22 +15,10 @@ import pytest
 import docparse
 from docparse.document import Label
 
-TEXTBOOK = "mineru/ordinary_textbook_1d9a847603a5e37e379738316820850d.pdf"
-REPORT = "mineru/research_report_1f978cd81fb7260c8f7644039ec2c054.pdf"
-ARTICLE = "mineru/academic_literature_f7904bc37cc2e25c1e3e412978854b10.pdf"
+from .corpus_docs import ARTICLE, REPORT, TEXTBOOK, all_text, corpus_pdf
+
 _LIGATURES = re.compile("[\ufb00-\ufb06]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def _pdf(corpus: Path, name: str) -> Path:
-    path = corpus / name
-    if not path.exists():
-        pytest.skip(f"{path} is not present")
-    return path
-
-
-def _all_text(doc: docparse.Document) -> str:
-    return "\n".join(b.text for p in doc.pages for b in p.blocks if b.text)
 
 
 # -- 14.1: garbled text layers ------------------------------------------------------------------
@@ -38,8 +26,8 @@ def _all_text(doc: docparse.Document) -> str:
 
 @pytest.mark.slow
 def test_garbled_page_is_ocred_with_a_warning(corpus: Path) -> None:
-    doc = docparse.convert(_pdf(corpus, TEXTBOOK))
-    text = _all_text(doc)
+    doc = docparse.convert(corpus_pdf(corpus, TEXTBOOK))
+    text = all_text(doc)
     assert "êÆ" not in text and "\ufffd" not in text and "\x17" not in text
     assert len(_CJK.findall(text)) > 100  # the Chinese the fonts could not say, read by OCR
     page = doc.pages[0]
@@ -49,25 +37,25 @@ def test_garbled_page_is_ocred_with_a_warning(corpus: Path) -> None:
 
 @pytest.mark.slow
 def test_cjk_lines_are_not_formulas(corpus: Path) -> None:
-    doc = docparse.convert(_pdf(corpus, TEXTBOOK), ocr="always", ocr_language="chi_sim+eng")
+    doc = docparse.convert(corpus_pdf(corpus, TEXTBOOK), ocr="always", ocr_language="chi_sim+eng")
     formulas = [b.text for p in doc.pages for b in p.blocks if b.label == Label.FORMULA]
     assert not [t for t in formulas if len(_CJK.findall(t)) >= 2], formulas
-    assert "第十五期" in _all_text(doc).replace(" ", "")
+    assert "第十五期" in all_text(doc).replace(" ", "")
 
 
 # -- 14.7: private-use bullets, ligatures, dehyphenation ----------------------------------------
 
 
 def test_private_use_bullets_become_bullets(corpus: Path) -> None:
-    doc = docparse.convert(_pdf(corpus, REPORT), pages="1")
-    text = _all_text(doc) + "".join(i.text for p in doc.pages for b in p.blocks for i in b.items)
+    doc = docparse.convert(corpus_pdf(corpus, REPORT), pages="1")
+    text = all_text(doc) + "".join(i.text for p in doc.pages for b in p.blocks for i in b.items)
     assert "\uf06c" not in text
     assert "事件：公司拟与壶关县人民政府签署" in text.replace("\n", "")
 
 
 def test_ligatures_expanded_and_stray_spaces_healed(corpus: Path) -> None:
-    doc = docparse.convert(_pdf(corpus, ARTICLE), pages="1-2")
-    text = _all_text(doc)
+    doc = docparse.convert(corpus_pdf(corpus, ARTICLE), pages="1-2")
+    text = all_text(doc)
     assert not _LIGATURES.search(text)
     assert "inflammation" in text.lower()
     assert not re.search(r"\b(infl|fl|signifi|benefi) (ammat|ow|cant|cial)", text)
