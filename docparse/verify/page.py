@@ -128,12 +128,12 @@ def _owners(checks: list[BlockCheck], words: PageWords) -> dict[int, BlockCheck]
     return owner
 
 
-def _model_box(block: Block) -> tuple[float, float, float, float]:
+def _model_box(block: Block) -> BBox:
     snapped = block.meta.get("model_bbox")
     return tuple(snapped) if snapped else block.bbox  # type: ignore[return-value]
 
 
-def _depth(word: tuple[float, float, float, float], box: tuple[float, float, float, float]) -> float:
+def _depth(word: BBox, box: BBox) -> float:
     """How far (points) the word's centre lies inside ``box``; negative outside."""
     cx, cy = (word[0] + word[2]) / 2, (word[1] + word[3]) / 2
     return min(cx - box[0], box[2] - cx, cy - box[1], box[3] - cy)
@@ -205,16 +205,11 @@ def _in_a_drifted_box(run: list[int], text: str, rings: list[tuple[BBox, set[str
     The paragraph next to a table, which the table's text lacks, stays an omission."""
     run_keys = keys(text)
     for ring, own in rings:
-        if 2 * sum(_centre_in(words.words[w].box, ring) for w in run) < len(run):
+        if 2 * sum(_depth(words.words[w].box, ring) >= 0 for w in run) < len(run):
             continue
         if own is None or 2 * sum(k in own for k in run_keys) >= len(run_keys):
             return True
     return False
-
-
-def _centre_in(word: BBox, box: BBox) -> bool:
-    cx, cy = (word[0] + word[2]) / 2, (word[1] + word[3]) / 2
-    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
 
 
 def _garbled(text: str) -> bool:
