@@ -6,12 +6,14 @@
     for done in engine.run():                                               # as each page finishes
         done.key, done.token_ids, done.stop_reason
 
-One round (``step``): prefill chunks (``scheduler``; the vision tower runs once over all pages
-admitted in the round), then ``sync_every`` decode steps for every decoding row, then one look by
-the host. A decode step is pure device work (``decode_state``): the host does not wait on it, so
+One round (``step``): prefill chunks (``scheduler``), all of them packed into one forward; the
+vision tower runs once over the pages admitted in the round and the next waiting ones (up to
+``vision_batch_pages``), so a page admitted alone into a freed row does not pay a vision pass of its
+own; then ``sync_every`` decode steps for every decoding row, then one look by the host. A decode step is pure device work (``decode_state``): the host does not wait on it, so
 on CUDA the steps queue back to back, and are replayed as CUDA graphs per batch-size bucket
-(1, 2, 4, ... max_num_seqs) and block-table width bucket (powers of two; on CPU, without graphs,
-the width is the blocks the longest row needs).
+(1, 2, 4, ... max_num_seqs) and block-table width bucket (powers of two). On CPU, without graphs,
+a step runs exactly the decoding rows (a padding row costs as much as a real one there: the output
+projection is compute-bound) and the width is the blocks the longest row needs.
 
 Greedy tokens equal ``generate``'s for each page alone (the reference path, static cache), and
 transformers' ``generate``: tests/model/test_engine.py.
@@ -29,7 +31,7 @@ from torch import Tensor
 from .decode_state import REASONS, DeviceState
 from .generate import GenerationConfig, _banned_ids, _eos_ids
 from .kv_cache import NULL_BLOCK, BlockAllocator, PagedKVCache, blocks_needed, bytes_per_block
-from .paged_attention import PagedDecode, PagedPrefill, slots_for
+from .paged_attention import PackedPrefill, PagedDecode, PagedPrefill, slots_for
 from .rope import get_rope_index
 from .scheduler import DECODE, PrefillChunk, Scheduler, Sequence
 
@@ -50,10 +52,15 @@ class EngineConfig:
     sync_every: int | None = None
     cuda_graphs: bool = True  # replay captured decode steps on CUDA (greedy only)
     compile: str | None = None  # torch.compile backend for the decode step ("inductor", "eager"), fullgraph
+    # pages whose images share one vision pass: the round's admitted pages, then waiting ones up to this
+    # many (their features wait on the sequence). None: max_num_seqs
+    vision_batch_pages: int | None = None
 
     def __post_init__(self) -> None:
         if self.max_num_seqs < 1 or self.block_size < 1 or (self.sync_every or 1) < 1 or self.prefill_chunk_tokens < 1:
             raise ValueError("max_num_seqs, block_size, sync_every and prefill_chunk_tokens must be >= 1")
+        if self.vision_batch_pages is not None and self.vision_batch_pages < 1:
+            raise ValueError(f"vision_batch_pages must be >= 1, got {self.vision_batch_pages}")
         if self.kv_cache_gb is not None and not self.kv_cache_gb > 0:
             raise ValueError(f"kv_cache_gb must be > 0, got {self.kv_cache_gb}")
 
@@ -168,8 +175,8 @@ class PageEngine:
         fresh = [c.seq for c in chunks if c.seq.inputs is None]
         if fresh:
             self._prepare(fresh)
-        for chunk in chunks:
-            self._prefill(chunk)
+        if chunks:
+            self._prefill(chunks)
         ready, preempted, starved = sched.reserve_decode(k)
         self.stats["preemptions"] += len(preempted)
         for seq in starved:  # alone and the cache is full: as if the token limit were reached
@@ -205,26 +212,34 @@ class PageEngine:
     # ---------------------------------------------------------------------------------------------
     # Prefill
     # ---------------------------------------------------------------------------------------------
-    def _prepare(self, seqs: list[Sequence]) -> None:
-        """Prompt embeddings (image features in place) and MRoPE positions; one vision pass for all."""
+    def _encode_images(self, seqs: list[Sequence]) -> None:
+        """One vision pass over the images of ``seqs``; each keeps its features until its prefill."""
         model, device = self.model, self.device
-        features: dict[int, Tensor] = {}
-        with_images = [s for s in seqs if s.pixel_values is not None]
-        if with_images:
-            pixels = torch.cat([s.pixel_values for s in with_images]).to(device, self.dtype)
-            grids = torch.cat([s.image_grid_thw for s in with_images]).to(torch.long)
-            feats = model.get_image_features(pixels, grids.to(device))  # (sum N/4, hidden)
-            unit = model.config.vision_config.merge_unit
-            counts = [int(s.image_grid_thw.to(torch.long).prod(-1).sum()) // unit for s in with_images]
-            features = {id(s): f for s, f in zip(with_images, feats.split(counts))}
+        pixels = torch.cat([s.pixel_values for s in seqs]).to(device, self.dtype)
+        grids = torch.cat([s.image_grid_thw for s in seqs]).to(torch.long)
+        feats = model.get_image_features(pixels, grids.to(device))  # (sum N/4, hidden)
+        unit = model.config.vision_config.merge_unit
+        counts = [int(s.image_grid_thw.to(torch.long).prod(-1).sum()) // unit for s in seqs]
+        for seq, f in zip(seqs, feats.split(counts)):
+            seq.features = f
+
+    def _prepare(self, seqs: list[Sequence]) -> None:
+        """Prompt embeddings (image features in place) and MRoPE positions of the round's new pages."""
+        model, device = self.model, self.device
+        need = [s for s in seqs if s.pixel_values is not None and s.features is None]
+        if need:  # the next waiting pages share the pass (the vision tower's cost is mostly per call on CPU)
+            room = (self.config.vision_batch_pages or self.config.max_num_seqs) - len(need)
+            ahead = [s for s in self.scheduler.waiting if s.pixel_values is not None and s.features is None]
+            self._encode_images(need + ahead[:max(room, 0)])
         for seq in seqs:
             ids = torch.tensor([seq.prompt], dtype=torch.long)
             grid = seq.image_grid_thw.to(torch.long) if seq.image_grid_thw is not None else None
             positions, delta = get_rope_index(ids, grid, None, model.config)  # (3, 1, T), (1, 1)
             ids = ids.to(device)
             embeds = model.model.embed_tokens(ids)  # (1, T, hidden)
-            if id(seq) in features:
-                embeds = model._scatter_images(ids, embeds, features[id(seq)])
+            if seq.features is not None:
+                embeds = model._scatter_images(ids, embeds, seq.features)
+                seq.features = None
             positions, delta = positions.to(device), int(delta)
             replay = seq.generated[:-1]  # recompute after a preemption: the tokens it had, but the last
             if replay:
@@ -234,22 +249,35 @@ class PageEngine:
                 positions = torch.cat([positions, at.view(1, 1, -1).expand(3, 1, -1)], dim=2)
             seq.inputs = (embeds, positions, delta)
 
-    def _prefill(self, chunk: PrefillChunk) -> None:
-        seq = chunk.seq
-        embeds, positions, delta = seq.inputs
-        if chunk.start == 0:
-            self.state.load(seq.row, seq.prompt, seq.generated, seq.max_new_tokens, seq.prefill_target, delta,
-                            seq.saved_run)
-        table = torch.tensor(seq.blocks, dtype=torch.long)
-        attend = PagedPrefill(self.cache, table, chunk.start, chunk.length)
-        part = slice(chunk.start, chunk.start + chunk.length)
-        logits = self.model.decode_embeds(embeds[:, part], positions[:, :, part], attend, logits_to_keep=1)
-        self.stats["prefill_tokens"] += chunk.length
-        self.scheduler.prefilled(chunk)
-        if chunk.last:
-            seq.inputs, seq.saved_run = None, None
-            if not seq.generated:  # a fresh page: its first token comes from the prefill logits
-                self.state.record(torch.tensor([seq.row], device=self.device), logits[:, -1])
+    def _prefill(self, chunks: list[PrefillChunk]) -> None:
+        """The round's chunks in one forward, packed along T (varlen causal prefill, PackedPrefill)."""
+        parts, embeds, positions, firsts, end = [], [], [], [], 0
+        for chunk in chunks:
+            seq = chunk.seq
+            seq_embeds, seq_positions, delta = seq.inputs
+            if chunk.start == 0:
+                self.state.load(seq.row, seq.prompt, seq.generated, seq.max_new_tokens, seq.prefill_target, delta,
+                                seq.saved_run)
+            part = slice(chunk.start, chunk.start + chunk.length)
+            embeds.append(seq_embeds[:, part])  # (1, T_i, hidden)
+            positions.append(seq_positions[:, :, part])  # (3, 1, T_i)
+            parts.append(PagedPrefill(self.cache, torch.tensor(seq.blocks, dtype=torch.long), chunk.start,
+                                      chunk.length))
+            end += chunk.length
+            if chunk.last and not seq.generated:  # a fresh page: its first token comes from these logits
+                firsts.append((seq, end - 1))
+        at = torch.tensor([i for _, i in firsts], dtype=torch.long, device=self.device)  # (F,)
+        cat = (lambda xs, dim: xs[0] if len(xs) == 1 else torch.cat(xs, dim))  # noqa: E731
+        logits = self.model.decode_embeds(cat(embeds, 1), cat(positions, 2), PackedPrefill(self.cache, parts),
+                                          logits_at=at)  # (1, F, V)
+        for chunk in chunks:
+            self.stats["prefill_tokens"] += chunk.length
+            self.scheduler.prefilled(chunk)
+            if chunk.last:
+                chunk.seq.inputs, chunk.seq.saved_run = None, None
+        if firsts:
+            self.state.record(torch.tensor([s.row for s, _ in firsts], device=self.device), logits[0])
+            for seq, _ in firsts:
                 seq.first_pending = True
 
     def _save_for_recompute(self, seq: Sequence) -> None:
@@ -266,7 +294,8 @@ class PageEngine:
     # ---------------------------------------------------------------------------------------------
     def _decode_window(self, seqs: list[Sequence], steps: int) -> None:
         cfg = self.config
-        batch = _bucket(len(seqs), cfg.max_num_seqs)
+        bucketed = self.device.type == "cuda" or cfg.compile is not None  # few shapes: graphs, compiled code
+        batch = _bucket(len(seqs), cfg.max_num_seqs) if bucketed else len(seqs)
         width = max(blocks_needed(s.cache_len + steps, cfg.block_size) for s in seqs)
         if self.device.type == "cuda":  # few distinct widths: each is a captured graph
             width = _bucket(width, 1 << 30)

@@ -129,12 +129,19 @@ class Qwen2_5_VLForConditionalGeneration(nn.Module):
         # decode step may sample one); checking here would also cost a device sync per step
         return embeds
 
-    def decode_embeds(self, embeds: Tensor, position_ids: Tensor, attend: Attend, logits_to_keep: int = 0) -> Tensor:
-        """embeds (B, T, hidden), position_ids (3, B, T) -> float32 logits (B, T or logits_to_keep, vocab)."""
+    def decode_embeds(self, embeds: Tensor, position_ids: Tensor, attend: Attend, logits_to_keep: int = 0,
+                      logits_at: Tensor | None = None) -> Tensor:
+        """embeds (B, T, hidden), position_ids (3, B, T) -> float32 logits (B, T or logits_to_keep, vocab).
+
+        ``logits_at`` (K,) long: project only these positions instead -> (B, K, vocab) (a packed
+        prefill needs the last position of each sequence that ends in it).
+        """
         tc = self.config.text_config
         cos, sin = mrope_cos_sin(position_ids, tc.head_dim, tc.rope_theta, tc.mrope_section)  # (B, T, D) fp32
         hidden = self.model(embeds, cos, sin, attend)  # (B, T, hidden)
-        if logits_to_keep > 0:
+        if logits_at is not None:
+            hidden = hidden.index_select(1, logits_at)
+        elif logits_to_keep > 0:
             hidden = hidden[:, -logits_to_keep:]
         return self.lm_head(hidden).float()
 

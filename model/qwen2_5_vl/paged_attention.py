@@ -3,6 +3,9 @@
 * ``PagedPrefill``: one sequence's chunk of T tokens at cache positions [start, start + T): its
   K/V go into the sequence's blocks; the first chunk attends causally over its own tokens (no mask,
   flash-friendly), a later chunk over the sequence's filled slots [0, start + T).
+* ``PackedPrefill``: the chunks of several sequences in one forward, packed along T: one cache
+  write per layer for all of them, then each chunk attends over its own sequence as ``PagedPrefill``
+  (the linear layers, the MLPs and the output projection run once over all the round's tokens).
 * ``PagedDecode``: one token per row of a batch bucket; row b attends over its first
   ``context_lens[b]`` slots, gathered through its block table (the table's width is a bucket,
   not the longest possible sequence, so a step reads about what is filled).
@@ -16,7 +19,7 @@ from torch import Tensor
 from .attention import causal_attention, masked_attention
 from .kv_cache import PagedKVCache
 
-__all__ = ["PagedPrefill", "PagedDecode", "slots_for"]
+__all__ = ["PagedPrefill", "PackedPrefill", "PagedDecode", "slots_for"]
 
 
 def slots_for(block_table: Tensor, positions: Tensor, block_size: int) -> Tensor:
@@ -41,11 +44,34 @@ class PagedPrefill:
     def __call__(self, layer: int, q: Tensor, k: Tensor, v: Tensor) -> Tensor:
         """q (1, H, T, D), k/v (1, Hkv, T, D) -> (1, H, T, D)."""
         self.cache.write(layer, self.slots, k[0].transpose(0, 1), v[0].transpose(0, 1))
+        return self.attend(layer, q, k, v)
+
+    def attend(self, layer: int, q: Tensor, k: Tensor, v: Tensor) -> Tensor:
+        """Attention of this chunk once its K/V are in the cache (shapes as ``__call__``)."""
         if self.mask is None:
             return causal_attention(q, k, v)
         k_all, v_all = self.cache.gather(layer, self.block_table)
         end = self.start + self.length
         return masked_attention(q, k_all[:, :, :end].to(q.dtype), v_all[:, :, :end].to(q.dtype), self.mask)
+
+
+class PackedPrefill:
+    def __init__(self, cache: PagedKVCache, parts: list[PagedPrefill]) -> None:
+        """``parts``: the chunks in packing order; chunk i is rows [offsets[i], offsets[i + 1]) of the batch."""
+        self.cache = cache
+        self.parts = parts
+        self.slots = torch.cat([p.slots for p in parts]) if len(parts) > 1 else parts[0].slots  # (N,)
+        self.offsets = [0]
+        for p in parts:
+            self.offsets.append(self.offsets[-1] + p.length)
+
+    def __call__(self, layer: int, q: Tensor, k: Tensor, v: Tensor) -> Tensor:
+        """q (1, H, N, D), k/v (1, Hkv, N, D), N = the chunks' tokens -> (1, H, N, D)."""
+        self.cache.write(layer, self.slots, k[0].transpose(0, 1), v[0].transpose(0, 1))
+        if len(self.parts) == 1:
+            return self.parts[0].attend(layer, q, k, v)
+        bounds = zip(self.parts, self.offsets[:-1], self.offsets[1:])
+        return torch.cat([p.attend(layer, q[:, :, a:b], k[:, :, a:b], v[:, :, a:b]) for p, a, b in bounds], dim=2)
 
 
 class PagedDecode:

@@ -50,6 +50,7 @@ class Sequence:
     loop_trim: int = 0
     saved_run: Tensor | None = None  # loop guard state kept across a preemption
     inputs: Any = None  # engine-side prepared prefill inputs (embeddings, positions), dropped after prefill
+    features: Tensor | None = None  # engine-side image features computed ahead of the prefill
 
     @property
     def prefill_target(self) -> int:

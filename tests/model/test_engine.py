@@ -177,6 +177,36 @@ def test_decode_step_compiles_fullgraph_and_gives_the_same_tokens():
     assert out[None] == out["eager"]
 
 
+@pytest.mark.parametrize("vision_batch_pages", [1, 6])
+def test_a_round_is_one_packed_prefill_and_waiting_pages_share_the_vision_pass(eos_pair, monkeypatch,
+                                                                             vision_batch_pages):
+    """6 pages, 2 rows: each round's prefill chunks go through one forward; with vision_batch_pages=6
+    the first vision pass encodes every page (the 4 waiting ones ahead), with 1 only the pages admitted
+    in the round;
+    tokens are the same either way and equal each page alone."""
+    ref, ours = eos_pair
+    requests = twelve_pages()[:6]
+    vision_calls, prefill_calls = [], []
+    real_vision, real_decode = ours.get_image_features, ours.decode_embeds
+    monkeypatch.setattr(ours, "get_image_features", lambda pv, g: vision_calls.append(len(g)) or real_vision(pv, g))
+
+    def decode_embeds(embeds, positions, attend, logits_to_keep=0, logits_at=None):
+        if logits_at is not None:
+            prefill_calls.append(len(attend.parts))
+        return real_decode(embeds, positions, attend, logits_to_keep, logits_at)
+
+    monkeypatch.setattr(ours, "decode_embeds", decode_embeds)
+    engine = PageEngine(ours, greedy(), EngineConfig(max_num_seqs=2, block_size=4,
+                                                     vision_batch_pages=vision_batch_pages))
+    for r in requests:
+        engine.submit(r)
+    results = {c.key: c.token_ids for c in engine.run()}
+    assert vision_calls == ([6] if vision_batch_pages == 6 else [2, 1, 1, 1, 1])  # the admitted pages go together
+    assert prefill_calls[0] == 2 and sum(prefill_calls) == 6  # the first round packs both rows' prompts
+    for r in requests:
+        assert results[r.key] == hf_alone(ref, list(r.prompt), r.pixel_values, r.image_grid_thw, r.max_new_tokens)
+
+
 def test_sampling_is_seeded_and_differs_across_seeds():
     from qwen2_5_vl.config import Qwen2_5_VLConfig
     from qwen2_5_vl.modeling import Qwen2_5_VLForConditionalGeneration

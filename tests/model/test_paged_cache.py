@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from qwen2_5_vl.attention import expand_kv
 from qwen2_5_vl.kv_cache import NULL_BLOCK, BlockAllocator, OutOfBlocks, PagedKVCache, blocks_needed
-from qwen2_5_vl.paged_attention import PagedDecode, PagedPrefill, slots_for
+from qwen2_5_vl.paged_attention import PackedPrefill, PagedDecode, PagedPrefill, slots_for
 from qwen2_5_vl.scheduler import DECODE, Scheduler, Sequence
 
 
@@ -55,6 +55,36 @@ def test_paged_prefill_chunks_and_decode_equal_dense_attention(heads, kv_heads):
         v_all = torch.cat([vals[b], v_new[b:b + 1]], dim=2)
         expected = dense(q[b:b + 1], k_all, v_all, torch.ones(1, 1, 1, n + 1, dtype=torch.bool))
         torch.testing.assert_close(out[b:b + 1], expected)
+
+
+@pytest.mark.parametrize("heads,kv_heads", [(4, 2), (6, 1)])
+def test_packed_prefill_of_several_sequences_equals_dense_attention(heads, kv_heads):
+    """Chunks of three sequences packed in one call (first chunks from slot 0, then later chunks over
+    cached slots) give each sequence its own causal attention, and fill the cache as chunk by chunk."""
+    gen = torch.Generator().manual_seed(1)
+    bs, d, lengths, cut = 4, 8, [11, 5, 9], [6, 5, 4]  # the second sequence is whole in the first round
+    cache = PagedKVCache(1, 32, bs, kv_heads, d, dtype=torch.float32)
+    alloc = BlockAllocator(32)
+    tables = [alloc.allocate(blocks_needed(n, bs)) for n in lengths]
+    k, v = torch.randn(2, 3, kv_heads, max(lengths), d, generator=gen)
+    q = torch.randn(3, heads, max(lengths), d, generator=gen)
+    for lo, hi in ([0] * 3, cut), (cut, lengths):  # round 1: slots [0, cut), round 2: [cut, n)
+        seqs = [i for i in range(3) if hi[i] > lo[i]]
+        attend = PackedPrefill(cache, [PagedPrefill(cache, torch.tensor(tables[i]), lo[i], hi[i] - lo[i])
+                                       for i in seqs])
+        pack = lambda x: torch.cat([x[i:i + 1, :, lo[i]:hi[i]] for i in seqs], dim=2)  # noqa: E731
+        out = attend(0, pack(q), pack(k), pack(v))  # (1, H, N, D)
+        at = 0
+        for i in seqs:
+            t = hi[i] - lo[i]
+            causal = torch.arange(hi[i])[None, :] <= torch.arange(lo[i], hi[i])[:, None]
+            expected = dense(q[i:i + 1, :, lo[i]:hi[i]], k[i:i + 1, :, :hi[i]], v[i:i + 1, :, :hi[i]],
+                             causal.view(1, 1, t, hi[i]))
+            torch.testing.assert_close(out[:, :, at:at + t], expected)
+            at += t
+    for i, n in enumerate(lengths):  # the cache holds every sequence's keys in its own blocks
+        k_all, _ = cache.gather(0, torch.tensor([tables[i]]))
+        torch.testing.assert_close(k_all[:, :, :n], k[i:i + 1, :, :n])
 
 
 @settings(max_examples=200, deadline=None)
