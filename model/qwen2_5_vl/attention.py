@@ -62,7 +62,7 @@ def masked_attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None) -> Te
     if mask is None and _HAS_GQA:
         return F.scaled_dot_product_attention(q, k, v, enable_gqa=True)
     if t == 1:  # the group's query heads become query rows of their KV head: (B, Hkv, rep, D)
-        grouped = q.view(bsz, kv_heads, heads // kv_heads, d)
+        grouped = q.reshape(bsz, kv_heads, heads // kv_heads, d)  # a view unless q is a strided slice
         out = F.scaled_dot_product_attention(grouped, k, v, attn_mask=mask)  # mask (B, 1, 1, S) broadcasts
         return out.reshape(bsz, heads, 1, d)
     return F.scaled_dot_product_attention(q, expand_kv(k, heads), expand_kv(v, heads), attn_mask=mask)

@@ -22,78 +22,25 @@ transformers' ``generate``: tests/model/test_engine.py.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterator, Sequence as Seq
+from dataclasses import replace
+from typing import Any, Callable, Iterator
 
 import torch
 from torch import Tensor
 
+from .decode_graphs import DecodeGraphs
 from .decode_state import REASONS, DeviceState
+from .engine_types import Completion, EngineConfig, Request, kv_cache_bytes
 from .generate import GenerationConfig, _banned_ids, _eos_ids
 from .kv_cache import NULL_BLOCK, BlockAllocator, PagedKVCache, blocks_needed, bytes_per_block
-from .paged_attention import PackedPrefill, PagedDecode, PagedPrefill, slots_for
+from .paged_attention import MixedAttention, PackedPrefill, PagedDecode, PagedPrefill, slots_for
 from .rope import get_rope_index
-from .scheduler import DECODE, PrefillChunk, Scheduler, Sequence
+from .scheduler import DECODE, PREFILL, PrefillChunk, Scheduler, Sequence
 
 __all__ = ["EngineConfig", "Request", "Completion", "PageEngine", "kv_cache_bytes"]
 
-CPU_KV_CACHE_GB = 2.0  # default budget on CPU: a few long pages of a 7B model in fp32
-GPU_MEMORY_FRACTION = 0.8  # of the free memory after the weights; the rest is activations' headroom
-
-
-@dataclass
-class EngineConfig:
-    max_num_seqs: int = 16  # decoding rows at once (the largest batch bucket)
-    block_size: int = 16  # tokens per cache block
-    kv_cache_gb: float | None = None  # None: GPU_MEMORY_FRACTION of free CUDA memory, CPU_KV_CACHE_GB on CPU
-    prefill_chunk_tokens: int = 2048  # prompt tokens per round, so decoding rows are not stalled long
-    # decode steps between two looks of the host; a finished row idles until the next look. None: 8 on
-    # CUDA (the host queues steps without waiting), 1 on CPU (nothing to wait for: looking is free)
-    sync_every: int | None = None
-    cuda_graphs: bool = True  # replay captured decode steps on CUDA (greedy only)
-    compile: str | None = None  # torch.compile backend for the decode step ("inductor", "eager"), fullgraph
-    # pages whose images share one vision pass: the round's admitted pages, then waiting ones up to this
-    # many (their features wait on the sequence). None: max_num_seqs
-    vision_batch_pages: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.max_num_seqs < 1 or self.block_size < 1 or (self.sync_every or 1) < 1 or self.prefill_chunk_tokens < 1:
-            raise ValueError("max_num_seqs, block_size, sync_every and prefill_chunk_tokens must be >= 1")
-        if self.vision_batch_pages is not None and self.vision_batch_pages < 1:
-            raise ValueError(f"vision_batch_pages must be >= 1, got {self.vision_batch_pages}")
-        if self.kv_cache_gb is not None and not self.kv_cache_gb > 0:
-            raise ValueError(f"kv_cache_gb must be > 0, got {self.kv_cache_gb}")
-
-
-@dataclass
-class Request:
-    key: Any
-    prompt: Seq[int]  # token ids, image tokens expanded
-    pixel_values: Tensor | None = None  # (N, 1176), this page's images
-    image_grid_thw: Tensor | None = None  # (I, 3)
-    max_new_tokens: int | None = None  # None: the engine's generation config
-
-
-@dataclass
-class Completion:
-    key: Any
-    token_ids: list[int]  # stop token included, loop repeats trimmed (as GenerationResult)
-    stop_reason: str  # "eos" | "loop" | "length"
-    text: str | None
-    prompt_tokens: int
-    loop_trimmed_tokens: int
-    preemptions: int
-    seconds: float  # from submit to completion
-    first_token_seconds: float  # from submit to the host's first look at a token of it (prefill done)
-
-
-def kv_cache_bytes(config: EngineConfig, device: torch.device) -> int:
-    if config.kv_cache_gb is not None:
-        return int(config.kv_cache_gb * 2**30)
-    if device.type == "cuda":
-        free, _ = torch.cuda.mem_get_info(device)
-        return int(free * GPU_MEMORY_FRACTION)
-    return int(CPU_KV_CACHE_GB * 2**30)
+def _cat(xs: list[Tensor], dim: int) -> Tensor:
+    return xs[0] if len(xs) == 1 else torch.cat(xs, dim)
 
 
 def _bucket(n: int, cap: int) -> int:
@@ -119,6 +66,8 @@ class PageEngine:
         self.device, self.dtype = param.device, param.dtype
         if config.sync_every is None:
             config = replace(config, sync_every=8 if self.device.type == "cuda" else 1)
+        if config.mixed_rounds is None:
+            config = replace(config, mixed_rounds=self.device.type != "cuda" and config.compile is None)
         self.config = config
         tc = model.config.text_config
         eos = _eos_ids(model, self.generation, tokenizer)
@@ -136,12 +85,11 @@ class PageEngine:
         self._streams: dict[Any, Any] = {}
         self._submitted: dict[int, float] = {}
         self._first_token: dict[int, float] = {}
-        self._graphs: dict[tuple[int, int], Any] = {}
-        self._graph_pool = None
         self._step_fn = self._decode_step
         if self.config.compile:
             self._step_fn = torch.compile(self._decode_step, backend=self.config.compile, fullgraph=True,
                                           dynamic=False)
+        self._graphs = DecodeGraphs(self._step_fn, self.device)
         self.stats = dict(rounds=0, decode_steps=0, decode_rows=0, prefill_tokens=0, preemptions=0,
                           peak_blocks=0, num_blocks=num_blocks, block_bytes=per_block)
 
@@ -171,24 +119,39 @@ class PageEngine:
         sched, k = self.scheduler, self.config.sync_every
         done = [self._complete(s) for s in sched.take_too_large()]
         chunks = sched.prefill_work()
+        mixed = self.config.mixed_rounds and bool(chunks) and bool(sched.decoding)
+        if mixed:  # the rows decoding now take their blocks first (a page admitted just now may be preempted)
+            done += self._reserve(k)
+            chunks = [c for c in chunks if c.seq.status == PREFILL]
         self.cache.grow_to(self.allocator.high_water + 1)
         fresh = [c.seq for c in chunks if c.seq.inputs is None]
         if fresh:
             self._prepare(fresh)
-        if chunks:
-            self._prefill(chunks)
-        ready, preempted, starved = sched.reserve_decode(k)
-        self.stats["preemptions"] += len(preempted)
-        for seq in starved:  # alone and the cache is full: as if the token limit were reached
-            self.state.release(seq.row)
-            sched.finish(seq, "length")
-            done.append(self._complete(seq))
-        self.cache.grow_to(self.allocator.high_water + 1)
+        ready = sched.decoding if mixed else []  # reserved above; this round's prefills decode next round
+        if mixed and chunks and ready:
+            self._mixed_step(chunks, ready)  # the first of the rows' k decode steps
+            self._decode_window(ready, k - 1, taken=1)
+        else:
+            if chunks:
+                self._prefill(chunks)
+            if not mixed:
+                done += self._reserve(k)
+                self.cache.grow_to(self.allocator.high_water + 1)
+            self._decode_window(sched.decoding if not mixed else ready, k)
         self.stats["peak_blocks"] = max(self.stats["peak_blocks"], self.allocator.num_used)
-        if ready:
-            self._decode_window(ready, k)
         done += self._look(sched.decoding)
         self.stats["rounds"] += 1
+        return done
+
+    def _reserve(self, steps: int) -> list[Completion]:
+        """Blocks for ``steps`` tokens of every decoding row (preempting if short); the starved stop."""
+        _, preempted, starved = self.scheduler.reserve_decode(steps)
+        self.stats["preemptions"] += len(preempted)
+        done = []
+        for seq in starved:  # alone and the cache is full: as if the token limit were reached
+            self.state.release(seq.row)
+            self.scheduler.finish(seq, "length")
+            done.append(self._complete(seq))
         return done
 
     def cancel_all(self) -> None:
@@ -251,6 +214,14 @@ class PageEngine:
 
     def _prefill(self, chunks: list[PrefillChunk]) -> None:
         """The round's chunks in one forward, packed along T (varlen causal prefill, PackedPrefill)."""
+        attend, embeds, positions, firsts = self._pack_prefill(chunks)
+        at = torch.tensor([i for _, i in firsts], dtype=torch.long, device=self.device)  # (F,)
+        logits = self.model.decode_embeds(_cat(embeds, 1), _cat(positions, 2), attend, logits_at=at)  # (1, F, V)
+        self._prefilled(chunks, firsts, logits[0])
+
+    def _pack_prefill(self, chunks: list[PrefillChunk]):
+        """Load fresh rows; the chunks' embeddings (1, T_i, hidden) and positions (3, 1, T_i) in packing
+        order, their attention, and (sequence, packed index) of each fresh page's last prompt token."""
         parts, embeds, positions, firsts, end = [], [], [], [], 0
         for chunk in chunks:
             seq = chunk.seq
@@ -266,17 +237,17 @@ class PageEngine:
             end += chunk.length
             if chunk.last and not seq.generated:  # a fresh page: its first token comes from these logits
                 firsts.append((seq, end - 1))
-        at = torch.tensor([i for _, i in firsts], dtype=torch.long, device=self.device)  # (F,)
-        cat = (lambda xs, dim: xs[0] if len(xs) == 1 else torch.cat(xs, dim))  # noqa: E731
-        logits = self.model.decode_embeds(cat(embeds, 1), cat(positions, 2), PackedPrefill(self.cache, parts),
-                                          logits_at=at)  # (1, F, V)
+        return PackedPrefill(self.cache, parts), embeds, positions, firsts
+
+    def _prefilled(self, chunks: list[PrefillChunk], firsts: list, logits: Tensor) -> None:
+        """Bookkeeping after the chunks' forward; logits (F, V) give each fresh page its first token."""
         for chunk in chunks:
             self.stats["prefill_tokens"] += chunk.length
             self.scheduler.prefilled(chunk)
             if chunk.last:
                 chunk.seq.inputs, chunk.seq.saved_run = None, None
         if firsts:
-            self.state.record(torch.tensor([s.row for s, _ in firsts], device=self.device), logits[0])
+            self.state.record(torch.tensor([s.row for s, _ in firsts], device=self.device), logits)
             for seq, _ in firsts:
                 seq.first_pending = True
 
@@ -292,7 +263,8 @@ class PageEngine:
     # ---------------------------------------------------------------------------------------------
     # Decode
     # ---------------------------------------------------------------------------------------------
-    def _decode_window(self, seqs: list[Sequence], steps: int) -> None:
+    def _rows_and_tables(self, seqs: list[Sequence], steps: int) -> tuple[Tensor, Tensor]:
+        """State rows (B,) and block tables (B, W) of a batch bucket covering ``steps`` more tokens."""
         cfg = self.config
         bucketed = self.device.type == "cuda" or cfg.compile is not None  # few shapes: graphs, compiled code
         batch = _bucket(len(seqs), cfg.max_num_seqs) if bucketed else len(seqs)
@@ -303,12 +275,39 @@ class PageEngine:
         tables = torch.full((batch, width), NULL_BLOCK, dtype=torch.long)
         for i, s in enumerate(seqs):
             tables[i, : len(s.blocks)] = torch.tensor(s.blocks[:width])
-        rows_t = torch.tensor(rows, dtype=torch.long).to(self.device, non_blocking=True)
-        tables_t = tables.to(self.device, non_blocking=True)
+        return (torch.tensor(rows, dtype=torch.long).to(self.device, non_blocking=True),
+                tables.to(self.device, non_blocking=True))
+
+    def _mixed_step(self, chunks: list[PrefillChunk], seqs: list[Sequence]) -> None:
+        """The round's prefill chunks and one decode step of ``seqs`` in one forward (MixedAttention)."""
+        st, model = self.state, self.model
+        prefill, embeds, positions, firsts = self._pack_prefill(chunks)
+        rows, tables = self._rows_and_tables(seqs, 1)
+        live = ~st.finished[rows]
+        pos = st.position[rows]  # (B,) the slot of the input token
+        decode = PagedDecode(self.cache, tables, pos + 1, slots_for(tables, pos, self.cache.block_size))
+        embeds.append(model.model.embed_tokens(st.last_token[rows]).unsqueeze(0))  # (1, B, hidden)
+        positions.append((pos + st.delta[rows]).view(1, 1, -1).expand(3, 1, -1))  # (3, 1, B)
+        n, b = prefill.offsets[-1], rows.shape[0]
+        at = torch.tensor([i for _, i in firsts] + list(range(n, n + b)), dtype=torch.long, device=self.device)
+        logits = model.decode_embeds(torch.cat(embeds, 1), torch.cat(positions, 2), MixedAttention(prefill, decode),
+                                     logits_at=at)[0]  # (F + B, V)
+        self._prefilled(chunks, firsts, logits[: len(firsts)])
+        st.record(rows, logits[len(firsts):])
+        st.position[rows] = pos + live.long()
+        self.stats["decode_steps"] += 1
+        self.stats["decode_rows"] += len(seqs)
+
+    def _decode_window(self, seqs: list[Sequence], steps: int, taken: int = 0) -> None:
+        """``steps`` decode steps of ``seqs``, after ``taken`` steps this round the host has not seen yet."""
+        if not seqs or steps < 1:
+            return
+        cfg = self.config
+        rows_t, tables_t = self._rows_and_tables(seqs, taken + steps)
         use_graph = (cfg.cuda_graphs and self.device.type == "cuda" and not self.generation.do_sample)
         for _ in range(steps):
             if use_graph:
-                self._replay(rows_t, tables_t)
+                self._graphs.replay(rows_t, tables_t)
             else:
                 self._step_fn(rows_t, tables_t)
         self.stats["decode_steps"] += steps
@@ -326,29 +325,6 @@ class PageEngine:
         logits = model.decode_embeds(embeds, rope, attend)[:, -1]  # (B, V)
         st.record(rows, logits)
         st.position[rows] = pos + live.long()
-
-    def _replay(self, rows: Tensor, tables: Tensor) -> None:
-        """CUDA graph per (batch, width) bucket: the first call runs eagerly, then captures."""
-        key = (rows.shape[0], tables.shape[1])
-        graph = self._graphs.get(key)
-        if graph is None:
-            side = torch.cuda.Stream(self.device)
-            side.wait_stream(torch.cuda.current_stream(self.device))
-            with torch.cuda.stream(side):
-                self._step_fn(rows, tables)  # the real step of this call, and the warm-up
-            torch.cuda.current_stream(self.device).wait_stream(side)
-            static_rows, static_tables = rows.clone(), tables.clone()
-            g = torch.cuda.CUDAGraph()
-            if self._graph_pool is None:  # one memory pool for all buckets: they never run at once
-                self._graph_pool = torch.cuda.graph_pool_handle()
-            with torch.cuda.graph(g, pool=self._graph_pool):  # capture records kernels without running them
-                self._step_fn(static_rows, static_tables)
-            self._graphs[key] = (g, static_rows, static_tables)
-            return
-        g, static_rows, static_tables = graph
-        static_rows.copy_(rows)
-        static_tables.copy_(tables)
-        g.replay()
 
     # ---------------------------------------------------------------------------------------------
     # The host's look

@@ -9,6 +9,9 @@
 * ``PagedDecode``: one token per row of a batch bucket; row b attends over its first
   ``context_lens[b]`` slots, gathered through its block table (the table's width is a bucket,
   not the longest possible sequence, so a step reads about what is filled).
+* ``MixedAttention``: a round's prefill chunks and a decode step of the decoding rows in one forward
+  (the packed batch is the chunks' tokens, then one token per decoding row): the weights are read
+  once for both, and the prefills' first tokens and the rows' next tokens share one output projection.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from torch import Tensor
 from .attention import causal_attention, masked_attention
 from .kv_cache import PagedKVCache
 
-__all__ = ["PagedPrefill", "PackedPrefill", "PagedDecode", "slots_for"]
+__all__ = ["PagedPrefill", "PackedPrefill", "PagedDecode", "MixedAttention", "slots_for"]
 
 
 def slots_for(block_table: Tensor, positions: Tensor, block_size: int) -> Tensor:
@@ -68,6 +71,10 @@ class PackedPrefill:
     def __call__(self, layer: int, q: Tensor, k: Tensor, v: Tensor) -> Tensor:
         """q (1, H, N, D), k/v (1, Hkv, N, D), N = the chunks' tokens -> (1, H, N, D)."""
         self.cache.write(layer, self.slots, k[0].transpose(0, 1), v[0].transpose(0, 1))
+        return self.attend(layer, q, k, v)
+
+    def attend(self, layer: int, q: Tensor, k: Tensor, v: Tensor) -> Tensor:
+        """Attention of every chunk once their K/V are in the cache (shapes as ``__call__``)."""
         if len(self.parts) == 1:
             return self.parts[0].attend(layer, q, k, v)
         bounds = zip(self.parts, self.offsets[:-1], self.offsets[1:])
@@ -87,5 +94,25 @@ class PagedDecode:
     def __call__(self, layer: int, q: Tensor, k: Tensor, v: Tensor) -> Tensor:
         """q (B, H, 1, D), k/v (B, Hkv, 1, D) -> (B, H, 1, D)."""
         self.cache.write(layer, self.slots, k[:, :, 0], v[:, :, 0])
+        return self.attend(layer, q)
+
+    def attend(self, layer: int, q: Tensor) -> Tensor:
+        """q (B, H, 1, D) over the rows' filled slots, this step's K/V already written -> (B, H, 1, D)."""
         k_all, v_all = self.cache.gather(layer, self.block_tables)  # (B, Hkv, S, D)
         return masked_attention(q, k_all.to(q.dtype), v_all.to(q.dtype), self.mask)
+
+
+class MixedAttention:
+    def __init__(self, prefill: PackedPrefill, decode: PagedDecode) -> None:
+        self.cache = prefill.cache
+        self.prefill, self.decode = prefill, decode
+        self.n = prefill.offsets[-1]  # packed rows [0, n) are prefill tokens, [n, n + B) the decode rows'
+        self.slots = torch.cat([prefill.slots, decode.slots])  # (n + B,)
+
+    def __call__(self, layer: int, q: Tensor, k: Tensor, v: Tensor) -> Tensor:
+        """q (1, H, n + B, D), k/v (1, Hkv, n + B, D) -> (1, H, n + B, D)."""
+        self.cache.write(layer, self.slots, k[0].transpose(0, 1), v[0].transpose(0, 1))
+        n = self.n
+        prefill = self.prefill.attend(layer, q[:, :, :n], k[:, :, :n], v[:, :, :n])  # (1, H, n, D)
+        rows = self.decode.attend(layer, q[0, :, n:].transpose(0, 1).unsqueeze(2))  # (B, H, 1, D)
+        return torch.cat([prefill, rows.transpose(0, 2)], dim=2)  # (B, H, 1, D) -> (1, H, B, D)

@@ -118,7 +118,8 @@ def test_engine_equals_static_generate_with_loop_guard_and_roomy_cache(eos_pair)
     config = GenerationConfig(max_new_tokens=40, repetition_penalty=1.0, eos_token_ids=[EOS], pad_token_id=PAD,
                               loop_guard=LoopGuardConfig(max_period=4, min_repeats=3, min_span=6))
     requests = twelve_pages()[:6]
-    engine = PageEngine(ours, config, EngineConfig(max_num_seqs=8, block_size=16, kv_cache_gb=0.01))
+    engine = PageEngine(ours, config, EngineConfig(max_num_seqs=8, block_size=16, kv_cache_gb=0.01,
+                                                   mixed_rounds=False))  # the separate prefill forward
     for r in requests:
         engine.submit(r)
     results = {c.key: c for c in engine.run()}
@@ -177,32 +178,36 @@ def test_decode_step_compiles_fullgraph_and_gives_the_same_tokens():
     assert out[None] == out["eager"]
 
 
-@pytest.mark.parametrize("vision_batch_pages", [1, 6])
+@pytest.mark.parametrize("vision_batch_pages,mixed", [(1, False), (6, True)])
 def test_a_round_is_one_packed_prefill_and_waiting_pages_share_the_vision_pass(eos_pair, monkeypatch,
-                                                                             vision_batch_pages):
-    """6 pages, 2 rows: each round's prefill chunks go through one forward; with vision_batch_pages=6
+                                                                             vision_batch_pages, mixed):
+    """6 pages, 2 rows: each round's prefill chunks go through one forward (mixed: the same forward
+    as the decoding rows' step, whose tokens are projected with the prefills'); with vision_batch_pages=6
     the first vision pass encodes every page (the 4 waiting ones ahead), with 1 only the pages admitted
     in the round;
     tokens are the same either way and equal each page alone."""
     ref, ours = eos_pair
     requests = twelve_pages()[:6]
-    vision_calls, prefill_calls = [], []
+    vision_calls, prefill_calls, decode_rows = [], [], []
     real_vision, real_decode = ours.get_image_features, ours.decode_embeds
     monkeypatch.setattr(ours, "get_image_features", lambda pv, g: vision_calls.append(len(g)) or real_vision(pv, g))
 
     def decode_embeds(embeds, positions, attend, logits_to_keep=0, logits_at=None):
         if logits_at is not None:
-            prefill_calls.append(len(attend.parts))
+            prefill = getattr(attend, "prefill", attend)  # MixedAttention holds the PackedPrefill
+            prefill_calls.append(len(prefill.parts))
+            decode_rows.append(len(logits_at) - len(prefill.parts) if mixed else 0)
         return real_decode(embeds, positions, attend, logits_to_keep, logits_at)
 
     monkeypatch.setattr(ours, "decode_embeds", decode_embeds)
     engine = PageEngine(ours, greedy(), EngineConfig(max_num_seqs=2, block_size=4,
-                                                     vision_batch_pages=vision_batch_pages))
+                                                     vision_batch_pages=vision_batch_pages, mixed_rounds=mixed))
     for r in requests:
         engine.submit(r)
     results = {c.key: c.token_ids for c in engine.run()}
     assert vision_calls == ([6] if vision_batch_pages == 6 else [2, 1, 1, 1, 1])  # the admitted pages go together
     assert prefill_calls[0] == 2 and sum(prefill_calls) == 6  # the first round packs both rows' prompts
+    assert (sum(decode_rows) > 0) == mixed  # a page admitted into a freed row prefills beside the other row's step
     for r in requests:
         assert results[r.key] == hf_alone(ref, list(r.prompt), r.pixel_values, r.image_grid_thw, r.max_new_tokens)
 

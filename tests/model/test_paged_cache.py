@@ -163,10 +163,10 @@ def tiny_model():
 
 
 @pytest.mark.slow
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=12, deadline=None)
 @given(lengths=st.lists(st.tuples(st.integers(1, 20), st.integers(1, 20)), min_size=2, max_size=6),
-       num_blocks=st.integers(8, 16), sync_every=st.integers(1, 3))
-def test_preemption_recovers_the_same_tokens(tiny_model, lengths, num_blocks, sync_every):
+       num_blocks=st.integers(8, 16), sync_every=st.integers(1, 3), mixed=st.booleans())
+def test_preemption_recovers_the_same_tokens(tiny_model, lengths, num_blocks, sync_every, mixed):
     from qwen2_5_vl.engine import EngineConfig, PageEngine, Request
     from qwen2_5_vl.generate import GenerationConfig, generate
     from qwen2_5_vl.kv_cache import bytes_per_block
@@ -176,7 +176,8 @@ def test_preemption_recovers_the_same_tokens(tiny_model, lengths, num_blocks, sy
                                       torch.float32) / 2**30
     config = GenerationConfig(max_new_tokens=20, repetition_penalty=1.05, eos_token_ids=[], loop_guard=None)
     engine = PageEngine(tiny_model, config, EngineConfig(max_num_seqs=3, block_size=4, kv_cache_gb=gb,
-                                                         prefill_chunk_tokens=8, sync_every=sync_every))
+                                                         prefill_chunk_tokens=8, sync_every=sync_every,
+                                                         mixed_rounds=mixed))
     prompts = [[(7 * i + j) % 190 + 5 for j in range(p)] for i, (p, _) in enumerate(lengths)]
     for i, (prompt, (_, m)) in enumerate(zip(prompts, lengths)):
         engine.submit(Request(i, prompt, max_new_tokens=m))
