@@ -23,6 +23,10 @@ class DecodeGraphs:
         self.graphs: dict[tuple[int, int], Any] = {}
         self.pool = None  # one memory pool for all buckets: they never run at once
 
+    def clear(self) -> None:
+        """Forget every captured step (a tensor they read was reallocated)."""
+        self.graphs.clear()
+
     def replay(self, rows: Tensor, tables: Tensor) -> None:
         key = (rows.shape[0], tables.shape[1])
         graph = self.graphs.get(key)

@@ -90,6 +90,7 @@ class PageEngine:
             self._step_fn = torch.compile(self._decode_step, backend=self.config.compile, fullgraph=True,
                                           dynamic=False)
         self._graphs = DecodeGraphs(self._step_fn, self.device)
+        self._bucketed = self.device.type == "cuda" or self.config.compile is not None  # few shapes: graphs, compiled
         self.stats = dict(rounds=0, decode_steps=0, decode_rows=0, prefill_tokens=0, preemptions=0,
                           peak_blocks=0, num_blocks=num_blocks, block_bytes=per_block)
 
@@ -266,8 +267,7 @@ class PageEngine:
     def _rows_and_tables(self, seqs: list[Sequence], steps: int) -> tuple[Tensor, Tensor]:
         """State rows (B,) and block tables (B, W) of a batch bucket covering ``steps`` more tokens."""
         cfg = self.config
-        bucketed = self.device.type == "cuda" or cfg.compile is not None  # few shapes: graphs, compiled code
-        batch = _bucket(len(seqs), cfg.max_num_seqs) if bucketed else len(seqs)
+        batch = _bucket(len(seqs), cfg.max_num_seqs) if self._bucketed else len(seqs)
         width = max(blocks_needed(s.cache_len + steps, cfg.block_size) for s in seqs)
         if self.device.type == "cuda":  # few distinct widths: each is a captured graph
             width = _bucket(width, 1 << 30)
@@ -293,7 +293,7 @@ class PageEngine:
         logits = model.decode_embeds(torch.cat(embeds, 1), torch.cat(positions, 2), MixedAttention(prefill, decode),
                                      logits_at=at)[0]  # (F + B, V)
         self._prefilled(chunks, firsts, logits[: len(firsts)])
-        st.record(rows, logits[len(firsts):])
+        st.record(rows, logits[len(firsts):], max(s.cache_len for s in seqs) + 1)
         st.position[rows] = pos + live.long()
         self.stats["decode_steps"] += 1
         self.stats["decode_rows"] += len(seqs)
@@ -305,16 +305,22 @@ class PageEngine:
         cfg = self.config
         rows_t, tables_t = self._rows_and_tables(seqs, taken + steps)
         use_graph = (cfg.cuda_graphs and self.device.type == "cuda" and not self.generation.do_sample)
+        if self.state.grown:  # a longer prompt widened the token history: captured steps read the old one
+            self._graphs.clear()
+            self.state.grown = False
+        # eager CPU steps read only the history filled by the end of the window; fixed shapes read it all
+        width = None if self._bucketed else max(s.cache_len for s in seqs) + taken + steps
         for _ in range(steps):
             if use_graph:
                 self._graphs.replay(rows_t, tables_t)
             else:
-                self._step_fn(rows_t, tables_t)
+                self._step_fn(rows_t, tables_t, width)
         self.stats["decode_steps"] += steps
         self.stats["decode_rows"] += steps * len(seqs)
 
-    def _decode_step(self, rows: Tensor, tables: Tensor) -> None:
-        """One token for every row of the bucket: rows (B,) state rows, tables (B, W) block ids."""
+    def _decode_step(self, rows: Tensor, tables: Tensor, width: int | None = None) -> None:
+        """One token for every row of the bucket: rows (B,) state rows, tables (B, W) block ids; ``width``
+        the token-history slots the repetition penalty reads (None: all, the fixed shape graphs need)."""
         st, model = self.state, self.model
         live = ~st.finished[rows]
         pos = st.position[rows]  # (B,) the slot of the input token
@@ -323,7 +329,7 @@ class PageEngine:
         rope = (pos + st.delta[rows]).view(1, -1, 1).expand(3, -1, 1)  # (3, B, 1): slot + delta on all axes
         embeds = model.model.embed_tokens(st.last_token[rows].view(-1, 1))  # (B, 1, hidden)
         logits = model.decode_embeds(embeds, rope, attend)[:, -1]  # (B, V)
-        st.record(rows, logits)
+        st.record(rows, logits, width)
         st.position[rows] = pos + live.long()
 
     # ---------------------------------------------------------------------------------------------
