@@ -125,6 +125,7 @@ def run_static(model, pages, batch, max_new, eos, pad, device) -> Run:
     from qwen2_5_vl.generate import generate
 
     run = Run("static batching (generate)", 0.0)
+    forwards = 0
     _sync(device)
     start = time.perf_counter()
     for chunk in static_batches(pages, batch):  # a batch runs until its longest page is done
@@ -133,8 +134,10 @@ def run_static(model, pages, batch, max_new, eos, pad, device) -> Run:
                        torch.cat([pages[i].grid for i in chunk]), config)
         for i, r in zip(chunk, out):
             run.tokens[i] = r.token_ids[: pages[i].limit]
+        forwards += max(len(r.token_ids) for r in out)  # the prefill + one decode step per later token
     _sync(device)
     run.seconds = time.perf_counter() - start
+    run.note = f"{forwards} forwards of {batch} rows"
     return run
 
 
@@ -152,7 +155,9 @@ def run_engine(model, pages, batch, max_new, eos, pad, device, kv_cache_gb=None,
         run.tokens[done.key] = done.token_ids
     _sync(device)
     run.seconds = time.perf_counter() - start
-    run.note = f"{engine.stats['preemptions']} preemptions, {engine.stats['decode_steps']} decode steps"
+    st = engine.stats
+    run.note = (f"{st['forwards']} forwards of <= {batch} rows ({st['decode_steps']} decode steps), "
+                f"{st['preemptions']} preemptions")
     return run
 
 
@@ -160,6 +165,7 @@ def run_transformers(ref, pages, batch, max_new, eos, pad, device) -> Run:
     import torch
 
     run = Run("transformers generate (same batches)", 0.0)
+    forwards = 0
     dtype = next(ref.parameters()).dtype
     _sync(device)
     start = time.perf_counter()
@@ -184,8 +190,10 @@ def run_transformers(ref, pages, batch, max_new, eos, pad, device) -> Run:
             if eos in gen:
                 gen = gen[: gen.index(eos) + 1]
             run.tokens[i] = gen[: pages[i].limit]
+        forwards += out.shape[1] - width
     _sync(device)
     run.seconds = time.perf_counter() - start
+    run.note = f"{forwards} forwards of {batch} rows"
     return run
 
 

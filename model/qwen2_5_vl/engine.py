@@ -91,7 +91,7 @@ class PageEngine:
                                           dynamic=False)
         self._graphs = DecodeGraphs(self._step_fn, self.device)
         self._bucketed = self.device.type == "cuda" or self.config.compile is not None  # few shapes: graphs, compiled
-        self.stats = dict(rounds=0, decode_steps=0, decode_rows=0, prefill_tokens=0, preemptions=0,
+        self.stats = dict(rounds=0, forwards=0, decode_steps=0, decode_rows=0, prefill_tokens=0, preemptions=0,
                           peak_blocks=0, num_blocks=num_blocks, block_bytes=per_block)
 
     # ---------------------------------------------------------------------------------------------
@@ -218,6 +218,7 @@ class PageEngine:
         attend, embeds, positions, firsts = self._pack_prefill(chunks)
         at = torch.tensor([i for _, i in firsts], dtype=torch.long, device=self.device)  # (F,)
         logits = self.model.decode_embeds(_cat(embeds, 1), _cat(positions, 2), attend, logits_at=at)  # (1, F, V)
+        self.stats["forwards"] += 1
         self._prefilled(chunks, firsts, logits[0])
 
     def _pack_prefill(self, chunks: list[PrefillChunk]):
@@ -295,6 +296,7 @@ class PageEngine:
         self._prefilled(chunks, firsts, logits[: len(firsts)])
         st.record(rows, logits[len(firsts):], max(s.cache_len for s in seqs) + 1)
         st.position[rows] = pos + live.long()
+        self.stats["forwards"] += 1
         self.stats["decode_steps"] += 1
         self.stats["decode_rows"] += len(seqs)
 
@@ -315,6 +317,7 @@ class PageEngine:
                 self._graphs.replay(rows_t, tables_t)
             else:
                 self._step_fn(rows_t, tables_t, width)
+        self.stats["forwards"] += steps
         self.stats["decode_steps"] += steps
         self.stats["decode_rows"] += steps * len(seqs)
 
