@@ -282,7 +282,7 @@ def decode_roofline(model, page: Page, pad: int, device: str, steps: int = 256) 
     weights = sum(p.numel() * p.element_size() for n, p in model.named_parameters() if not n.startswith("visual."))
     context = len(page.prompt) + steps // 2
     kv = 2 * tc.num_hidden_layers * tc.num_key_value_heads * tc.head_dim * context * next(model.parameters()).element_size()
-    bandwidth = copy_bandwidth(device)
+    bandwidth = copy_bandwidth(device, 2.0 if device.startswith("cuda") else 0.25)  # a smoke run on CPU: small
     roofline = bandwidth / (weights + kv)
     measured = steps / decode_s
     return dict(measured=measured, roofline=roofline, bandwidth=bandwidth, bytes_per_step=weights + kv)

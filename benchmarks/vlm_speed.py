@@ -332,6 +332,9 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=2, help="measured runs per cell, alternating; the fastest is kept")
     ap.add_argument("--results", type=Path, default=None, help=f"write the table here (default for CPU: {RESULTS})")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--gpu-extras", action="store_true",
+                    help="mixed: also the batch-1 roofline and the vLLM attempt off CUDA (the CPU smoke test of that path)")
+    ap.add_argument("--roofline-steps", type=int, default=256, help="decode steps of the batch-1 roofline run")
     args = ap.parse_args()
     if (args.device or "cpu").startswith("cpu"):
         _fixed_malloc_threshold()
@@ -440,13 +443,13 @@ def main_mixed(args, device: str, dtype) -> None:
             f"{engine_run.pages_per_s() / static_run.pages_per_s():.2f}x static batching and "
             f"{engine_run.pages_per_s() / hf_run.pages_per_s():.2f}x transformers (both must be >= 1.5x).  \n")
     extra = ""
-    if cuda:
+    if cuda or args.gpu_extras:
         vllm_run = mx.run_vllm(ref, config, pages, batch, new_tokens, eos, device)
         if vllm_run is not None:
             runs.append(vllm_run)
         else:
             extra += "vLLM: not installed on this machine (not measured).  \n"
-        roof = mx.decode_roofline(ours, pages[0], pad, device)
+        roof = mx.decode_roofline(ours, pages[0], pad, device, steps=args.roofline_steps)
         extra += (f"Batch-1 decode: {roof['measured']:,.1f} tok/s = {roof['measured'] / roof['roofline']:.0%} of the "
                   f"HBM roofline {roof['roofline']:,.1f} tok/s ({roof['bytes_per_step'] / 2**30:.2f} GiB read per "
                   f"step, copy bandwidth {roof['bandwidth'] / 1e9:,.0f} GB/s).  \n")

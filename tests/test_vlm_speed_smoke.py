@@ -1,4 +1,5 @@
-"""benchmarks/vlm_speed.py runs end to end (tiny config, CPU): the script CI keeps ready for the GPU run."""
+"""benchmarks/vlm_speed.py runs end to end (tiny config, CPU): the script CI keeps ready for the GPU run,
+its GPU extras (batch-1 roofline, the vLLM attempt) included via ``--gpu-extras``."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def test_mixed_workload_smoke(tmp_path):
     results.write_text("# VLM speed results\n\nintro\n\n## an older section\n\nkept\n")
     proc = subprocess.run(
         [sys.executable, str(REPO / "benchmarks" / "vlm_speed.py"), "--config", "tiny", "--pages", "3",
-         "--new-tokens", "4", "--batch", "2", "--results", str(results)],
+         "--new-tokens", "4", "--batch", "2", "--results", str(results), "--gpu-extras", "--roofline-steps", "4"],
         capture_output=True, text=True, timeout=900,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -32,3 +33,6 @@ def test_mixed_workload_smoke(tmp_path):
             "transformers generate (same batches)"} <= set(rows)
     for name in ("static batching (generate)", "transformers generate (same batches)"):
         assert re.search(r"\| 3/3 \|", rows[name]), rows[name]  # same greedy tokens as the engine
+    # the GPU run's extras, run here on CPU: the batch-1 roofline line, and vLLM measured or said absent
+    assert re.search(r"Batch-1 decode: [\d,.]+ tok/s = \d+% of the HBM roofline", text), text
+    assert "vLLM: not installed" in text or "vLLM (same weights" in text
