@@ -68,6 +68,15 @@ MAX_FONTS = 8
 #: share of a page's fonts with a CJK typeface name (SimSun, KaiTi ...) above which a garbled page
 #: is OCRed in Chinese with English when the default language (eng) was asked for
 CJK_FONT_SHARE = 0.5
+#: characters: a line shorter than this is not judged garbled on its own (a symbol, a bullet)
+GARBLED_LINE_MIN_CHARS = 8
+#: 0..1: a garbled line whose OCR reads this alike (difflib ratio, spaces ignored) keeps its
+#: layer text: the characters were real (accented text), only their statistics looked odd
+GARBLED_LINE_AGREEMENT = 0.6
+#: points: garbled lines closer than this are rendered and OCRed together (one Tesseract call)
+GARBLED_LINE_GAP_PT = 12.0
+#: points: margin around a garbled line's box in its OCR render (ascenders, descenders)
+GARBLED_LINE_PAD_PT = 2.0
 
 # -- scans (scan/) --------------------------------------------------------------------------------
 

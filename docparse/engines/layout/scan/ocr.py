@@ -79,6 +79,19 @@ def ocr_gray_words(gray: Any, language: str, dpi: int = OCR_DPI) -> list[tuple]:
     return words
 
 
+def ocr_words_in(page: Any, clip: Any, language: str, dpi: int = OCR_DPI) -> list[tuple]:
+    """Words Tesseract reads in the rectangle ``clip`` of ``page`` (unrotated page points),
+    in page points: ``(x0, y0, x1, y1, text)``."""
+    ocr_page = _ocr_pixmap(page.get_pixmap(dpi=dpi, clip=clip), language)
+    sx, sy = clip.width / ocr_page.rect.width, clip.height / ocr_page.rect.height  # OCR points -> page points
+    words = [
+        (clip.x0 + x0 * sx, clip.y0 + y0 * sy, clip.x0 + x1 * sx, clip.y0 + y1 * sy, text)
+        for x0, y0, x1, y1, text, *_ in ocr_page.get_text("words")
+    ]
+    ocr_page.parent.close()
+    return words
+
+
 @contextlib.contextmanager
 def quiet_native_stderr() -> Iterator[None]:
     """Silence what native code (Tesseract) writes straight to file descriptor 2.
