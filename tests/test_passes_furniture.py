@@ -118,3 +118,21 @@ def test_engine_footer_with_evidence_stays_furniture() -> None:
     furniture(number)
     assert number.pages[0].blocks[0].is_furniture  # a page number is evidence wherever it sits
     assert not [w for w in number.warnings if "body text" in w]
+
+
+def test_a_rejected_footer_takes_its_place_in_the_reading_order() -> None:
+    """The engine ordered its "footers" after the body; as body text they are read where they
+    stand (cvat f95360: a section heading mid-column, a fragment of a paragraph's last line)."""
+    left_top = (Label.PARAGRAPH, (32.0, 283.0), (60.0, 300.0), "Left column, first paragraph.")
+    left_bottom = (Label.PARAGRAPH, (32.0, 283.0), (340.0, 700.0), "Left column, second paragraph.")
+    right = (Label.PARAGRAPH, (301.0, 553.0), (60.0, 240.0), "Right column paragraph ending in an oven.")
+    right_after = (Label.PARAGRAPH, (301.0, 553.0), (300.0, 500.0), "Right column, next paragraph.")
+    heading = (Label.FOOTER, (40.0, 200.0), (310.0, 318.0), "2.5. Characterization of the solution")
+    fragment = (Label.FOOTER, (309.0, 320.0), (232.0, 238.0), "in an")
+    doc = doc_of([[left_top, left_bottom, right, right_after, heading, fragment]])
+    furniture(doc)
+    order = [b.text for b in doc.pages[0].reading_order]
+    assert order == [
+        left_top[3], heading[3], left_bottom[3], right[3], fragment[3], right_after[3],
+    ]
+    assert [b.order for b in doc.pages[0].reading_order] == list(range(6))

@@ -24,6 +24,7 @@ from ._common import is_stub
 REPEAT_BAND = 0.15  # fraction of the page height at top and bottom where running text may sit
 NUMBER_BAND = 0.10  # narrower band for a lone page number without repetition
 Y_TOLERANCE = 0.025  # fraction of the page height two repeats may differ by
+ROW_TOLERANCE_PT = 2.0  # points a block may overlap the one above / below it and still count as under / over it
 
 # Regions whose repeated text is content, not furniture (a logo's OCR text, a form's table).
 _NOT_TEXT = frozenset({Label.TABLE, Label.IMAGE, Label.CHART, Label.FORMULA, Label.CODE})
@@ -176,12 +177,46 @@ def _reject_unfounded(doc: Document) -> None:
                 continue
             b.meta["furniture_rejected"] = b.label.value
             b.label = Label.PARAGRAPH
+            _slot_into_order(b, page)
             rejected += 1
     if rejected:
         doc.warnings.append(
             f"furniture: {rejected} block(s) labelled header/footer by the engine lie in the body "
             "area, recur on no other page and are no page number: kept as body text"
         )
+
+
+def _slot_into_order(block: Block, page: Page) -> None:
+    """Give a block that became body text a place in the page's reading order where it
+    stands: beside the body block that holds its centre (after it when in that block's lower
+    half), else after the last body block above it in its column, else before the first one
+    below it in its column, else at the end; the page's orders are numbered again."""
+    body = [b for b in page.reading_order if b is not block]  # the engine may have ordered it already
+    x0, top, x1, bottom = block.bbox
+
+    def same_column(b: Block) -> bool:
+        return min(x1, b.bbox[2]) - max(x0, b.bbox[0]) > 0
+
+    cx, cy = (x0 + x1) / 2, (top + bottom) / 2
+    holders = [i for i, b in enumerate(body) if b.bbox[0] <= cx <= b.bbox[2] and b.bbox[1] <= cy <= b.bbox[3]]
+    if holders:  # a fragment cut out of a block ("in an" of its last line): beside that block
+        i = holders[-1]
+        at = i + 1 if cy >= (body[i].bbox[1] + body[i].bbox[3]) / 2 else i
+        body.insert(at, block)
+        for n, b in enumerate(body):
+            b.order = n
+        return
+    above = [i for i, b in enumerate(body) if same_column(b) and b.bbox[3] <= top + ROW_TOLERANCE_PT]
+    below = [i for i, b in enumerate(body) if same_column(b) and b.bbox[1] >= bottom - ROW_TOLERANCE_PT]
+    if above:
+        at = max(above) + 1
+    elif below:
+        at = min(below)
+    else:
+        at = len(body)
+    body.insert(at, block)
+    for n, b in enumerate(body):
+        b.order = n
 
 
 def _check_numbers(doc: Document, numbers: list[tuple[int, str]]) -> None:
