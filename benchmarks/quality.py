@@ -30,6 +30,7 @@ from docparse.evaluation.groundtruth import (  # noqa: E402
     read_docling_json,
     read_markdown,
     read_omnidocbench,
+    read_reading_order_truth,
     read_samples_truth,
 )
 from docparse.evaluation.groundtruth_cvat import read_cvat  # noqa: E402
@@ -40,7 +41,7 @@ from docparse.evaluation.predictions import (  # noqa: E402
 from docparse.evaluation.types import GTDocument, PageItems  # noqa: E402
 
 CORPUS = REPO / ".." / "shared" / "corpus"
-SOURCES = ("omnidocbench", "docling", "mineru", "cvat", "samples")
+SOURCES = ("omnidocbench", "docling", "mineru", "cvat", "samples", "generated")
 SYSTEMS = ("docparse", "pymupdf4llm-layout", "pymupdf4llm-legacy")
 
 
@@ -72,6 +73,8 @@ def load_ground_truth(source: str, corpus: Path) -> list[GTDocument]:
         for xml in sorted(base.glob("case_*_annotations.xml")):
             docs.extend(read_cvat(xml, base / xml.name.removesuffix("_annotations.xml")))
         return docs
+    if source == "generated":  # three-column LaTeX pages made with their truth (tests/data/multicol)
+        return [read_reading_order_truth(p) for p in sorted((REPO / "tests" / "data" / "multicol").glob("*.json"))]
     if source == "samples":
         return [read_samples_truth(p) for p in sorted((REPO / "samples").glob("*.truth.json"))]
     raise SystemExit(f"unknown source: {source} (choose from {', '.join(SOURCES)})")
@@ -315,6 +318,7 @@ levels (not OmniDocBench). "–": not measurable (no boxes, no levels, no tables
 - cvat: docling-eval human boxes and reading order; the text is the PDF's own text layer inside
   each box (these pages test segmentation and order, not OCR).
 - samples: the project's generated PDFs with their source as truth (samples/*.truth.json).
+- generated: three-column LaTeX pages made with their truth from the source (tests/data/multicol/*.json; text, order, headings, TEDS; no boxes).
 {chr(10).join('- note: ' + n for n in notes)}
 """
     path.write_text(text, encoding="utf-8")

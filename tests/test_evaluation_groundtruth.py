@@ -99,3 +99,37 @@ def test_samples_truth_scores_perfectly_against_itself() -> None:
             assert s.text in (0.0, None)
             assert all(t == (1.0, 1.0) for t in s.tables)
             assert s.layout is not None and all(c.recall == 1.0 for c in s.layout.values())
+
+
+def test_generated_page_truth_in_reading_order(tmp_path) -> None:
+    """tests/data/multicol's truth (from the LaTeX source): ranks, heading levels, a set-aside
+    formula and a table with a row-spanning cell."""
+    import json
+
+    from docparse.evaluation.groundtruth import read_reading_order_truth
+
+    truth = {
+        "source": "page.tex",
+        "reading_order": [
+            {"kind": "title", "text": "Tides"},
+            {"kind": "heading", "text": "1 The crossing"},
+            {"kind": "paragraph", "text": "A ferry crosses."},
+            {"kind": "formula", "latex": "t = d / v"},
+            {"kind": "table", "n_rows": 3, "n_cols": 2, "cells": [
+                {"row": 0, "col": 0, "rowspan": 1, "text": "Tide"}, {"row": 0, "col": 1, "rowspan": 1, "text": "Min"},
+                {"row": 1, "col": 0, "rowspan": 2, "text": "Flood"}, {"row": 1, "col": 1, "rowspan": 1, "text": "11"},
+                {"row": 2, "col": 1, "rowspan": 1, "text": "12"},
+            ]},
+        ],
+    }
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps(truth), encoding="utf-8")
+    gt = read_reading_order_truth(path)
+    assert gt.pdf == str(tmp_path / "page.pdf") and gt.source == "generated"
+    items = gt.pages[0].items
+    assert [(i.kind, i.level, i.order) for i in items[:3]] == [("heading", 1, 0), ("heading", 2, 1), ("text", None, 2)]
+    assert items[3].kind == "formula" and items[3].ignore
+    assert items[4].html == (
+        "<table><tr><td>Tide</td><td>Min</td></tr>"
+        '<tr><td rowspan="2">Flood</td><td>11</td></tr><tr><td>12</td></tr></table>'
+    )

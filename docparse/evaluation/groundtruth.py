@@ -327,3 +327,45 @@ def read_samples_truth(truth_path: Path, pdf: Path | None = None, source: str = 
                 by_id[block.id] = block_items[0]
         pages.append(page)
     return GTDocument(source, pdf.stem, str(pdf), pages)
+
+
+# -- generated pages (tests/data/multicol) ---------------------------------------------------------
+#: heading levels of a generated page's kinds (its title is the top; numbered sections one below)
+_GENERATED_LEVELS = {"title": 1, "heading": 2}
+
+
+def read_reading_order_truth(json_path: Path, pdf: Path | None = None, source: str = "generated") -> GTDocument:
+    """A generated page's truth (``tests/data/multicol/NAME.json``, written from its LaTeX
+    source): one page, blocks in reading order as ``{"kind", "text" | "latex" | "cells"}``,
+    no boxes. Tables become HTML with their row spans; formulas are set aside, as elsewhere."""
+    import html as _html
+
+    json_path = Path(json_path)
+    data = json.loads(json_path.read_text(encoding="utf-8"))
+    pdf = Path(pdf) if pdf is not None else json_path.with_suffix(".pdf")
+    page = PageItems(page=0, has_boxes=False)
+    rank = 0
+    for block in data["reading_order"]:
+        kind = block["kind"]
+        if kind == "formula":
+            page.items.append(Item("formula", text=block.get("latex", ""), ignore=True))
+            continue
+        if kind == "table":
+            rows: dict[int, list[dict]] = {}
+            for cell in block["cells"]:
+                rows.setdefault(int(cell["row"]), []).append(cell)
+            body = "".join(
+                "<tr>" + "".join(
+                    (f'<td rowspan="{c["rowspan"]}">' if int(c.get("rowspan", 1)) > 1 else "<td>")
+                    + _html.escape(c["text"]) + "</td>"
+                    for c in sorted(rows[r], key=lambda c: int(c["col"]))
+                ) + "</tr>"
+                for r in sorted(rows)
+            )
+            text = " ".join(c["text"] for r in sorted(rows) for c in sorted(rows[r], key=lambda c: int(c["col"])))
+            page.items.append(Item("table", text=text, html=f"<table>{body}</table>"))
+            continue
+        level = _GENERATED_LEVELS.get(kind)
+        page.items.append(Item("heading" if level else "text", text=block["text"], level=level, order=rank))
+        rank += 1
+    return GTDocument(source, json_path.stem, str(pdf), [page])
