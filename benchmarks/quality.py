@@ -321,7 +321,23 @@ levels (not OmniDocBench). "–": not measurable (no boxes, no levels, no tables
 - generated: three-column LaTeX pages made with their truth from the source (tests/data/multicol/*.json; text, order, headings, TEDS; no boxes).
 {chr(10).join('- note: ' + n for n in notes)}
 """
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text + _other_sections(path), encoding="utf-8")
+
+
+#: the sections this script writes; any other "## " section of the file (hybrid, speed) is kept
+OWN_SECTIONS = ("## Layout per label", "## Per file", "## Ground truth and its limits")
+
+
+def _other_sections(path: Path) -> str:
+    """The sections of an existing report that other benchmarks wrote (from the first "## "
+    heading that is not one of ``OWN_SECTIONS`` to the end), so a rerun keeps them."""
+    if not path.exists():
+        return ""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.startswith("## ") and not line.startswith(OWN_SECTIONS):
+            return "\n" + "".join(lines[i:])
+    return ""
 
 
 if __name__ == "__main__":
