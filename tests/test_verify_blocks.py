@@ -281,3 +281,92 @@ def test_a_paragraph_beside_a_drifted_table_is_an_omission_its_cells_are_not(wor
     omitted = [b.text for b in check.blocks if b.meta["verify"]["status"] == "omission"]
     assert first(check.blocks, Label.TABLE).bbox == up
     assert omitted == [PARA2]
+
+
+# -- a block's own text that the page does not have (repeats, inventions), short misread blocks ----
+def test_a_line_the_model_wrote_twice_is_repaired_to_one_copy(words) -> None:
+    wrong = PARA1.replace("measurements", "rneasurements").replace("three", "tree").replace("growth", "grovvth")
+    twice = wrong + " " + wrong.replace("valley", "vallev")  # a one-line block written twice
+    blocks = [blk(0, Label.HEADING, box_of(words, HEADING), HEADING),
+              blk(1, Label.PARAGRAPH, box_of(words, PARA1), twice)]
+    check = verify_blocks(blocks, words, 0)
+    body = [b.text for b in sorted(check.blocks, key=lambda b: b.order) if b.label == Label.PARAGRAPH]
+    assert body[0] == PARA1 and body.count(PARA1) == 1  # once, and no omission repeating it
+    para = next(b for b in check.blocks if b.meta.get("model_text") == twice)
+    assert para.meta["verify"]["status"] == "repaired" and para.meta["verify"]["trimmed"] == "repeated"
+    assert para.meta["verify"]["score"] < 0.5  # the model's text as written scores low ...
+    assert check.hallucinations >= 1 and check.dropped == 0  # ... and is flagged
+
+
+def test_an_invented_sentence_after_a_short_block_is_left_out_keeping_the_block(words) -> None:
+    made_up = HEADING + ". Quarterly revenue in Europe grew by twelve percent compared with last year."
+    blocks = [blk(0, Label.HEADING, box_of(words, HEADING), made_up, level=1),
+              blk(1, Label.PARAGRAPH, box_of(words, PARA1), PARA1)]
+    check = verify_blocks(blocks, words, 0)
+    head = first(check.blocks, Label.HEADING)
+    assert head.text == HEADING and head.level == 1
+    assert head.meta["verify"]["trimmed"] == "not on the page" and head.meta["verify"]["status"] == "repaired"
+    assert HEADING not in [b.text for b in check.blocks if b.meta["verify"]["status"] == "omission"]
+
+
+def test_a_text_the_page_has_elsewhere_is_not_trimmed_as_invented(words) -> None:
+    # the heading's box, the heading and PARA2 (which the page has, below): no trim, no drop
+    blocks = [blk(0, Label.HEADING, box_of(words, HEADING), HEADING + " " + PARA2)]
+    check = verify_blocks(blocks, words, 0)
+    assert "trimmed" not in check.blocks[0].meta["verify"]
+
+
+def test_a_short_block_with_every_word_misread_is_repaired(words) -> None:
+    south = box_of(words, "South")
+    check = verify_blocks([blk(0, Label.HEADING, south, "Soutn")], words, 0)
+    head = first(check.blocks, Label.HEADING)
+    assert head.text == "South" and head.meta["verify"]["status"] == "repaired"
+    assert check.dropped == 0
+
+
+def test_an_invented_block_drawn_just_off_the_words_is_dropped(words) -> None:
+    true = box_of(words, PARA1)
+    above = (true[0], true[1] - 14, true[2], true[1] - 2)  # drifted: no word centre inside
+    made_up = "Quarterly revenue in Europe grew by twelve percent compared with last year."
+    blocks = [blk(0, Label.PARAGRAPH, true, PARA1), blk(1, Label.PARAGRAPH, above, made_up)]
+    check = verify_blocks(blocks, words, 0)
+    assert made_up not in [b.text for b in check.blocks]
+    assert check.hallucinations == 1 and check.dropped == 1
+
+
+def test_a_dropped_invented_block_no_longer_lowers_the_agreement(words) -> None:
+    made_up = "Quarterly revenue in Europe grew by twelve percent compared with last year."
+    cells = "\n".join("\t".join(r) for r in CELLS)
+    blocks = [blk(0, Label.HEADING, box_of(words, HEADING), HEADING),
+              blk(1, Label.PARAGRAPH, box_of(words, PARA1), PARA1),
+              blk(2, Label.PARAGRAPH, box_of(words, PARA2), PARA2),
+              blk(3, Label.PARAGRAPH, box_of(words, PARA2), made_up),
+              blk(4, Label.TABLE, box_of(words, cells), cells, html=table_html(CELLS)),
+              blk(5, Label.PAGE_NUMBER, box_of(words, "7"), "7")]
+    blocks[5].order = None
+    check = verify_blocks(blocks, words, 0)
+    assert check.dropped == 1 and check.hallucinations == 1  # still a flag: ranks samples
+    assert check.agreement == 1.0  # what the page keeps agrees with it
+
+
+def test_a_paragraph_under_a_table_with_the_same_words_is_an_omission(tmp_path) -> None:
+    import pymupdf
+
+    cells = [["Register", "Value"], ["USER", "the user of the session"], ["SYSTEM", "the name of the system"]]
+    para = "The user of the system and the name of the session"  # every key is in the table
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    for r, row in enumerate(cells):
+        for c, cell in enumerate(row):
+            page.insert_text((80 + 150 * c, 100 + 16 * r), cell, fontsize=11)
+    page.insert_text((80, 160), para, fontsize=11)
+    doc.save(tmp_path / "t.pdf")
+    doc.close()
+    with pymupdf.open(tmp_path / "t.pdf") as doc:
+        words = text_layer_words(doc[0])
+        text = "\n".join("\t".join(r) for r in cells)
+        box = box_of(words, " ".join(c for row in cells for c in row))
+        down = (box[0], box[1] + 20, box[2], box[3] + 20)  # drifted towards the paragraph
+        check = verify_blocks([blk(0, Label.TABLE, down, text, html=table_html(cells))], words, 0)
+    omitted = [b.text for b in check.blocks if b.meta["verify"]["status"] == "omission"]
+    assert omitted == [para]

@@ -56,6 +56,9 @@ GAP_SLACK = 3
 MAX_EDGE_TOKENS = 4
 #: A key that occurs more often than this on the page casts no vote when locating a block.
 MAX_VOTE_POSITIONS = 12
+#: A block of at most this many keys that matches no page token exactly ("qolumn mosk": every
+#: word misread) is compared letter by letter with each run of about as many tokens near its box.
+FUZZY_MAX_KEYS = 6
 
 
 @dataclass
@@ -70,6 +73,8 @@ class Alignment:
     where: str = "none"  # "box" (inside / near its box), "page" (found elsewhere), "none"
     last_token: int = -1  # the page token the match ends on (a cursor for the next block)
     matched: list[int] = field(default_factory=list)  # the words of exact token matches (a subset of words)
+    #: the block's first and last key (indices into ``keys(text)``) that matched a page token
+    span: tuple[int, int] | None = None
 
 
 def agreement(a: list[str], b: list[str]) -> float:
@@ -231,6 +236,8 @@ def align_block(text: str, box: BBox | None, words: PageWords, *, search_page: b
     inside = set(words.within(box))
     positions = [t for t, tok in enumerate(words.tokens) if tok.words[0] in near]
     result = _align_in(a, words, positions, inside, "box")
+    if not result.matched and len(a) <= FUZZY_MAX_KEYS:
+        result = _align_fuzzy(a, words, positions, inside) or result
     if search_page and result.score < RELOCATE_BELOW:
         elsewhere = _align_page(a, words, cursor)
         if elsewhere.score >= result.score + RELOCATE_GAIN:
@@ -325,7 +332,29 @@ def _align_in(a: list[str], words: PageWords, positions: list[int], inside: set[
         where=where,
         last_token=positions[picked[-1]],
         matched=sorted({w for _, j in pairs for w in words.tokens[positions[j]].words}),
+        span=(pairs[0][0], pairs[-1][0]),
     )
+
+
+def _align_fuzzy(a: list[str], words: PageWords, positions: list[int], inside: set[int]) -> Alignment | None:
+    """A short block none of whose keys matches exactly: the run of ``len(a)`` (+-1) candidate
+    tokens whose letters agree best (ties: more words inside the box, then the earlier run)."""
+    b = [words.tokens[t].key for t in positions]
+    best: tuple[float, int, int, int] | None = None  # (score, words in box, -start, length)
+    for size in {max(1, len(a) - 1), len(a), len(a) + 1}:
+        for start in range(0, len(b) - size + 1):
+            score = agreement(a, b[start:start + size])
+            held = sum(words.tokens[positions[j]].words[0] in inside for j in range(start, start + size))
+            cand = (score, held, -start, size)
+            if best is None or cand > best:
+                best = cand
+    if best is None or best[0] <= 0.0:
+        return None
+    start, size = -best[2], best[3]
+    picked = list(range(start, start + size))
+    word_ids = _with_keyless(sorted({w for j in picked for w in words.tokens[positions[j]].words}), words)
+    return Alignment(bbox=words.box_of(word_ids), score=best[0], words=word_ids, text=words.text_of(word_ids),
+                     tokens=len(a), where="box", last_token=positions[picked[-1]])
 
 
 def _with_keyless(word_ids: list[int], words: PageWords) -> list[int]:

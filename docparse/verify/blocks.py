@@ -8,13 +8,14 @@ give the text when the two disagree by more than a misreading tolerance. Each bl
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
 from docparse.document import Block, Label
-from docparse.geometry import iou
-from docparse.verify.align import Alignment, agreement, align_block, keys
+from docparse.geometry import BBox, iou
+from docparse.verify.align import DRIFT_SHARE, MIN_MARGIN_PT, Alignment, agreement, align_block, keys
 from docparse.verify.tables import bag_score, refill_table
 from docparse.verify.words import PageWords
 
@@ -29,6 +30,17 @@ MATCH_FLOOR = 0.5
 #: A box overlapping its words' box less than this is snapped to the words (models draw boxes
 #: a few percent off; a padded but right box overlaps its tight word box by ~0.8 or more).
 SNAP_IOU_BELOW = 0.6
+#: A block whose text is this many copies of one piece or fewer, each agreeing with the first at
+#: least REPEAT_AGREE, and that does not match its words as a whole, repeats itself (a line
+#: written twice, a loop inside one block): one copy is aligned.
+MAX_COPIES = 8
+REPEAT_AGREE = 0.8
+#: Sentences of a block that the page has nowhere (an invented sentence appended to a short
+#: block) are left out when they hold at least this many keys, and what stays matches its words
+#: at least TRIM_KEEP_AT.
+MIN_FOREIGN_KEYS = 3
+SENTENCE_END = re.compile(r"(?<=[.!?\u3002\uff01\uff1f])\s+")
+TRIM_KEEP_AT = 0.8
 
 TEXT_LABELS = frozenset({
     Label.TITLE, Label.HEADING, Label.PARAGRAPH, Label.CAPTION, Label.FOOTNOTE, Label.HEADER,
@@ -50,6 +62,9 @@ class BlockCheck:
     #: the words its text matched exactly (the rest of ``words`` lie between those); None: all
     #: of them (a table's or formula's words are the ones in its box)
     matched: set[int] | None = None
+    #: text of the model's left out before aligning: "repeated" (copies of one piece) or
+    #: "not on the page" (an invented run before or after the matched words); None: none
+    trimmed: str | None = None
 
     def matched_exactly(self, word: int) -> bool:
         return self.matched is None or word in self.matched
@@ -65,17 +80,57 @@ def check_block(block: Block, words: PageWords, cursor: int = -1) -> tuple[Block
         return _check_list(block, words, cursor)
     if block.label in TEXT_LABELS or block.label == Label.LIST:
         al = align_block(block.text, block.bbox, words, cursor=cursor)
-        check = _check_text(block, words, al)
-        return check, (al.last_token if al.last_token >= 0 and al.score >= MATCH_FLOOR else cursor)
+        trimmed, kept = _trimmed(block, words, al, cursor)
+        check = _check_text(block, words, kept, trimmed)
+        if trimmed:
+            check.score = al.score  # the model's text as written: its repeat or invention counts
+            _mark(block, words, check)
+        return check, (kept.last_token if kept.last_token >= 0 and kept.score >= MATCH_FLOOR else cursor)
     check = BlockCheck(block, "unverified", None)
     _mark(block, words, check, reason="no text to check")
     return check, cursor
 
 
-def _check_text(block: Block, words: PageWords, al: Alignment) -> BlockCheck:
+def _trimmed(block: Block, words: PageWords, al: Alignment, cursor: int) -> tuple[str | None, Alignment]:
+    """The alignment of the part of the block's text the page has, when the rest was invented
+    (sentences found nowhere on the page) or repeats it (see MIN_FOREIGN_KEYS, MAX_COPIES);
+    else ``al`` unchanged."""
+    if al.score >= TRIM_KEEP_AT:
+        return None, al  # the page says it all (a Lorem-ipsum paragraph does repeat itself)
+    core, why = block.text, []
+    sentences = [s for s in SENTENCE_END.split(block.text) if keys(s)]
+    if len(sentences) >= 2:
+        found = [align_block(s, block.bbox, words).score >= MATCH_FLOOR for s in sentences]
+        invented = " ".join(s for s, ok in zip(sentences, found) if not ok)
+        if any(found) and len(keys(invented)) >= MIN_FOREIGN_KEYS:
+            core, why = " ".join(s for s, ok in zip(sentences, found) if ok), ["not on the page"]
+    once = first_copy(keys(core))
+    if once is not None:
+        core, why = " ".join(once), ["repeated", *why]
+    if not why:
+        return None, al
+    kept = align_block(core, block.bbox, words, cursor=cursor)
+    if kept.score < TRIM_KEEP_AT:
+        return None, al
+    return ", ".join(why), kept
+
+
+def first_copy(a: list[str]) -> list[str] | None:
+    """The first of n (2..MAX_COPIES) near-equal consecutive pieces that ``a`` consists of."""
+    for n in range(2, MAX_COPIES + 1):
+        if len(a) < 2 * n:
+            break
+        cuts = [round(k * len(a) / n) for k in range(n + 1)]
+        pieces = [a[cuts[k]:cuts[k + 1]] for k in range(n)]
+        if all(agreement(pieces[0], p) >= REPEAT_AGREE for p in pieces[1:]):
+            return pieces[0]
+    return None
+
+
+def _check_text(block: Block, words: PageWords, al: Alignment, trimmed: str | None = None) -> BlockCheck:
     chars = len("".join(keys(block.text)))
     check = BlockCheck(block, "unverified", al.score if al.tokens else None, chars=chars,
-                       box_has_words=bool(words.within(block.bbox)))
+                       box_has_words=_holds_words(block.bbox, words), trimmed=trimmed)
     check.checked = bool(al.tokens) and (check.box_has_words or al.score >= MATCH_FLOOR)
     if not al.tokens:
         _mark(block, words, check, reason="no text to check")
@@ -85,7 +140,13 @@ def _check_text(block: Block, words: PageWords, al: Alignment) -> BlockCheck:
         return check
     check.words = set(al.words)
     check.matched = set(al.matched)
-    if al.score >= VERIFIED_AT and (words.source != "text" or _same_case(block.text, al.text)):
+    if trimmed and words.source != "text":
+        check.status = "unverified"  # OCR words never replace the model's text
+    elif trimmed:
+        check.status = "repaired"  # the page's words, without what the model repeated or invented
+        block.meta["model_text"] = block.text
+        block.text = words.text_of(al.words, lines=block.label == Label.CODE)
+    elif al.score >= VERIFIED_AT and (words.source != "text" or _same_case(block.text, al.text)):
         check.status = "verified"
     elif words.source != "text":
         check.status = "unverified"
@@ -187,6 +248,13 @@ def _check_text_free(block: Block, words: PageWords, al: Alignment) -> BlockChec
     return check
 
 
+def _holds_words(box: BBox, words: PageWords) -> bool:
+    """Page words lie in ``box`` or its drift margin (a short block's box drawn a few percent
+    off holds none of its own words, yet the page has text there)."""
+    mx, my = max(MIN_MARGIN_PT, DRIFT_SHARE * words.width), max(MIN_MARGIN_PT, DRIFT_SHARE * words.height)
+    return bool(words.within((box[0] - mx, box[1] - my, box[2] + mx, box[3] + my)))
+
+
 def _same_case(a: str, b: str) -> bool:
     """The same letters and digits, case included (scores fold case; the text layer's case wins)."""
     def norm(t: str) -> str:
@@ -212,4 +280,6 @@ def _mark(block: Block, words: PageWords, check: BlockCheck, reason: str | None 
         info["box"] = "snapped"
     if reason:
         info["reason"] = reason
+    if check.trimmed:
+        info["trimmed"] = check.trimmed
     block.meta["verify"] = info

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from docparse.document import Block, Label, block_id
@@ -92,7 +93,10 @@ def verify_blocks(blocks: list[Block], words: PageWords, page_index: int) -> Pag
             check.block.meta["verify"]["status"] = "hallucination"
             if words.source == "text" and (check.score or 0.0) < DROP_BELOW:
                 result.dropped += 1
+                check.checked = False  # dropped: the page no longer carries it (still a flag)
                 continue
+        if check.trimmed:
+            result.hallucinations += 1  # repeated or invented text left out: a flag all the same
         if check.status == "repaired":
             result.repaired += 1
         kept.append(check.block)
@@ -110,7 +114,8 @@ def verify_blocks(blocks: list[Block], words: PageWords, page_index: int) -> Pag
 def _owners(checks: list[BlockCheck], words: PageWords) -> dict[int, BlockCheck]:
     """Each page word's one block. A word two blocks claim (repetitive text such as a Lorem-ipsum
     page matches a neighbour's lines too; drifted boxes overlap) goes to the block whose text
-    matched it exactly over one that only took it between its matches, then to the block whose
+    matched it exactly over one that only took it between its matches, then to a block that
+    did not repeat itself (a loop's echo) over one that did, then to the block whose
     own (model) box holds it deepest, then to the first in reading order. A block whose words
     mostly go to earlier ones repeats them (a duplicate)."""
     claims: dict[int, list[BlockCheck]] = {}
@@ -124,7 +129,8 @@ def _owners(checks: list[BlockCheck], words: PageWords) -> dict[int, BlockCheck]
             continue
         box = words.words[w].box
         # max() keeps the first of equals: reading order breaks ties
-        owner[w] = max(claimants, key=lambda c: (c.matched_exactly(w), round(_depth(box, _model_box(c.block)), 1)))
+        owner[w] = max(claimants, key=lambda c: (c.matched_exactly(w), c.trimmed is None,
+                                                 round(_depth(box, _model_box(c.block)), 1)))
     return owner
 
 
@@ -142,6 +148,7 @@ def _depth(word: BBox, box: BBox) -> float:
 def _hallucinated(check: BlockCheck) -> bool:
     return (
         check.block.label not in OPAQUE_LABELS
+        and check.trimmed is None  # its invented or repeated text is already left out
         and check.score is not None
         and check.score < MATCH_FLOOR
         and check.box_has_words
@@ -166,13 +173,18 @@ def _omissions(kept: list[Block], checks: list[BlockCheck], words: PageWords, pa
         if check.block in kept:
             covered |= check.words
     mx, my = max(MIN_MARGIN_PT, DRIFT_SHARE * words.width), max(MIN_MARGIN_PT, DRIFT_SHARE * words.height)
-    rings: list[tuple[BBox, set[str] | None]] = []  # opaque blocks' boxes grown by the drift
+    rings: list[tuple[BBox, Counter[str] | None]] = []  # opaque blocks' boxes grown by the drift
+    of_block = {id(c.block): c for c in checks}
     for block in kept:
         if block.label in OPAQUE_LABELS:
-            covered.update(words.within(block.bbox))
+            inside = words.within(block.bbox)
+            covered.update(inside)
             x0, y0, x1, y1 = block.bbox
-            own = set(keys(" ".join(filter(None, [block.text, block.latex]))))
-            rings.append(((x0 - mx, y0 - my, x1 + mx, y1 + my), own or None))
+            own = Counter(keys(" ".join(filter(None, [block.text, block.latex]))))
+            # keys its text has that its words so far do not: what it may still own in the ring
+            found = set(inside) | (of_block[id(block)].words if id(block) in of_block else set())
+            missing = own - Counter(k for w in found for k in keys(words.words[w].text))
+            rings.append(((x0 - mx, y0 - my, x1 + mx, y1 + my), missing if own else None))
     runs: list[list[int]] = []
     for i in range(len(words.words)):
         if i in covered:
@@ -198,16 +210,17 @@ def _omissions(kept: list[Block], checks: list[BlockCheck], words: PageWords, pa
     return out
 
 
-def _in_a_drifted_box(run: list[int], text: str, rings: list[tuple[BBox, set[str] | None]],
+def _in_a_drifted_box(run: list[int], text: str, rings: list[tuple[BBox, Counter[str] | None]],
                       words: PageWords) -> bool:
     """A run just outside a picture, table or formula whose model box drifted off it: inside the
-    box grown by the drift margin, and (when the block has text) made of the block's own keys.
-    The paragraph next to a table, which the table's text lacks, stays an omission."""
+    box grown by the drift margin, and (when the block has text) made of keys of the block's
+    text that its words do not have yet. The paragraph next to a table, which the table's text
+    lacks or has already found in its cells ("the", "value" of a header row), stays an omission."""
     run_keys = keys(text)
-    for ring, own in rings:
+    for ring, missing in rings:
         if 2 * sum(_depth(words.words[w].box, ring) >= 0 for w in run) < len(run):
             continue
-        if own is None or 2 * sum(k in own for k in run_keys) >= len(run_keys):
+        if missing is None or 2 * sum((Counter(run_keys) & missing).values()) >= len(run_keys):
             return True
     return False
 
