@@ -370,3 +370,20 @@ def test_a_paragraph_under_a_table_with_the_same_words_is_an_omission(tmp_path) 
         check = verify_blocks([blk(0, Label.TABLE, down, text, html=table_html(cells))], words, 0)
     omitted = [b.text for b in check.blocks if b.meta["verify"]["status"] == "omission"]
     assert omitted == [para]
+
+
+def test_a_misread_section_number_is_repaired_not_lost(tmp_path) -> None:
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    page.insert_text((72, 100), "1", fontsize=14)
+    page.insert_text((92, 100), "Introduction", fontsize=14)
+    page.insert_textbox(pymupdf.Rect(72, 120, 540, 170), PARA1, fontsize=11)
+    doc.save(tmp_path / "h.pdf")
+    doc.close()
+    with pymupdf.open(tmp_path / "h.pdf") as doc:
+        words = text_layer_words(doc[0])
+        head = blk(0, Label.HEADING, box_of(words, "1 Introduction"), "l Introduction")  # "1" read as "l"
+        check = verify_blocks([head, blk(1, Label.PARAGRAPH, box_of(words, PARA1), PARA1)], words, 0)
+    assert first(check.blocks, Label.HEADING).text == "1 Introduction"

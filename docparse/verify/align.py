@@ -404,4 +404,6 @@ def _edge(rest: list[str], b: list[str], j: int, step: int) -> list[int]:
         mine = ours[:n]
         if agreement(mine if step > 0 else mine[::-1], theirs[:n] if step > 0 else theirs[:n][::-1]) >= 0.5:
             best = take[:n]
+    if not best and len(ours[0]) == 1 and len(theirs[0]) == 1:
+        best = take[:1]  # a one-character word misread as another ("l Introduction" for "1 Introduction")
     return best
