@@ -387,3 +387,24 @@ def test_a_misread_section_number_is_repaired_not_lost(tmp_path) -> None:
         head = blk(0, Label.HEADING, box_of(words, "1 Introduction"), "l Introduction")  # "1" read as "l"
         check = verify_blocks([head, blk(1, Label.PARAGRAPH, box_of(words, PARA1), PARA1)], words, 0)
     assert first(check.blocks, Label.HEADING).text == "1 Introduction"
+
+
+def test_a_running_head_the_model_left_out_is_furniture_not_body_text(tmp_path) -> None:
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    page.insert_text((72, 40), "Journal of Examples 12 (2007) 119-123", fontsize=9)  # in the top 7.5 %
+    page.insert_textbox(pymupdf.Rect(72, 120, 540, 170), PARA1, fontsize=11)
+    page.insert_text((72, 770), "To read this journal online: www.example.org", fontsize=9)
+    doc.save(tmp_path / "f.pdf")
+    doc.close()
+    with pymupdf.open(tmp_path / "f.pdf") as doc:
+        words = text_layer_words(doc[0])
+        check = verify_blocks([blk(0, Label.PARAGRAPH, box_of(words, PARA1), PARA1)], words, 0)
+    by_text = {b.text: b for b in check.blocks}
+    head, foot = by_text["Journal of Examples 12 (2007) 119-123"], by_text["To read this journal online: www.example.org"]
+    assert head.label == Label.HEADER and foot.label == Label.FOOTER
+    assert head.order is None and foot.order is None and head.meta["verify"]["status"] == "omission"
+    assert [b.text for b in check.blocks if b.order is not None] == [PARA1]
+    assert check.omissions == 2

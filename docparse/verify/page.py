@@ -2,7 +2,9 @@
 
 - Omissions: page words no block accounts for (outside pictures, charts, tables and formulas,
   whose inner text a model rightly leaves out) become ``paragraph`` blocks at their place in
-  reading order, with ``meta["verify"]["status"] == "omission"``. Against OCR words they are
+  reading order, with ``meta["verify"]["status"] == "omission"`` (a short run in the page's top
+  or bottom band is a running head or foot: ``header``/``footer``, outside the reading order,
+  as the layout engine labels it). Against OCR words they are
   only counted (they lower the page's agreement, which ranks samples): Tesseract's words of a
   scan are often misread, split or specks, and inserting them cost more text accuracy than it
   recovered (benchmarks/QUALITY.md, OmniDocBench).
@@ -35,6 +37,12 @@ DUPLICATE_SHARE = 0.5
 MIN_OMISSION_CHARS = 3
 #: Against OCR words an omission needs this many words (Tesseract reads specks as words).
 MIN_OCR_OMISSION_WORDS = 4
+#: A left-out run this short (lines, characters) in the page's top or bottom band (share of its
+#: height) is a running head or foot: furniture, not body text. The layout engine's values
+#: (engines/layout/params.py), so both engines call the same lines furniture.
+FURNITURE_MAX_LINES = 2
+FURNITURE_MAX_CHARS = 120
+FURNITURE_MARGIN_SHARE = 0.075
 #: Labels whose box may hold page words the model rightly does not transcribe.
 OPAQUE_LABELS = frozenset({Label.IMAGE, Label.CHART, Label.TABLE, Label.FORMULA, Label.MUSIC, Label.CHEMISTRY})
 
@@ -202,12 +210,27 @@ def _omissions(kept: list[Block], checks: list[BlockCheck], words: PageWords, pa
             continue
         if _in_a_drifted_box(run, text, rings, words):
             continue
-        block = Block(id=block_id(page_index, 10_000 + n), label=Label.PARAGRAPH, bbox=words.box_of(run),
-                      text=text, page=page_index, source="verify")
+        box = words.box_of(run)
+        furniture = _furniture(run, text, box, words)
+        block = Block(id=block_id(page_index, 10_000 + n), label=furniture or Label.PARAGRAPH, bbox=box,
+                      text=text, page=page_index, source="verify", order=None if furniture else 0)
         block.meta["verify"] = {"status": "omission", "words": words.source, "score": 1.0}
         block.meta["_first_word"] = run[0]
         out.append(block)
     return out
+
+
+def _furniture(run: list[int], text: str, box: BBox, words: PageWords) -> Label | None:
+    """A running head or foot the model left out: a short run in the page's top or bottom band
+    (the layout engine's rule, ``FURNITURE_MARGIN_SHARE``); it is no body text to put in order."""
+    lines = len({words.words[w].line for w in run})
+    if lines > FURNITURE_MAX_LINES or len(text) > FURNITURE_MAX_CHARS:
+        return None
+    if box[3] < FURNITURE_MARGIN_SHARE * words.height:
+        return Label.HEADER
+    if box[1] > (1 - FURNITURE_MARGIN_SHARE) * words.height:
+        return Label.FOOTER
+    return None
 
 
 def _in_a_drifted_box(run: list[int], text: str, rings: list[tuple[BBox, Counter[str] | None]],
@@ -246,6 +269,10 @@ def _insert(kept: list[Block], omitted: list[Block], words: PageWords, checks: l
     body = [b for b in kept if b.order is not None]
     body.sort(key=lambda b: b.order)  # type: ignore[arg-type, return-value]
     rest = [b for b in kept if b.order is None]
+    for block in [b for b in omitted if b.order is None]:  # furniture: no place in the order
+        block.meta.pop("_first_word")
+        rest.append(block)
+    omitted = [b for b in omitted if b.order is not None]
     if omitted:
         owner: dict[int, Block] = {}
         for check in checks:
