@@ -17,6 +17,12 @@ or per page; every draw seeded by file, page and sample, so a run is reproducibl
 | merged cell lost | every table with a span | its first rowspan/colspan cell loses the span |
 
 A resample (the verify ladder asking again, or best-of-N) is a fresh draw at the same rates.
+
+The truth is taken as the page shows it (``shown_truth``): docling's redp5110 truth names a
+private-use bullet by its glyph name "SM590000", which no reader of the page can write, so the
+name is removed before simulating and scoring (for every system alike). Truth on a page whose text
+layer cannot be read (mineru's garbled one-page textbook) is still what a model reads from the
+image: it is simulated with boxes stacked down the page (before, that page had no answer at all).
 Scanned sources (OmniDocBench's image PDFs) are verified against Tesseract words
 (``--verify ocr``: flags and omissions, no text repair); the others against the text layer.
 
@@ -356,7 +362,8 @@ def main(argv: list[str] | None = None) -> int:
         "Model answers are simulated (ground truth -> QwenVL HTML writer -> corrupted; rates in the script's",
         "docstring: 1.5% character substitutions, 6% dropped and 3% repeated lines, a hallucinated sentence on",
         "30% and a hallucinated block on 10% of pages, a loop on 8%, every box shifted up to 3%, tables lose",
-        "one merged cell). raw = the corrupted answer read back; hybrid = the same answers through",
+        "one merged cell; docling's \"SM590000\" bullet glyph names taken out of the truth). raw = the",
+        "corrupted answer read back; hybrid = the same answers through",
         "`--verify auto --verify-retries 2` (scanned OmniDocBench pages: `--verify ocr`); layout = the layout engine.",
         "Metrics as in the table above (docparse/evaluation). Model answers / page counts the ladder's extra",
         "asks; block marks count `meta.verify.status`.", "", *lines, "",
