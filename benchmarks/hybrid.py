@@ -18,7 +18,7 @@ or per page; every draw seeded by file, page and sample, so a run is reproducibl
 
 A resample (the verify ladder asking again, or best-of-N) is a fresh draw at the same rates.
 
-The truth is taken as the page shows it (``shown_truth``): docling's redp5110 truth names a
+The truth is taken as the page shows it (``shown_as_printed`` in docparse.evaluation.groundtruth): docling's redp5110 truth names a
 private-use bullet by its glyph name "SM590000", which no reader of the page can write, so the
 name is removed before simulating and scoring (for every system alike). Truth on a page whose text
 layer cannot be read (mineru's garbled one-page textbook) is still what a model reads from the
@@ -53,6 +53,7 @@ from docparse.document import Block, EngineInfo, Label  # noqa: E402
 from docparse.engines.base import PageInput, PageOutput, qwenvl_output  # noqa: E402
 from docparse.evaluation.against import score_document  # noqa: E402
 from docparse.evaluation.evaluate import Summary  # noqa: E402
+from docparse.evaluation.groundtruth import shown_as_printed  # noqa: E402
 from docparse.evaluation.predictions import from_document  # noqa: E402
 from docparse.evaluation.types import GTDocument  # noqa: E402
 from docparse.qwenvl.writer import write_qwenvl  # noqa: E402
@@ -84,24 +85,6 @@ KIND_LABEL = {"heading": Label.HEADING, "text": Label.PARAGRAPH, "table": Label.
 ITEM_LABEL = {"caption": Label.CAPTION, "footnote": Label.FOOTNOTE, "header": Label.HEADER, "footer": Label.FOOTER,
               "page_number": Label.PAGE_NUMBER, "code": Label.CODE}
 TEXT = {Label.PARAGRAPH, Label.HEADING, Label.CAPTION, Label.FOOTNOTE, Label.CODE}
-
-
-# -- the truth as the page shows it ---------------------------------------------------------------
-#: docling's ground truth writes the private-use bullet glyph of redp5110_sampled.pdf by its glyph
-#: name ("SM590000 Security fundamentals"); the page shows a bullet (its text layer: "\x02"), which
-#: scoring drops like any punctuation. A model (or any reader) cannot say "SM590000", so the name
-#: is taken out of the truth that every system here is scored against and simulated from.
-GLYPH_NAMES = re.compile(r"\bSM590000\s*")
-
-
-def shown_truth(gt: GTDocument) -> GTDocument:
-    """``gt`` with its texts as the page shows them (see GLYPH_NAMES), in place."""
-    for page in gt.pages:
-        for item in page.items:
-            item.text = GLYPH_NAMES.sub("", item.text)
-            if item.html:
-                item.html = GLYPH_NAMES.sub("", item.html)
-    return gt
 
 
 # -- the truth as model blocks ----------------------------------------------------------------
@@ -245,7 +228,7 @@ def run_source(source: str, corpus: Path, limit: int, layout_engine, ocr_languag
         docs = docs[:limit]
     totals = {s: {"all": Summary(), "digital": Summary(), "answers": 0, "pages": 0, "stats": {}} for s in SYSTEMS}
     for gt in docs:
-        gt = shown_truth(gt)
+        gt = shown_as_printed(gt)
         truth = truth_blocks(gt)
         model = SimulatedModel(gt.name, truth)
         mode = "ocr" if source in SCANNED else "auto"

@@ -31,6 +31,7 @@ from docparse.evaluation.groundtruth import (  # noqa: E402
     read_markdown,
     read_omnidocbench,
     read_reading_order_truth,
+    shown_as_printed,
     read_samples_truth,
 )
 from docparse.evaluation.groundtruth_cvat import read_cvat  # noqa: E402
@@ -58,7 +59,7 @@ def load_ground_truth(source: str, corpus: Path) -> list[GTDocument]:
             stem = js.name.removesuffix(".json").removesuffix(".tesseract.full_page")
             pdf = js.parent / f"{stem}.pdf"
             if pdf.exists():
-                docs.append(read_docling_json(js, pdf))
+                docs.append(shown_as_printed(read_docling_json(js, pdf)))  # no glyph names as truth
         return docs
     if source == "mineru":
         docs = []
@@ -312,7 +313,8 @@ levels (not OmniDocBench). "–": not measurable (no boxes, no levels, no tables
 
 - omnidocbench: 18 human-annotated page images (OmniDocBench demo) wrapped as image-only PDFs
   (page size = image size): every system goes through OCR. No heading levels.
-- docling: docling's own regression output (silver); ocr_test* ground truth is Tesseract output.
+- docling: docling's own regression output (silver); ocr_test* ground truth is Tesseract output;
+  the bullet glyph name "SM590000" its redp5110 truth writes is taken out (the page shows a bullet).
 - mineru: OpenDataLab PDF-bench Markdown per document (one "page" = the whole document, no
   boxes); headers/footers mostly left out, so emitting them costs text edits.
 - cvat: docling-eval human boxes and reading order; the text is the PDF's own text layer inside

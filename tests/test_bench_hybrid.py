@@ -20,10 +20,12 @@ def bench():
     return hybrid
 
 
-def test_a_bullet_glyph_name_is_not_truth_a_page_can_say(bench) -> None:
+def test_a_bullet_glyph_name_is_not_truth_a_page_can_say() -> None:
+    from docparse.evaluation.groundtruth import shown_as_printed
+
     gt = GTDocument("docling", "d", "d.pdf", [PageItems(0, [Item("text", "SM590000 Security fundamentals"),
                                                             Item("text", "No bullet here.")])])
-    texts = [it.text for it in bench.shown_truth(gt).pages[0].items]
+    texts = [it.text for it in shown_as_printed(gt).pages[0].items]
     assert texts == ["Security fundamentals", "No bullet here."]
 
 
