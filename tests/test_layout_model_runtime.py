@@ -75,6 +75,31 @@ def test_pymupdf4llm_switching_the_global_model_off_does_not_matter():
         pymupdf4llm.use_layout(True)
 
 
+def test_a_copy_of_pymupdfs_instance_or_one_of_our_own_answer_alike():
+    """With PyMuPDF's instance there, the engine's model shares its table-grid network (no second
+    copy to build) but runs its own sessions; without it (switched off) it builds everything."""
+    from docparse.engines.layout.regions.runner import LayoutModel, _default_model
+
+    pymupdf4llm = pytest.importorskip("pymupdf4llm")
+    base = _default_model()
+    assert base is not None, "import pymupdf built no layout model we recognise"
+    shared = LayoutModel()
+    assert shared._model.table_grid_extractor is base.table_grid_extractor
+    assert shared._model.session is not base.session
+    assert shared._model.feature_extractor is not base.feature_extractor
+    try:
+        pymupdf4llm.use_layout(False)
+        assert _default_model() is None
+        own = LayoutModel()
+    finally:
+        pymupdf4llm.use_layout(True)
+    assert own._model.table_grid_extractor is not base.table_grid_extractor
+    doc = pymupdf.open(ARTICLE)
+    for page in doc:
+        ours = _raw_summary(shared.predict(page))
+        assert ours and ours == _raw_summary(own.predict(page)), f"page {page.number + 1}"
+
+
 def _json(doc: docparse.Document) -> dict:
     data = json.loads(doc.to_json())
     data.pop("engine", None)

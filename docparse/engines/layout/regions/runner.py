@@ -3,8 +3,11 @@ sessions, and the image features of the next page computed while the current pag
 
 ``page.get_layout`` runs one process-wide model that ``import pymupdf`` builds with ONNX
 Runtime's defaults, and that other code can switch off (``pymupdf4llm.use_layout(False)``). The
-engine builds its own instance of the same model (``BoxRFDGNN``, the same files and feature set
-``imf+rf``, the same settings as ``pymupdf.layout``'s default), so its output is the same, and:
+engine runs its own instance of the same model (``BoxRFDGNN``, the same files and feature set
+``imf+rf``, the same settings as ``pymupdf.layout``'s default), so its output is the same: a
+copy of PyMuPDF's instance when that one exists (its configuration and table-grid network
+shared, only the two per-page networks' sessions our own: start-up 0.3 CPU s less), else one
+built from the files. And:
 
 - every session runs on one thread (``intra_op_num_threads=1``): a page's networks are small
   (a 300 x 300 image, a graph of a few hundred boxes) and a thread pool costs more in hand-offs
@@ -24,6 +27,7 @@ Measured (benchmarks/SPEED.md, the speed notes): identical regions; CPU in the m
 
 from __future__ import annotations
 
+import copy
 import functools
 import os
 import threading
@@ -34,6 +38,10 @@ from typing import Any
 #: the model pymupdf.layout builds by default (DocumentLayoutAnalyzer.get_model's defaults)
 FEATURE_SET = "imf+rf"
 TABLE_GRID_MODEL = "V4"
+#: the files those settings load (pymupdf/layout/resources/onnx), to recognise PyMuPDF's own instance
+MODEL_FILE = "layout_rf2.4.1+imf1.onnx"
+IMF_FILE = "feature_imf1.onnx"
+TABLE_GRID_FILE = "table_grid_model_v4_ep.onnx"  # "V4" is an alias of "V4-EP"
 
 
 @dataclass
@@ -48,22 +56,13 @@ class LayoutModel:
     """PyMuPDF's layout model (``BoxRFDGNN``) with sessions of our own; thread-safe."""
 
     def __init__(self) -> None:
-        from pymupdf.layout.onnx.BoxRFDGNN import BoxRFDGNN
-
-        class OwnSessionModel(BoxRFDGNN):
-            def load_onnx_model(self, model_path: str) -> None:  # the graph network's session
-                import onnxruntime as ort
-
-                ort.set_default_logger_severity(3)  # as the library does: no ONNX chatter
-                self.session = _session(model_path, arena=False)  # its input size varies by page
-
-        model = OwnSessionModel(
-            feature_set_name=FEATURE_SET,
-            enable_inference_cache=False,
-            use_sort=True,
-            table_grid_model_ver=TABLE_GRID_MODEL,
-        )
-        extractor = model.feature_extractor
+        base = _default_model()
+        if base is not None:  # share what does not run per page (config, table-grid network)
+            model = copy.copy(base)
+            model.session = _session(base.model_path, arena=False)  # its input size varies by page
+        else:
+            model = _own_model()
+        extractor = base.feature_extractor if base is not None else model.feature_extractor
         if extractor is not None:  # same class as the library chose, our session
             self._extractor_type = type(extractor)
             self._features_session = _session(model.imf_model_path, arena=True)  # fixed 300 x 300
@@ -107,6 +106,60 @@ class LayoutModel:
                 return list(self._model.predict(page, return_raw=True) or [])
             finally:
                 self._model.feature_extractor = self._default_extractor
+
+
+def _default_model() -> Any | None:
+    """The ``BoxRFDGNN`` that ``import pymupdf`` built (``pymupdf.layout.activate``: every process
+    that imports PyMuPDF pays for it, ~0.6 CPU s), when it is the model we would build; None when
+    it is switched off (``pymupdf4llm.use_layout(False)``) or not reachable.
+
+    PyMuPDF keeps it only inside the closure it installs as ``pymupdf._get_layout``; reusing its
+    configuration and table-grid network (stateless after loading, 0.3 CPU s to build with its
+    warm-up run) instead of building a second copy halves the model's start-up cost."""
+    try:
+        import pymupdf
+        from pymupdf.layout.onnx.BoxRFDGNN import BoxRFDGNN
+
+        hook = getattr(pymupdf, "_get_layout", None)
+        for cell in getattr(hook, "__closure__", None) or ():
+            model = getattr(cell.cell_contents, "_model", None)
+            if isinstance(model, BoxRFDGNN) and _is_ours(model):
+                return model
+    except Exception:  # a PyMuPDF without this layout: build our own
+        return None
+    return None
+
+
+def _is_ours(model: Any) -> bool:
+    """Whether ``model`` has the files and settings ``_own_model`` would load."""
+    grid = getattr(model.table_grid_extractor, "grid_onnx_path", None)
+    return (
+        model.feature_set_name == FEATURE_SET
+        and model.use_sort is True
+        and os.path.basename(str(model.model_path)) == MODEL_FILE
+        and os.path.basename(str(model.imf_model_path)) == IMF_FILE
+        and grid is not None
+        and os.path.basename(str(grid)) == TABLE_GRID_FILE
+    )
+
+
+def _own_model() -> Any:
+    """A ``BoxRFDGNN`` of our own, with PyMuPDF's default settings and our graph-network session."""
+    from pymupdf.layout.onnx.BoxRFDGNN import BoxRFDGNN
+
+    class OwnSessionModel(BoxRFDGNN):
+        def load_onnx_model(self, model_path: str) -> None:  # the graph network's session
+            import onnxruntime as ort
+
+            ort.set_default_logger_severity(3)  # as the library does: no ONNX chatter
+            self.session = _session(model_path, arena=False)  # its input size varies by page
+
+    return OwnSessionModel(
+        feature_set_name=FEATURE_SET,
+        enable_inference_cache=False,
+        use_sort=True,
+        table_grid_model_ver=TABLE_GRID_MODEL,
+    )
 
 
 def _features(extractor: Any, image: Any) -> Any:
