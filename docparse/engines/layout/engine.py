@@ -30,7 +30,7 @@ from docparse.engines.layout.regions.refine import refine
 from docparse.engines.layout.regions.runner import Ahead, layout_model
 from docparse.engines.layout.scan.garbled_lines import reread_garbled_lines
 from docparse.engines.layout.scan.ocr import language_installed, tesseract_available, upright_ocr_page
-from docparse.engines.layout.scan.orientation import detect_rotation, turned_copy, work_to_page
+from docparse.engines.layout.scan.orientation import start_rotation, turned_copy, work_to_page
 from docparse.engines.layout.text import clean_text, extract_lines, ocr_language_for, unreadable
 from docparse.engines.layout.title import first_page_title
 from docparse.errors import OptionsError
@@ -276,11 +276,15 @@ class LayoutEngine:
         if not language_installed(language):
             return None, None, f"Tesseract language data for {language!r} is not installed; page not OCRed", None
         try:
-            turn = detect_rotation(page)
-            shown = turned_copy(page, turn) if turn else page
             # OCR into a one-page copy with a real (invisible) text layer, as displayed: the
-            # layout model can then run on the OCR text like on any PDF
-            work = upright_ocr_page(shown, language)
+            # layout model can then run on the OCR text like on any PDF. The orientation is
+            # detected meanwhile in a child process; a sideways answer means OCR once more.
+            probe = start_rotation(page)
+            work = upright_ocr_page(page, language)
+            turn = probe.result()
+            shown = turned_copy(page, turn) if turn else page
+            if turn:
+                work = upright_ocr_page(shown, language)
             return work.get_textpage(), work, None, work_to_page(work, shown, page)
         except Exception as exc:  # Tesseract errors must not fail the document
             return None, None, f"OCR failed on this page ({type(exc).__name__}: {exc})", None

@@ -59,7 +59,9 @@ def _ocr_pixmap(pix: Any, language: str) -> Any:
     import pymupdf
 
     with quiet_native_stderr():  # Tesseract prints "Line cannot be recognized!!" and the like
-        data = pix.pdfocr_tobytes(compress=True, language=language, tessdata=tessdata())
+        # uncompressed: the copy's image is rendered again (layout model, ruling lines) and
+        # deflating it only to inflate it costs CPU; the pixels are the same
+        data = pix.pdfocr_tobytes(compress=False, language=language, tessdata=tessdata())
     return pymupdf.open("pdf", data)[0]
 
 
