@@ -4,22 +4,35 @@ Every conversion is a fresh Python process that imports its tool, loads its mode
 one PDF (the chosen pages) and exits; this script times it from start to exit, so start-up
 (imports, ONNX sessions) counts as a user running the tool on a file would see it. The tools
 take turns file by file (the order alternating), for ``--repeat`` rounds, so a change in the
-machine's load hits all of them alike; the ratio is reported per round and over all rounds.
+machine's load hits all of them alike; the ratio is reported per round and over all rounds,
+in wall time (pages/s) and in CPU seconds (user + system, children included: what the load
+does not inflate).
 
-    .venv/bin/python benchmarks/layout_speed.py                              # every PDF under ../shared/corpus
-    .venv/bin/python benchmarks/layout_speed.py --pages 11-20 /work/speed-docs   # real manuals (below)
+    .venv/bin/python benchmarks/layout_speed.py                  # both sets below, one table each + summary
+    .venv/bin/python benchmarks/layout_speed.py --sets manuals   # or: --sets corpus
     .venv/bin/python benchmarks/layout_speed.py samples/*.pdf --tools docparse,p4l-layout,p4l-legacy
 
-Real manuals with a text layer (Debian's R and ReportLab manuals), unpacked outside the repository:
+The two sets (issue 15 item 3: >= 1.5x on the manuals, >= 1.0x on the corpus):
 
-    mkdir -p /work/speed-docs && cd /work/speed-docs
-    apt-get download r-doc-pdf python-reportlab-doc
-    for d in *.deb; do dpkg -x "$d" .; done      # PDFs under usr/share/{R,doc}/...
+- ``manuals``: pages 11-20 (``--manual-pages``) of nine real manuals with a text layer, Debian's
+  ``r-doc-pdf`` (R-FAQ, R-admin, R-data, R-exts, R-intro, R-ints, R-lang, refman) and
+  ``python-reportlab-doc`` (reportlab-userguide). Looked for in ``--manuals`` (default
+  ``$DOCPARSE_MANUALS``, else ``../speed-docs`` beside the checkout, else the Debian install
+  locations ``/usr/share/doc/{r-doc-pdf,python-reportlab-doc}``); get them with
+  ``sudo apt-get install r-doc-pdf python-reportlab-doc`` or, without root, unpacked anywhere:
 
-A folder argument means every PDF under it (symbolic links and same-named copies counted once).
-docparse runs its default layout engine (no model weights) and renders Markdown, HTML and JSON;
-pymupdf4llm runs ``to_markdown`` with its layout mode on (``pymupdf.layout``) or off (legacy).
-Prints a Markdown table (with the command, the machine and its load) and writes it to ``--out``.
+      mkdir -p ../speed-docs && cd ../speed-docs
+      apt-get download r-doc-pdf python-reportlab-doc
+      for d in *.deb; do dpkg -x "$d" .; done      # PDFs under usr/share/{R,doc}/...
+
+  Without them the set is skipped with a line saying so.
+- ``corpus``: every PDF under ../shared/corpus (all pages; the OmniDocBench pages are scans).
+
+Positional arguments (PDFs or folders) replace the sets with one set of their own; a folder
+means every PDF under it (symbolic links and same-named copies counted once). docparse runs its
+default layout engine (no model weights) and renders Markdown, HTML and JSON; pymupdf4llm runs
+``to_markdown`` with its layout mode on (``pymupdf.layout``) or off (legacy). Prints Markdown
+tables (with the command, the machine and its load) and writes them to ``--out``.
 """
 
 from __future__ import annotations
@@ -37,6 +50,17 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
+#: the real manuals of the "manuals" set, by file name (Debian's r-doc-pdf and python-reportlab-doc)
+MANUALS = (
+    "R-FAQ.pdf", "R-admin.pdf", "R-data.pdf", "R-exts.pdf", "R-intro.pdf", "R-ints.pdf", "R-lang.pdf",
+    "refman.pdf", "reportlab-userguide.pdf",
+)
+#: where the manuals are looked for when --manuals is not given, in order
+MANUAL_DIRS = (REPO.parent / "speed-docs", Path("/usr/share/doc/r-doc-pdf"), Path("/usr/share/doc/python-reportlab-doc"))
+#: pages of each manual converted: past the title pages and contents, into the body text
+MANUAL_PAGES = "11-20"
+#: issue 15 item 3: docparse pages/s over pymupdf4llm's (layout mode) that each set must reach
+TARGETS = {"manuals": 1.5, "corpus": 1.0}
 
 TOOLS = {
     "docparse": "docparse layout (md+html+json)",
@@ -119,11 +143,55 @@ def run_one(tool: str, pdf: str, pages: list[int], timeout: float) -> dict:
     return {"seconds": seconds, "cpu": cpu, "error": None, **report}
 
 
+def find_manuals(folder: Path | None) -> tuple[list[str], list[str]]:
+    """(paths of the manuals found, names not found) under ``folder`` or the default places."""
+    folders = [folder] if folder else ([Path(os.environ["DOCPARSE_MANUALS"])] if os.environ.get("DOCPARSE_MANUALS") else list(MANUAL_DIRS))
+    found: dict[str, str] = {}
+    for f in folders:
+        if f.is_dir():
+            for p in sorted(f.rglob("*.pdf")):
+                if p.name in MANUALS and p.name not in found and p.resolve().is_file():
+                    found[p.name] = str(p)
+    return [found[n] for n in MANUALS if n in found], [n for n in MANUALS if n not in found]
+
+
+def with_pages(paths: list[str], spec: str | None) -> list[tuple[str, list[int]]]:
+    """(PDF, its chosen 0-based pages) for each PDF that has any of them."""
+    import pymupdf
+
+    out = []
+    for f in paths:
+        with pymupdf.open(f) as d:
+            pages = page_list(spec, d.page_count)
+        if pages:
+            out.append((f, pages))
+    return out
+
+
+def run_set(files: list[tuple[str, list[int]]], tools: list[str], rounds: int, timeout: float, name: str) -> list[dict[str, list[dict]]]:
+    """runs[round][tool] = per-file results, the tools taking turns file by file."""
+    runs: list[dict[str, list[dict]]] = []
+    for rnd in range(rounds):
+        results: dict[str, list[dict]] = {t: [] for t in tools}
+        for n, (f, pages) in enumerate(files):
+            order = tools if (n + rnd) % 2 == 0 else tools[::-1]  # alternate who goes first
+            for tool in order:
+                rec = run_one(tool, f, pages, timeout)
+                results[tool].append(rec)
+                status = rec["error"] or f"{rec['pages']} pages in {rec['seconds']:.1f} s, CPU {rec['cpu']:.1f} s"
+                print(f"{name} round {rnd + 1} [{tool}] {Path(f).name}: {status}", file=sys.stderr, flush=True)
+        runs.append(results)
+    return runs
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("paths", nargs="*", help="PDFs or folders of PDFs (default: ../shared/corpus)")
-    ap.add_argument("--pages", help="1-based pages of every file, e.g. 11-20 (default: all)")
-    ap.add_argument("--repeat", type=int, default=2, help="rounds over all files (default 2)")
+    ap.add_argument("paths", nargs="*", help="PDFs or folders of PDFs (default: the sets of --sets)")
+    ap.add_argument("--sets", default="manuals,corpus", help="comma list of manuals, corpus (default both)")
+    ap.add_argument("--manuals", type=Path, help="folder holding the manuals (see above)")
+    ap.add_argument("--manual-pages", default=MANUAL_PAGES, help=f"1-based pages of each manual (default {MANUAL_PAGES})")
+    ap.add_argument("--pages", help="1-based pages of every file given as an argument, e.g. 11-20 (default: all)")
+    ap.add_argument("--repeat", type=int, default=2, help="rounds over all files of a set (default 2)")
     ap.add_argument("--tools", default="docparse,p4l-layout", help="comma list of " + ", ".join(TOOLS))
     ap.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds per process")
     ap.add_argument("--out", type=Path, help="also write the report to this file")
@@ -134,39 +202,48 @@ def main() -> None:
         worker(args.worker, args.paths[0], [int(p) for p in args.worker_pages.split(",") if p])
         return
 
-    import pymupdf
-
     tools = [t for t in args.tools.split(",") if t]
     unknown = [t for t in tools if t not in TOOLS]
     if unknown:
         sys.exit(f"unknown tool(s) {', '.join(unknown)}: choose from {', '.join(TOOLS)}")
-    files = []
-    for f in find_pdfs(args.paths):
-        with pymupdf.open(f) as d:
-            pages = page_list(args.pages, d.page_count)
-        if pages:
-            files.append((f, pages))
-    if not files:
-        sys.exit("no PDFs (with the chosen pages) found; see --help for how to get the manuals")
+    notes: list[str] = []
+    sets: list[tuple[str, list[tuple[str, list[int]]]]] = []
+    if args.paths:
+        sets.append(("files", with_pages(find_pdfs(args.paths), args.pages)))
+    for name in [n for n in args.sets.split(",") if n] if not args.paths else []:
+        if name == "manuals":
+            found, missing = find_manuals(args.manuals)
+            if not found:
+                notes.append(
+                    "manuals: SKIPPED, none of the nine manuals found (in --manuals, $DOCPARSE_MANUALS, "
+                    + ", ".join(str(d) for d in MANUAL_DIRS)
+                    + "); get them: `sudo apt-get install r-doc-pdf python-reportlab-doc`, or "
+                    "`apt-get download r-doc-pdf python-reportlab-doc && for d in *.deb; do dpkg -x $d .; done` "
+                    "in ../speed-docs (see --help)"
+                )
+                continue
+            if missing:
+                notes.append(f"manuals: {len(missing)} of the nine not found, timed without them: {', '.join(missing)}")
+            sets.append(("manuals", with_pages(found, args.manual_pages)))
+        elif name == "corpus":
+            if not CORPUS.is_dir():
+                notes.append(f"corpus: SKIPPED, {CORPUS} not found")
+                continue
+            sets.append(("corpus", with_pages(find_pdfs([str(CORPUS)]), None)))
+        else:
+            sys.exit(f"unknown set {name!r}: choose from manuals, corpus")
+    for note in notes:
+        print(note, file=sys.stderr)
+    if not any(files for _, files in sets):
+        sys.exit("no PDFs (with the chosen pages) to time; see --help for how to get the manuals")
 
     load_before = os.getloadavg()
     started = time.perf_counter()
-    # runs[round][tool] = list of per-file results
-    runs: list[dict[str, list[dict]]] = []
-    for rnd in range(args.repeat):
-        results: dict[str, list[dict]] = {t: [] for t in tools}
-        for n, (f, pages) in enumerate(files):
-            order = tools if (n + rnd) % 2 == 0 else tools[::-1]  # alternate who goes first
-            for tool in order:
-                rec = run_one(tool, f, pages, args.timeout)
-                results[tool].append(rec)
-                status = rec["error"] or f"{rec['pages']} pages in {rec['seconds']:.1f} s"
-                print(f"round {rnd + 1} [{tool}] {Path(f).name}: {status}", file=sys.stderr, flush=True)
-        runs.append(results)
+    timed = [(name, files, run_set(files, tools, args.repeat, args.timeout, name)) for name, files in sets if files]
     minutes = (time.perf_counter() - started) / 60
     load_after = os.getloadavg()
 
-    report = render(args, tools, files, runs, minutes, load_before, load_after)
+    report = render(args, tools, timed, notes, minutes, load_before, load_after)
     print(report)
     if args.out:
         args.out.write_text(report + "\n", encoding="utf-8")
@@ -179,56 +256,85 @@ def _pps(recs: list[dict]) -> tuple[int, float, float, float]:
             sum(r["cpu"] for r in ok))
 
 
-def render(args, tools, files, runs, minutes, load_before, load_after) -> str:
-    n_pages = sum(len(p) for _, p in files)
+def _ratios(runs: list[dict[str, list[dict]]], tool: str) -> tuple[float | None, float | None, list[float | None]]:
+    """(pages/s ratio over all rounds, CPU-per-page ratio, pages/s ratio per round) of ``tool``
+    against the baseline: above 1 means faster than pymupdf4llm."""
+    def ratio(mine: tuple, base: tuple, index: int) -> float | None:
+        (p, *m), (bp, *b) = mine, base
+        if not (p and bp and m[index] and b[index]):
+            return None
+        return (p / m[index]) / (bp / b[index])
+
+    mine = _pps([rec for r in runs for rec in r[tool]])
+    base = _pps([rec for r in runs for rec in r[BASELINE]])
+    per_round = [ratio(_pps(r[tool]), _pps(r[BASELINE]), 0) for r in runs]
+    return ratio(mine, base, 0), ratio(mine, base, 2), per_round
+
+
+def _x(value: float | None) -> str:
+    return f"{value:.2f}x" if value is not None else "–"
+
+
+def render(args, tools, timed, notes, minutes, load_before, load_after) -> str:
     cmd = "python benchmarks/layout_speed.py " + " ".join(sys.argv[1:])
     lines = [
-        f"Command: `{cmd.strip()}` ({len(files)} PDFs, {n_pages} pages, {args.repeat} rounds; "
-        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {platform.machine()}, "
-        f"{len(os.sched_getaffinity(0))} cores, CPU only; load average {load_before[0]:.1f} before, "
-        f"{load_after[0]:.1f} after; {minutes:.1f} min).",
+        f"Command: `{cmd.strip()}` ({args.repeat} rounds; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
+        f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores, CPU only; load average "
+        f"{load_before[0]:.1f} before, {load_after[0]:.1f} after; {minutes:.1f} min).",
         "",
         "Whole process per file (Python start, imports, model loading, converting, exit), summed over "
         "files and rounds; pages/s = pages / whole-process seconds. \"Converting\": from the tool's "
         "import to the end (docparse loads PyMuPDF and its models inside it, pymupdf4llm at import). "
         "CPU s: user + system time of the process and its children (Tesseract), which the machine's "
-        "load does not inflate.",
-        "",
-        "| tool | files | failed runs | pages | whole-process s | of it converting s | CPU s | CPU s / page | pages/s "
-        f"| vs {TOOLS[BASELINE]} | per round | CPU vs {TOOLS[BASELINE]} |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+        "load does not inflate. Ratios: docparse's pages/s (or pages per CPU second) over "
+        f"{TOOLS[BASELINE]}'s, same run.",
     ]
-    base_rounds = [_pps(r[BASELINE]) for r in runs] if BASELINE in tools else None
-    for tool in tools:
-        recs = [rec for r in runs for rec in r[tool]]
-        pages, secs, convert, cpu = _pps(recs)
-        failed = sum(1 for r in recs if r["error"])
-        pps = pages / secs if secs else 0.0
-        ratio, per_round, cpu_ratio = "–", "–", "–"
-        if base_rounds:
-            bp, bs = sum(b[0] for b in base_rounds), sum(b[1] for b in base_rounds)
-            ratio = f"{pps / (bp / bs):.2f}x" if bs and bp else "–"
-            bc = sum(b[3] for b in base_rounds)
-            cpu_ratio = f"{(bc / bp) / (cpu / pages):.2f}x" if bp and pages and cpu else "–"
-            rr = []
-            for r, (bp_r, bs_r, _, _) in zip(runs, base_rounds):
-                p_r, s_r, _, _ = _pps(r[tool])
-                rr.append(f"{(p_r / s_r) / (bp_r / bs_r):.2f}" if s_r and bs_r and bp_r else "–")
-            per_round = ", ".join(rr)
-        lines.append(
-            f"| {TOOLS[tool]} | {len(files)} | {failed} | {pages} | {secs:.1f} | {convert:.1f} | {cpu:.1f} | "
-            f"{cpu / pages if pages else 0:.3f} | {pps:.2f} | {ratio} | {per_round} | {cpu_ratio} |"
-        )
-    if BASELINE in tools and "docparse" in tools:
-        ratios = []
-        for i, (f, _) in enumerate(files):
-            d = [r["docparse"][i] for r in runs]
-            b = [r[BASELINE][i] for r in runs]
-            if all(not x["error"] for x in d + b):
-                ratios.append(statistics.median(x["seconds"] for x in b) / statistics.median(x["seconds"] for x in d))
-        if ratios:
-            lines += ["", f"Per file (median round), pymupdf4llm seconds / docparse seconds: median "
-                      f"{statistics.median(ratios):.2f}, min {min(ratios):.2f}, max {max(ratios):.2f}."]
+    summary = []
+    for name, files, runs in timed:
+        n_pages = sum(len(p) for _, p in files)
+        lines += [
+            "",
+            f"### {name}: {len(files)} PDFs, {n_pages} pages a round",
+            "",
+            "| tool | failed runs | pages | whole-process s | of it converting s | CPU s | CPU s / page | pages/s "
+            "| vs baseline (wall) | per round | vs baseline (CPU) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+        ]
+        for tool in tools:
+            recs = [rec for r in runs for rec in r[tool]]
+            pages, secs, convert, cpu = _pps(recs)
+            failed = sum(1 for r in recs if r["error"])
+            wall_x, cpu_x, per_round = _ratios(runs, tool) if BASELINE in tools else (None, None, [])
+            lines.append(
+                f"| {TOOLS[tool]} | {failed} | {pages} | {secs:.1f} | {convert:.1f} | {cpu:.1f} | "
+                f"{cpu / pages if pages else 0:.3f} | {pages / secs if secs else 0:.2f} | {_x(wall_x)} | "
+                f"{', '.join(f'{r:.2f}' if r is not None else '–' for r in per_round) or '–'} | {_x(cpu_x)} |"
+            )
+        if BASELINE in tools and "docparse" in tools:
+            per_file = []
+            for i, (f, _) in enumerate(files):
+                d = [r["docparse"][i] for r in runs]
+                b = [r[BASELINE][i] for r in runs]
+                if all(not x["error"] for x in d + b):
+                    per_file.append(statistics.median(x["seconds"] for x in b) / statistics.median(x["seconds"] for x in d))
+            if per_file:
+                lines += ["", f"Per file (median round), pymupdf4llm seconds / docparse seconds: median "
+                          f"{statistics.median(per_file):.2f}, min {min(per_file):.2f}, max {max(per_file):.2f}."]
+            wall_x, cpu_x, _ = _ratios(runs, "docparse")
+            summary.append((name, n_pages, wall_x, cpu_x, TARGETS.get(name)))
+    if summary:
+        lines += [
+            "",
+            "### Summary: docparse layout vs pymupdf4llm (layout mode)",
+            "",
+            "| set | pages a round | pages/s ratio (wall) | CPU ratio | target (issue 15 item 3) | wall ratio meets it |",
+            "|---|---:|---:|---:|---:|---|",
+        ]
+        for name, n_pages, wall_x, cpu_x, target in summary:
+            met = "–" if target is None or wall_x is None else ("yes" if wall_x >= target else "no")
+            lines.append(f"| {name} | {n_pages} | {_x(wall_x)} | {_x(cpu_x)} | {f'>= {target:.1f}x' if target else '–'} | {met} |")
+    if notes:
+        lines += [""] + [f"Note: {n}" for n in notes]
     return "\n".join(lines)
 
 
