@@ -22,7 +22,7 @@ def test_mixed_workload_smoke(tmp_path):
     results.write_text("# VLM speed results\n\nintro\n\n## an older section\n\nkept\n")
     proc = subprocess.run(
         [sys.executable, str(REPO / "benchmarks" / "vlm_speed.py"), "--config", "tiny", "--pages", "3",
-         "--new-tokens", "4", "--batch", "2", "--results", str(results), "--gpu-extras", "--roofline-steps", "4"],
+         "--new-tokens", "4", "--batch", "2", "--results", str(results), "--gpu-extras", "--roofline-steps", "48"],
         capture_output=True, text=True, timeout=900,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
