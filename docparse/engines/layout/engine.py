@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterable, Iterator
 from docparse.document import EngineInfo, PageStatus
 from docparse.engines.base import PageInput, PageOutput, PageResult, Timer
 from docparse.engines.layout.blocks import build_blocks
+from docparse.engines.layout.columns import cut_glued_rows
 from docparse.engines.layout.context import PageContext, Region
 from docparse.engines.layout.params import MAX_LINE_CHARS, MODEL_MAX_PAGE_AREA
 from docparse.engines.layout.regions.figures import add_missing_pictures
@@ -40,7 +41,8 @@ OCR_MODES = ("auto", "always", "never")
 
 #: what ``LayoutEngine`` does to each page, in order, and where each step lives
 PAGE_RECIPE = (
-    "text: the text layer's lines and words, or OCR of a scan turned upright (text, scan/)",
+    "text: the text layer's lines and words, or OCR of a scan turned upright (text, scan/); rows "
+    "glued across a column gutter cut, on born-digital pages (columns)",
     "regions: boxes from the layout model or the heuristics (regions/model, regions/heuristic)",
     "tables: cells for each table region, from rules, the model's grid or words (tables/)",
     "figures: pictures and charts the model missed (regions/figures)",
@@ -217,6 +219,8 @@ class LayoutEngine:
                         f"encoding) were read again by OCR of their boxes ({ocr_language_for(page, language)})"
                     )
         scanned = textpage is not None
+        if not scanned:  # (columns) rows of two columns run together; on scans not measured yet
+            lines = cut_glued_rows(lines, words)
         ctx = PageContext(
             page=page,
             index=inp.index,

@@ -156,6 +156,9 @@ LIST_TABLE_NUMBERED_SHARE = 0.6
 TABLE_MAX_WORDS_PER_CELL = 12
 #: share of a model table box a ruled table must cover to replace the model's cells
 RULED_TABLE_MIN_SHARE = 0.5
+#: rows (of the box's median row height): a model text box whose lines stand further apart than
+#: this is two (a box reaching past a table across the page to the heading below it)
+REGION_GAP_EM = 3.0
 
 # -- labels from text (labels.py) -----------------------------------------------------------------
 
@@ -221,6 +224,12 @@ MIN_PROSE_COLUMNS = 2
 WIDE_GUTTER_EM = 4.0
 #: share of the region's width: a wide gutter is at least this wide (or ``WIDE_GUTTER_EM``, the larger)
 WIDE_GUTTER_SHARE = 0.25
+#: row heights above and below a gap where lines are looked at to tell a column gutter from a
+#: word gap (``columns.is_gutter``): some six rows of each column, not the page
+GUTTER_EVIDENCE_REACH_EM = 6.0
+#: prose lines standing clear of a gutter on each of its sides, at least, for it to be one (a
+#: key/value pair, a table row or a stretched heading has none, or lines across it)
+GUTTER_EVIDENCE_MIN_LINES = 2
 
 # -- blocks (blocks.py) ---------------------------------------------------------------------------
 
@@ -317,6 +326,12 @@ RUN_PAD_PT = 2
 ROW_CENTRE_EM = 0.3
 #: points: the word height assumed when no word measures one
 DEFAULT_WORD_HEIGHT_PT = 10.0
+#: share of the smaller cell box's height two boxes of one grid slot may overlap by and still
+#: be stacked, one above the other (rows the model ran together, ``tables/stacked.py``)
+STACKED_MAX_OVERLAP_SHARE = 0.25
+#: slots of one grid row holding stacked boxes at the same heights, at least, for the row to be
+#: rows the model ran together (a single slot with two boxes is a cell with a wrapped line)
+STACKED_MIN_SLOTS = 2
 #: alphanumeric characters an OCR word needs to count as text (OCR reads rules as "|")
 OCR_WORD_MIN_ALNUM = 2
 #: a scanned rule is at least this long: ``RULE_MIN_LEN_PT`` and ``RULE_MIN_LEN_EM`` word heights

@@ -16,13 +16,14 @@ import re
 from typing import Any
 
 from docparse.document import Label
-from docparse.engines.layout.columns import spans_columns
+from docparse.engines.layout.columns import Gutters, join_rows, spans_columns, split_at_gutters
 from docparse.engines.layout.context import PageContext, Region, RegionOrigin, model_region, unrotated_height
-from docparse.engines.layout.labels import model_label
+from docparse.engines.layout.labels import misread_heading, model_label
 from docparse.engines.layout.params import (
     LIST_TABLE_MIN_ROWS,
     LIST_TABLE_NUMBERED_SHARE,
     PAGE_IMAGE_SHARE,
+    REGION_GAP_EM,
     RULED_TABLE_MIN_SHARE,
     SPARSE_TABLE_FILL,
     SPARSE_TABLE_SLOTS,
@@ -67,6 +68,7 @@ def model_regions(ctx: PageContext, raw: list[dict]) -> tuple[list[Region], list
     regions: list[Region] = []
     page_area = float(page.cropbox.width * page.cropbox.height)
     ruled: list[Table] | None = None  # find_tables on the whole page, only when the model saw a table
+    gutters: Gutters | None = None  # the page's column gutters, asked about when a box may straddle one
     for item in raw:
         bbox = tuple(float(v) for v in item["group_bbox"][:4])
         if bbox[2] - bbox[0] <= 1 or bbox[3] - bbox[1] <= 1:
@@ -96,11 +98,16 @@ def model_regions(ctx: PageContext, raw: list[dict]) -> tuple[list[Region], list
                 if trimmed is not None:  # one model box over a sidebar, prose and a table or two
                     regions.extend(_word_tables(trimmed, words, name))
                     continue
-                pieces = split_table_box(bbox, words, horizontal_rules(page, bbox))  # type: ignore[arg-type]
-                if len(pieces) > 1:  # one model box over several tables: one region per table
+                gutters = gutters or Gutters(lines, words)
+                pieces = [bbox] if scanned else _gutter_pieces(bbox, lines, gutters)  # type: ignore[arg-type]
+                if len(pieces) > 1:  # one model box over things of two columns (a formula, a table)
                     regions.extend(_table_pieces(item, words, pieces, name))
                     continue
-                region.table = model_table(item, words)
+                pieces = split_table_box(bbox, words, horizontal_rules(page, bbox))  # type: ignore[arg-type]
+                if len(pieces) > 1:  # one model box over several tables: one region per table
+                    regions.extend(_table_pieces(item, words, pieces, name, unstack=not scanned))
+                    continue
+                region.table = model_table(item, words, unstack=not scanned)
             if not plausible_table(region.table):  # prose the model took for a table: re-read as text
                 region.label, region.table, region.reread_as_text = Label.PARAGRAPH, None, True
         regions.append(region)
@@ -110,6 +117,8 @@ def model_regions(ctx: PageContext, raw: list[dict]) -> tuple[list[Region], list
             if plausible_table(grid):
                 regions.append(Region(bbox=grid.bbox, label=Label.TABLE, table=grid, origin=RegionOrigin.RASTER_GRID))
     _assign_lines(regions, lines)
+    if not scanned:  # (on scans these are not measured yet: born-digital pages only, for now)
+        regions = _split_at_gutters(regions, lines, words, gutters)
     for region in regions:
         if region.label in (Label.PARAGRAPH, Label.LIST) and spans_columns(region.lines):
             region.reread_as_text = True  # one box over several columns: not a paragraph
@@ -119,14 +128,78 @@ def model_regions(ctx: PageContext, raw: list[dict]) -> tuple[list[Region], list
     orphans = [ln for ln in lines if id(ln) not in taken]
     if orphans:
         kept.extend(text_regions(orphans, page_height=unrotated_height(page)))
+    for region in kept:  # a heading no gutter cut: its pieces of one row as one line
+        if region.label in (Label.HEADING, Label.TITLE) and len(region.lines) > 1 and not scanned:
+            # (not on a scan: there the pieces may be a logo's or a graphic's letters, which
+            # blocks._check_headings tells by their rows)
+            if misread_heading("\n".join(ln.text for ln in region.lines)) is None:  # (not a formula and its number)
+                region.lines = join_rows(region.lines)
     return kept, warnings
 
 
-def _table_pieces(item: dict, words: list[tuple], pieces: list[BBox], name: str) -> list[Region]:
+#: model regions whose lines may stand in two columns: one box over headings or prose side by side
+_TEXT_LABELS = (Label.PARAGRAPH, Label.HEADING, Label.TITLE, Label.LIST)
+
+
+def _split_at_gutters(regions: list[Region], lines: list[Line], words: list[tuple], gutters: Gutters | None) -> list[Region]:
+    """A text region whose lines a page's column gutter separates, as one region per column (the
+    model draws one "section-header" box over two headings side by side in two columns), and
+    one whose lines stand apart by a wide blank (``REGION_GAP_EM`` rows: a box reaching past a
+    table across the page to the heading below it), as one region per run of rows."""
+    out: list[Region] = []
+    for region in regions:
+        if region.label not in _TEXT_LABELS or len(region.lines) < 2 or region.reread_as_text:
+            out.append(region)  # (a region read again by the heuristics is cut by them)
+            continue
+        gutters = gutters or Gutters(lines, words)
+        groups = [run for g in split_at_gutters(region.lines, gutters) for run in _runs(g)]
+        if len(groups) > 1:
+            out.extend(region.like(union_box(ln.bbox for ln in g), g) for g in groups)
+            continue
+        out.append(region)
+    return out
+
+
+def _runs(lines: list[Line]) -> list[list[Line]]:
+    """Lines (top to bottom) cut where the blank between two rows is over ``REGION_GAP_EM`` rows."""
+    if len(lines) < 2:
+        return [lines]
+    height = sorted(ln.bbox[3] - ln.bbox[1] for ln in lines)[len(lines) // 2]
+    runs = [[lines[0]]]
+    bottom = lines[0].bbox[3]
+    for ln in lines[1:]:
+        if ln.bbox[1] - bottom > REGION_GAP_EM * max(height, 1.0):
+            runs.append([ln])
+        else:
+            runs[-1].append(ln)
+        bottom = max(bottom, ln.bbox[3])
+    return runs
+
+
+def _gutter_pieces(bbox: BBox, lines: list[Line], gutters: Gutters) -> list[BBox]:
+    """A model table box cut at the page's column gutters its lines stand apart at, as one box
+    per column (on a scan the model draws one table box over a formula in one column and a
+    table in the next); ``[bbox]`` when none does, or when the pieces' rows run on from one into
+    the other (a table across the page whose column gap lines up with a gutter)."""
+    inside = sorted(lines_in(lines, bbox), key=lambda ln: (ln.bbox[1], ln.bbox[0]))
+    groups = split_at_gutters(inside, gutters)
+    if len(groups) < 2:
+        return [bbox]
+    for a, b in zip(groups, groups[1:]):  # rows running on across: most rows of both sides shared
+        if all(sum(any(_same_row(x.bbox, y.bbox) for y in two) for x in one) >= 0.5 * len(one) for one, two in ((a, b), (b, a))):
+            return [bbox]
+    return [(min(ln.bbox[0] for ln in g), bbox[1], max(ln.bbox[2] for ln in g), bbox[3]) for g in groups]
+
+
+def _same_row(a: BBox, b: BBox) -> bool:
+    return min(a[3], b[3]) - max(a[1], b[1]) > 0.5 * min(a[3] - a[1], b[3] - b[1])
+
+
+def _table_pieces(item: dict, words: list[tuple], pieces: list[BBox], name: str, unstack: bool = True) -> list[Region]:
     """One table region per piece of a split model box (prose pieces are re-read as text)."""
     out = []
     for piece in pieces:
-        table = model_table(item, words, clip=piece)
+        table = model_table(item, words, clip=piece, unstack=unstack)
         region = model_region(piece, Label.TABLE, name, table)
         if table is None or not plausible_table(table):
             region.label, region.table, region.reread_as_text = Label.PARAGRAPH, None, True

@@ -11,7 +11,15 @@ from __future__ import annotations
 from docparse.document import Label
 from docparse.engines.layout.context import Region
 from docparse.engines.layout.labels import is_caption, is_page_number, looks_like_math, numbering_depth, starts_with_marker
-from docparse.engines.layout.params import FORMULA_MAX_LINES, PROMOTED_TITLE_LEAD_SHARE, PROMOTED_TITLE_TOP_SHARE, TITLE_SIZE_RATIO
+from docparse.engines.layout.params import (
+    FORMULA_MAX_LINES,
+    HEADING_MAX_LINES,
+    HEADING_SIZE_RATIO,
+    NUMBERED_HEADING_MAX_CHARS,
+    PROMOTED_TITLE_LEAD_SHARE,
+    PROMOTED_TITLE_TOP_SHARE,
+    TITLE_SIZE_RATIO,
+)
 from docparse.engines.layout.regions.heuristic import body_size
 
 
@@ -32,6 +40,8 @@ def refine(regions: list[Region], page_height: float) -> list[Region]:
             region.label = Label.CAPTION
         if region.label in (Label.PARAGRAPH, Label.HEADING) and len(region.lines) <= FORMULA_MAX_LINES and looks_like_math(text):
             region.label = Label.FORMULA
+        if region.label is Label.PARAGRAPH and _numbered_heading(region, text, body):
+            region.label = Label.HEADING
         out.append(region)
     return out
 
@@ -54,3 +64,16 @@ def _promote_title(regions: list[Region], body: float, page_height: float) -> No
         and numbering_depth(text) is None
     ):
         top.label = Label.TITLE
+
+
+def _numbered_heading(region: Region, text: str, body: float) -> bool:
+    """A model "text" box that is a numbered section heading set bold and larger than the body
+    ("4 A schedule that follows the tide" over two lines): the model sometimes calls a heading
+    that wraps, squeezed into a narrow column, text. Font facts only, so never on OCR text
+    (its lines are never bold)."""
+    lines = region.lines
+    if not lines or len(lines) > HEADING_MAX_LINES or len(text) > NUMBERED_HEADING_MAX_CHARS:
+        return False
+    if not all(ln.bold for ln in lines) or numbering_depth(text) is None:
+        return False
+    return min(ln.size for ln in lines) >= HEADING_SIZE_RATIO * body and not text.rstrip().endswith((".", ",", ";", ":"))

@@ -19,6 +19,7 @@ from typing import Any, Iterable
 
 from docparse.engines.layout.params import CELL_GAP_EM
 from docparse.engines.layout.tables.split import row_cells, text_rows
+from docparse.engines.layout.tables.stacked import Slot, unstack_rows
 from docparse.geometry import BBox, centre_in, union_box
 
 
@@ -191,7 +192,7 @@ def find_table(page: Any, clip: BBox | None, words: list[tuple]) -> list[Table]:
     return tables
 
 
-def model_table(region: dict, words: list[tuple], clip: BBox | None = None) -> Table | None:
+def model_table(region: dict, words: list[tuple], clip: BBox | None = None, unstack: bool = True) -> Table | None:
     """A table from the layout model's ``table_cells`` (row/col start and end per cell).
 
     With ``clip``, only the cells whose box centre lies in it, renumbered from row and column 0
@@ -213,15 +214,21 @@ def model_table(region: dict, words: list[tuple], clip: BBox | None = None) -> T
     row_of = _renumber([int(i.row_start) for i, _ in placed], clip is not None)
     col_of = _renumber([int(i.col_start) for i, _ in placed], clip is not None)
     own = words_per_box(words, [box for _, box in placed])  # type: ignore[misc]
-    cells: dict[tuple[int, int], Cell] = {}
-    cell_words: dict[tuple[int, int], list[tuple]] = {}
-    n_rows = n_cols = 0
+    slots = []
     for (info, box), mine in zip(placed, own):
         r0, r1 = row_of(int(info.row_start), int(info.row_end))
         c0, c1 = col_of(int(info.col_start), int(info.col_end))
-        text = join_words(mine) if box else ""
+        text = join_words(list(mine)) if box else ""
         if not text and not (box and any(_holds(box, w) for w in words)):  # no text layer here: the model's
             text = " ".join(str(info.text or "").split())
+        slots.append(Slot(r0, r1, c0, c1, box, text, list(mine)))  # type: ignore[arg-type]
+    if unstack:  # rows the model ran together beside a row-spanning cell
+        slots = unstack_rows(slots)
+    cells: dict[tuple[int, int], Cell] = {}
+    cell_words: dict[tuple[int, int], list[tuple]] = {}
+    n_rows = n_cols = 0
+    for slot in slots:
+        r0, r1, c0, c1, box, text, mine = slot.row0, slot.row1, slot.col0, slot.col1, slot.box, slot.text, slot.words
         key = (r0, c0)
         if key in cells:  # two pieces of text landed in one grid slot: keep both, each word once
             cell = cells[key]
