@@ -29,7 +29,7 @@ from docparse.engines.layout.regions.heuristic import heuristic_regions
 from docparse.engines.layout.regions.model import load_layout_model, model_regions, run_layout_model
 from docparse.engines.layout.regions.refine import refine
 from docparse.engines.layout.regions.runner import Ahead, layout_model
-from docparse.engines.layout.scan.garbled_lines import reread_garbled_lines
+from docparse.engines.layout.scan.garbled_lines import garbled_line, reread_garbled_lines
 from docparse.engines.layout.scan.ocr import language_installed, tesseract_available, upright_ocr_page
 from docparse.engines.layout.scan.orientation import start_rotation, turned_copy, work_to_page
 from docparse.engines.layout.text import clean_text, extract_lines, ocr_language_for, unreadable
@@ -210,13 +210,15 @@ class LayoutEngine:
             words = page.get_text("words", textpage=textpage)
         else:  # the same characters as the lines: ligatures expanded, private-use bullets mapped
             words = [(*w[:4], clean_text(w[4]), *w[5:]) for w in page.get_text("words")]
-            if lines and self.ocr == "auto":  # a readable page may still have a few garbled lines
-                reread = reread_garbled_lines(page, lines, words, ocr_language_for(page, language))
+            if lines and self.ocr == "auto" and any(garbled_line(ln) for ln in lines):
+                # a readable page may still have a few garbled lines: OCR of their boxes decides
+                line_language = ocr_language_for(page, language)
+                reread = reread_garbled_lines(page, lines, words, line_language)
                 lines, words = reread.lines, reread.words
                 if reread.replaced:
                     warnings.append(
                         f"{reread.replaced} text line(s) with unmapped glyphs (a font without a usable "
-                        f"encoding) were read again by OCR of their boxes ({ocr_language_for(page, language)})"
+                        f"encoding) were read again by OCR of their boxes ({line_language})"
                     )
         scanned = textpage is not None
         if not scanned:  # (columns) rows of two columns run together; on scans not measured yet
