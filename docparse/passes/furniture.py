@@ -199,16 +199,12 @@ def _slot_into_order(block: Block, page: Page) -> None:
 
     cx, cy = (x0 + x1) / 2, (top + bottom) / 2
     holders = [i for i, b in enumerate(body) if b.bbox[0] <= cx <= b.bbox[2] and b.bbox[1] <= cy <= b.bbox[3]]
+    above = [i for i, b in enumerate(body) if same_column(b) and b.bbox[3] <= top + ROW_TOLERANCE_PT]
+    below = [i for i, b in enumerate(body) if same_column(b) and b.bbox[1] >= bottom - ROW_TOLERANCE_PT]
     if holders:  # a fragment cut out of a block ("in an" of its last line): beside that block
         i = holders[-1]
         at = i + 1 if cy >= (body[i].bbox[1] + body[i].bbox[3]) / 2 else i
-        body.insert(at, block)
-        for n, b in enumerate(body):
-            b.order = n
-        return
-    above = [i for i, b in enumerate(body) if same_column(b) and b.bbox[3] <= top + ROW_TOLERANCE_PT]
-    below = [i for i, b in enumerate(body) if same_column(b) and b.bbox[1] >= bottom - ROW_TOLERANCE_PT]
-    if above:
+    elif above:
         at = max(above) + 1
     elif below:
         at = min(below)
