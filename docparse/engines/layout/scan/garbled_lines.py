@@ -25,7 +25,7 @@ from docparse.engines.layout.params import (
 )
 from docparse.engines.layout.scan.ocr import language_installed, ocr_words_in, tesseract_available
 from docparse.engines.layout.text import Line, Span
-from docparse.garbled import garbled, garbled_shares
+from docparse.garbled import garbled
 from docparse.geometry import BBox, union_box
 
 #: words keep PyMuPDF's tuple layout (x0, y0, x1, y1, text, block, line, word); OCR words get
@@ -36,12 +36,11 @@ _OCR_BLOCK_BASE = 100_000
 @dataclass
 class Reread:
     """What ``reread_garbled_lines`` did: the lines and words to use, and how many lines the
-    OCR replaced / kept because it agreed with the text layer."""
+    OCR replaced."""
 
     lines: list[Line]
     words: list[tuple]
     replaced: int = 0
-    agreed: int = 0
 
 
 def garbled_line(line: Line) -> bool:
@@ -55,8 +54,6 @@ def reread_garbled_lines(page: Any, lines: list[Line], words: list[tuple], langu
 
     Unchanged (nothing rendered) when no line is garbled, Tesseract or ``language`` is missing,
     or the page is rotated (lines are in unrotated coordinates, a clip render is not)."""
-    if not any(garbled_shares(ln.text)[2] for ln in lines):  # fast path: nothing odd on the page
-        return Reread(lines, words)
     suspects = [i for i, ln in enumerate(lines) if garbled_line(ln)]
     if not suspects or page.rotation % 360 or not tesseract_available() or not language_installed(language):
         return Reread(lines, words)
@@ -73,8 +70,7 @@ def reread_garbled_lines(page: Any, lines: list[Line], words: list[tuple], langu
             if not text.strip() or garbled(text, min_chars=1):
                 continue  # OCR read nothing usable there: keep what the layer says
             if _agreement(line.text, text) >= GARBLED_LINE_AGREEMENT:
-                result.agreed += 1  # the layer was right (accented text): keep it
-                continue
+                continue  # the layer was right (accented text): keep it
             out_lines[i] = _ocr_line(line, text)
             dropped_boxes.append(line.bbox)
             new_words.extend(
