@@ -43,6 +43,7 @@ from docparse.engines.layout.params import (
     TEXT_BAND_MAX_LINES,
 )
 from docparse.engines.layout.tables.grid import table_html, Cell
+from docparse.engines.layout.tables.split import Segment, page_rules, rules_in
 from docparse.engines.layout.text import Line, font_meta, join_text, verbatim_text
 from docparse.geometry import BBox, centre_in, union_box
 
@@ -73,9 +74,11 @@ def build_blocks(regions: list[Region], ctx: PageContext) -> list[Block]:
         else:
             groups.append([region])
 
+    # fraction bars: the page's drawn rules, read once when a formula may hold one
+    rules = page_rules(ctx.page) if not ocr and any(r.label is Label.FORMULA for r in body) else []
     blocks: list[Block] = []
     for group in groups:
-        blocks.append(_block(group, page_index, len(blocks), to_display, ocr))
+        blocks.append(_block(group, page_index, len(blocks), to_display, ocr, rules))
     for i, block in enumerate(blocks):
         block.order = i
     for region in furniture:
@@ -275,7 +278,10 @@ def _block(
     index: int,
     to_display: Callable[[BBox], BBox],
     ocr: bool,
+    rules: list[Segment] | None = None,
 ) -> Block:
+    """One block of a region (or of consecutive list regions); ``rules``: the page's horizontal
+    rules (``tables.split.page_rules``), where a formula's fraction bars are found."""
     region = group[0]
     lines = [ln for r in group for ln in r.lines]
     bbox = union_box(r.bbox for r in group)
@@ -300,7 +306,7 @@ def _block(
         block.format = "monospace"
     elif region.label is Label.FORMULA and not ocr:  # (OCR sizes are glyph heights: no scripts)
         block.text = join_text(lines)
-        formula = formula_latex(lines)
+        formula = formula_latex(lines, rules_in(rules or [], bbox))
         block.latex = formula.latex or None
         if formula.equation_number:
             block.meta["equation_number"] = formula.equation_number
@@ -316,7 +322,7 @@ def _block(
             block.html = table_html(rows, len(rows), 1, header_rows=0) if rows else "<table></table>"
             block.text = join_text(lines)
     else:
-        block.text = join_text(lines)
+        block.text = join_text(lines, scripts=not ocr)  # (OCR sizes are glyph heights: no scripts)
     return block
 
 

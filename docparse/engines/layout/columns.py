@@ -10,6 +10,7 @@ cluster lines column by column.
 from __future__ import annotations
 
 import statistics
+from dataclasses import replace
 
 from docparse.engines.layout.params import (
     COLUMN_GUTTER_PT,
@@ -284,9 +285,9 @@ def _cut(line: Line, cuts: list[tuple[float, float]], words: list[tuple]) -> lis
             spans = [Span(" ".join(str(w[4]) for w in mine), box, model.font, model.size, model.flags)]  # type: ignore[arg-type]
         spans = list(spans)
         last = spans[-1]
-        spans[-1] = Span(last.text.rstrip(), last.bbox, last.font, last.size, last.flags)
+        spans[-1] = replace(last, text=last.text.rstrip())
         first = spans[0]
-        spans[0] = Span(first.text.lstrip(), first.bbox, first.font, first.size, first.flags)
+        spans[0] = replace(first, text=first.text.lstrip())
         if not "".join(s.text for s in spans).strip():
             continue
         parts.append(Line(bbox=union_box([s.bbox for s in spans]), spans=spans, rtl=line.rtl))
@@ -334,7 +335,7 @@ def join_rows(lines: list[Line]) -> list[Line]:
         for ln in row:
             if spans and not spans[-1].text.endswith(" "):
                 last = spans[-1]
-                spans[-1] = Span(last.text + " ", last.bbox, last.font, last.size, last.flags)
+                spans[-1] = replace(last, text=last.text + " ")
             spans.extend(ln.spans)
         out.append(Line(bbox=union_box(ln.bbox for ln in row), spans=spans))
     return out

@@ -8,17 +8,36 @@ commands, LaTeX's special characters are escaped, and lines of a formula set one
 become rows of an array. An equation number at the right end, "(1)", is not part of the formula:
 it is returned on its own (the block keeps it in ``meta["equation_number"]``).
 
+A fraction is printed as a numerator set above a drawn rule and a denominator below it, both
+centred on the rule; given the rules in the formula's box (``tables.split.horizontal_rules``),
+the spans standing on each side of a rule become ``\\frac{…}{…}`` in the row the rule sits in,
+innermost (narrowest) rule first so nested fractions nest. A rule without text on both sides (an
+overline, an underline) is left alone.
+
 The result is plain LaTeX that latex2mathml (the HTML) and Markdown readers understand; it says
-what the text layer says, no more (fractions drawn with a rule stay rows).
+what the text layer says, no more.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Sequence, Union
 
-from docparse.engines.layout.params import EQUATION_NUMBER_GAP_EM, SCRIPT_MAX_SIZE_SHARE, SCRIPT_MIN_SHIFT_SHARE
+from docparse.engines.layout.params import (
+    EQUATION_NUMBER_GAP_EM,
+    FRACTION_CENTRE_SLACK_EM,
+    FRACTION_REACH_EM,
+    FRACTION_RULE_OVERLAP_EM,
+    FRACTION_ROW_EM,
+    SCRIPT_MAX_SIZE_SHARE,
+    SCRIPT_MIN_SHIFT_SHARE,
+    SPACE_GAP_EM,
+)
 from docparse.engines.layout.text import Line, Span
+from docparse.geometry import BBox, union_box
+
+Rule = tuple[float, float, float]  # (y, x0, x1) of a horizontal rule, as ``tables.split`` gives it
 
 EQUATION_NUMBER = re.compile(r"^\(\s*(\d{1,3}(?:\.\d{1,3})?[a-z]?)\s*\)$")
 
@@ -49,8 +68,25 @@ class FormulaText:
     equation_number: str | None  # "(1)" as printed, or None
 
 
-def formula_latex(lines: list[Line]) -> FormulaText:
-    """The LaTeX of a formula's lines (in reading order) and its equation number."""
+@dataclass
+class Built:
+    """A piece of a row already in LaTeX (a fraction), standing where its parts stood."""
+
+    latex: str
+    bbox: BBox
+    size: float  # the font size of its parts: it is base text, never a script
+
+    @property
+    def text(self) -> str:
+        return self.latex
+
+
+Piece = Union[Span, Built]
+
+
+def formula_latex(lines: list[Line], rules: Sequence[Rule] = ()) -> FormulaText:
+    """The LaTeX of a formula's lines (in reading order) and its equation number; ``rules``:
+    horizontal rules drawn in the formula's box (fraction bars)."""
     rows = [list(ln.spans) for ln in sorted(lines, key=lambda ln: (ln.bbox[1], ln.bbox[0])) if ln.text.strip()]
     if any(_unmapped(ch) for ln in lines for ch in ln.text):
         return FormulaText("", None)  # glyphs without Unicode: no LaTeX is better than a wrong one
@@ -62,7 +98,10 @@ def formula_latex(lines: list[Line]) -> FormulaText:
             rows[i] = rest
             break
     rows = [r for r in rows if "".join(s.text for s in r).strip()]
-    latex_rows = [_row_latex(r) for r in rows]
+    pieces_rows: list[list[Piece]] = list(rows)
+    if rules:
+        pieces_rows = _with_fractions(rows, rules)
+    latex_rows = [_row_latex(r) for r in pieces_rows]
     latex_rows = [r for r in latex_rows if r]
     if len(latex_rows) > 1:
         latex = r"\begin{array}{c} " + r" \\ ".join(latex_rows) + r" \end{array}"
@@ -86,7 +125,7 @@ def _split_number(spans: list[Span]) -> tuple[str | None, list[Span]]:
         if used + len(span.text) <= match.start():
             kept.append(span)
         elif used < match.start():
-            kept.append(Span(span.text[: match.start() - used], span.bbox, span.font, span.size, span.flags))
+            kept.append(replace(span, text=span.text[: match.start() - used]))
         used += len(span.text)
     return match.group(0).strip(), kept
 
@@ -101,7 +140,75 @@ def _gap_before_last(spans: list[Span], at: int) -> bool:
     return False
 
 
-def _row_latex(spans: list[Span]) -> str:
+def _with_fractions(rows: list[list[Span]], rules: Sequence[Rule]) -> list[list[Piece]]:
+    """The formula's pieces in rows again, the spans over and under each fraction rule built
+    into one ``\\frac`` piece (the rows the text layer made cut through fractions: a numerator
+    is often a row with the text left of the bar)."""
+    pieces: list[Piece] = [s for row in rows for s in row if s.text.strip()]
+    if not pieces:
+        return []
+    for y, x0, x1 in sorted(rules, key=lambda r: r[2] - r[1]):  # narrowest first: nested fractions
+        size = max(p.size for p in pieces)
+        over = [p for p in pieces if _stands_on(p, y, x0, x1, size, above=True)]
+        under = [p for p in pieces if _stands_on(p, y, x0, x1, size, above=False)]
+        if not over or not under:
+            continue  # an overline or an underline, not a fraction
+        num, den = _row_latex(_spaced(_in_x_order(over))), _row_latex(_spaced(_in_x_order(under)))
+        parts = over + under
+        box = union_box([p.bbox for p in parts] + [(x0, y, x1, y)])
+        built = Built(latex=f"\\frac{{{num}}}{{{den}}}", bbox=box, size=max(p.size for p in parts))
+        pieces = [p for p in pieces if not any(p is q for q in parts)] + [built]
+    return _rows_of(pieces)
+
+
+def _stands_on(piece: Piece, y: float, x0: float, x1: float, size: float, above: bool) -> bool:
+    """Whether ``piece`` is part of the numerator (``above``) or denominator of the rule at ``y``
+    from ``x0`` to ``x1``: within the rule's width, close to it, not crossing it."""
+    px0, py0, px1, py1 = piece.bbox
+    slack = FRACTION_CENTRE_SLACK_EM * size
+    if not (x0 - slack <= (px0 + px1) / 2 <= x1 + slack):
+        return False
+    overlap = FRACTION_RULE_OVERLAP_EM * size  # glyph boxes reach a little past the ink
+    reach = FRACTION_REACH_EM * size
+    if above:
+        return py1 <= y + overlap and y - (py0 + py1) / 2 <= reach
+    return py0 >= y - overlap and (py0 + py1) / 2 - y <= reach
+
+
+def _in_x_order(pieces: list[Piece]) -> list[Piece]:
+    return sorted(pieces, key=lambda p: p.bbox[0])
+
+
+def _rows_of(pieces: list[Piece]) -> list[list[Piece]]:
+    """Pieces grouped into rows by their vertical centre (a fraction stands on its bar, at the
+    row's middle), each row in x order, rows top to bottom."""
+    rows: list[list[Piece]] = []
+    for piece in sorted(pieces, key=lambda p: (p.bbox[1] + p.bbox[3]) / 2):
+        centre = (piece.bbox[1] + piece.bbox[3]) / 2
+        if rows:
+            last = rows[-1]
+            last_centre = sum((p.bbox[1] + p.bbox[3]) / 2 for p in last) / len(last)
+            if abs(centre - last_centre) <= FRACTION_ROW_EM * max(p.size for p in last):
+                last.append(piece)
+                continue
+        rows.append([piece])
+    return [_spaced(_in_x_order(r)) for r in rows]
+
+
+def _spaced(row: list[Piece]) -> list[Piece]:
+    """A row with a space between pieces that stand apart (the text layer's space spans were
+    left out while the fractions were built)."""
+    out: list[Piece] = []
+    for piece in row:
+        if out:
+            prev = out[-1]
+            if piece.bbox[0] - prev.bbox[2] > SPACE_GAP_EM * piece.size and not (prev.text.endswith(" ") or piece.text.startswith(" ")):
+                out.append(Span(" ", (prev.bbox[2], piece.bbox[1], piece.bbox[0], piece.bbox[3]), "", piece.size, 0))
+        out.append(piece)
+    return out
+
+
+def _row_latex(spans: Sequence[Piece]) -> str:
     letters = [s for s in spans if s.text.strip()]
     if not letters:
         return ""
@@ -111,19 +218,24 @@ def _row_latex(spans: list[Span]) -> str:
     centre = centres[len(centres) // 2]
     # (kind, text): "" for the base, "^" / "_" for scripts; neighbouring scripts of one kind
     # are one script ("t", "−", "1" -> p_{t-1}).
-    pieces: list[list[str]] = []
+    # a built piece (a fraction) is LaTeX already: it stands alone, never escaped
+    pieces: list[list] = []  # [kind, text, built]
     for span in spans:
         kind = ""
         shift = centre - (span.bbox[1] + span.bbox[3]) / 2  # > 0: set higher than the base
         if span.text.strip() and span.size < SCRIPT_MAX_SIZE_SHARE * base_size and abs(shift) > SCRIPT_MIN_SHIFT_SHARE * base_size:
             kind = "^" if shift > 0 else "_"
-        if pieces and pieces[-1][0] == kind:
+        built = isinstance(span, Built)
+        if pieces and pieces[-1][0] == kind and not built and not pieces[-1][2]:
             pieces[-1][1] += span.text
         else:
-            pieces.append([kind, span.text])
+            pieces.append([kind, span.text, built])
     out: list[str] = []
     escaper = _Escaper()
-    for kind, text in pieces:
+    for kind, text, built in pieces:
+        if built:
+            out.append(f" {text} ")
+            continue
         body = escaper(text)
         if not kind:
             out.append(body)

@@ -270,6 +270,24 @@ SCRIPT_MAX_SIZE_SHARE = 0.85
 #: share of the base size a script's centre sits above (or below) the base's centre; less is the
 #: same baseline (small caps, a smaller font in the same row)
 SCRIPT_MIN_SHIFT_SHARE = 0.15
+#: font sizes: a smaller span whose baseline is at least this much above its line's is a
+#: superscript in running text (TeX raises one by ~0.35 em; a smaller font on the same baseline,
+#: small caps, is not raised at all)
+SUPERSCRIPT_MIN_RISE_EM = 0.2
+#: font sizes: ... and at least this much below it, a subscript (TeX lowers one by ~0.15 em)
+SUBSCRIPT_MIN_DROP_EM = 0.1
+#: font sizes: a numerator or denominator's centre stands within the fraction rule's width, give or
+#: take this much (a short part is centred on a longer bar; glyph boxes are wider than the ink)
+FRACTION_CENTRE_SLACK_EM = 0.3
+#: font sizes: a part of a fraction may overlap its rule by this much (glyph boxes include the
+#: font's ascent and descent, which reach past the ink towards the bar)
+FRACTION_RULE_OVERLAP_EM = 0.25
+#: font sizes: a part's centre is at most this far from its rule (one row of text; a second row
+#: further away belongs to the row above or below, not to the fraction)
+FRACTION_REACH_EM = 1.2
+#: font sizes: pieces whose centres differ by at most this much stand in one row of a formula
+#: once its fractions are built (a subscript sits ~0.25 em lower than its base)
+FRACTION_ROW_EM = 0.5
 #: font sizes: an equation number printed in the formula's last row stands at least this far
 #: from the formula's text ("x = f(1)" holds an argument, not a number)
 EQUATION_NUMBER_GAP_EM = 1.0

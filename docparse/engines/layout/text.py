@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 from docparse.engines.layout.params import (
@@ -29,8 +29,11 @@ from docparse.engines.layout.params import (
     OCR_SIZE_SNAP_SHARE,
     RECENT_ROWS,
     SAME_ROW_SHARE,
+    SCRIPT_MAX_SIZE_SHARE,
     SMALL_PRINT_RATIO,
     SPACE_GAP_EM,
+    SUBSCRIPT_MIN_DROP_EM,
+    SUPERSCRIPT_MIN_RISE_EM,
     WORD_GAP_EM,
 )
 from docparse.garbled import garbled_reason
@@ -73,6 +76,9 @@ class Span:
     font: str
     size: float
     flags: int
+    #: y of the span's baseline (its origin), when the text layer gives it: scripts are set
+    #: off it, small caps and a smaller font are not
+    baseline: float | None = None
 
     @property
     def mono(self) -> bool:
@@ -175,6 +181,7 @@ def extract_lines(page: Any, textpage: Any = None, ocr: bool = False) -> list[Li
                     font=s.get("font", ""),
                     size=float(s.get("size", 0.0)),
                     flags=int(s.get("flags", 0)),
+                    baseline=float(s["origin"][1]) if s.get("origin") else None,
                 )
                 for s in raw.get("spans", [])
             ]
@@ -327,7 +334,7 @@ def _spaced(row: list[Line]) -> list[Span]:
             gap = piece.bbox[0] - row[i - 1].bbox[2]
             if gap > SPACE_GAP_EM * max(piece.size, 1.0):
                 prev = out[-1]
-                out[-1] = Span(prev.text + " ", prev.bbox, prev.font, prev.size, prev.flags)
+                out[-1] = replace(prev, text=prev.text + " ")
         out.extend(piece.spans)
     return out
 
@@ -360,9 +367,48 @@ def lines_in(lines: list[Line], box: BBox, slack: float = LINE_SLACK_PT) -> list
     return out
 
 
-def join_text(lines: list[Line]) -> str:
-    """Plain text of lines, one per row (soft line breaks: renderers treat them as spaces)."""
-    return "\n".join(ln.text.strip() for ln in lines if ln.text.strip())
+def join_text(lines: list[Line], scripts: bool = False) -> str:
+    """Plain text of lines, one per row (soft line breaks: renderers treat them as spaces).
+
+    With ``scripts`` (text-layer lines: OCR sizes are glyph heights), superscripts and
+    subscripts that Unicode can write are written so (``scripted_text``)."""
+    texts = (scripted_text(ln) if scripts else ln.text for ln in lines)
+    return "\n".join(t.strip() for t in texts if t.strip())
+
+
+#: what Unicode can set as a superscript or a subscript: digits, signs, brackets (and "n", "i" up,
+#: as in xⁿ); a script with any other character keeps its plain text
+_SUPERSCRIPTS = str.maketrans("0123456789+-−=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ⁿⁱ")
+_SUBSCRIPTS = str.maketrans("0123456789+-−=()", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎")
+_SUPERSCRIPT_CHARS = set("0123456789+-−=()ni")
+_SUBSCRIPT_CHARS = set("0123456789+-−=()")
+
+
+def scripted_text(line: Line) -> str:
+    """A line's text with its superscripts and subscripts in Unicode (``m²``, ``CO₂``, ``10⁻³``).
+
+    A script is a span clearly smaller than the line's text whose baseline is set off the line's
+    baseline (up: superscript, down: subscript); it keeps its plain characters when Unicode has
+    no script form for one of them (``x_{max}``, a footnote mark "*"), as before."""
+    base = line.size
+    if base <= 0 or all(s.size >= SCRIPT_MAX_SIZE_SHARE * base for s in line.spans if s.text.strip()):
+        return line.text
+    baselines = [s.baseline for s in line.spans if s.baseline is not None and s.text.strip() and s.size >= SCRIPT_MAX_SIZE_SHARE * base]
+    if not baselines:
+        return line.text
+    line_baseline = statistics.median(baselines)
+    out: list[str] = []
+    for span in line.spans:
+        text = span.text
+        body = text.strip()
+        if body and span.baseline is not None and span.size < SCRIPT_MAX_SIZE_SHARE * base:
+            shift = line_baseline - span.baseline  # > 0: set higher than the line
+            if shift >= SUPERSCRIPT_MIN_RISE_EM * base and set(body) <= _SUPERSCRIPT_CHARS:
+                text = text.translate(_SUPERSCRIPTS)
+            elif -shift >= SUBSCRIPT_MIN_DROP_EM * base and set(body) <= _SUBSCRIPT_CHARS:
+                text = text.translate(_SUBSCRIPTS)
+        out.append(text)
+    return "".join(out)
 
 
 def verbatim_text(lines: list[Line]) -> str:

@@ -40,6 +40,11 @@ Segment = tuple[float, float, float]  # (y, x0, x1) of a horizontal rule
 
 def horizontal_rules(page: Any, bbox: BBox) -> list[Segment]:
     """Horizontal rules (thin lines or thin filled rectangles) inside ``bbox``, touching pieces joined."""
+    return rules_in(page_rules(page), bbox)
+
+
+def page_rules(page: Any) -> list[Segment]:
+    """Every horizontal rule (thin line or thin filled rectangle) drawn on the page, unjoined."""
     raw: list[Segment] = []
     try:
         drawings = page.get_drawings()
@@ -55,7 +60,12 @@ def horizontal_rules(page: Any, bbox: BBox) -> list[Segment]:
                 r = item[1]
                 if r.height < 2.0 and r.width > 2.0:
                     raw.append(((r.y0 + r.y1) / 2, r.x0, r.x1))
-    inside = [s for s in raw if bbox[1] - 2 <= s[0] <= bbox[3] + 2 and s[2] > bbox[0] and s[1] < bbox[2]]
+    return raw
+
+
+def rules_in(rules: list[Segment], bbox: BBox) -> list[Segment]:
+    """The rules of ``page_rules`` inside ``bbox`` (2 pt of slack in height), touching pieces joined."""
+    inside = [s for s in rules if bbox[1] - 2 <= s[0] <= bbox[3] + 2 and s[2] > bbox[0] and s[1] < bbox[2]]
     return join_segments(inside)
 
 
