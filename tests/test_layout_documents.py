@@ -137,3 +137,15 @@ def test_elsevier_first_page_author_line_is_a_paragraph() -> None:
     assert title.text.startswith("Effect of efﬂuent organic matter") or title.text.startswith("Effect of effluent")
     authors = [b for b in doc.pages[0].blocks if b.text.startswith("Jing Yu")]
     assert authors and authors[0].label is Label.PARAGRAPH
+
+
+@pytest.mark.slow
+def test_elsevier_italic_subsection_headings_are_headings() -> None:
+    # Journal of Hazardous Materials sets "2.1. Chemicals and reagents" in the body's size, italic;
+    # the layout model boxed them as text, a list item and a one-row table
+    pdf = _corpus("docling-eval/cvat_pdfs_dataset_e2e/case_01/f95360ac01844ef2fc92b26df9d7080f14609af514ce9bee3d8555c03cd01fca.pdf")
+    doc = _convert(pdf, pages="2")
+    heads = {b.text: b.level for b in doc.pages[0].blocks if b.label is Label.HEADING}
+    for text in ("2.1. Chemicals and reagents", "2.2. Adsorbent", "2.3. PAC surface titration", "2.4. Preparation of EfOM solution"):
+        assert heads.get(text) == 3, (text, heads)
+    assert not [b for b in doc.pages[0].blocks if b.label is Label.TABLE and b.text.startswith("2.4.")]

@@ -70,3 +70,23 @@ def test_formula_scripts_symbols_and_number() -> None:
     assert formula_latex([_spans_line(("f(1) = {x}", 10, 100))]).latex == r"f(1) = \{x\}"
     assert formula_latex([_spans_line(("f(1) = {x}", 10, 100))]).equation_number is None
     assert is_equation_number("(12)") and is_equation_number(" (2a) ") and not is_equation_number("(x)")
+
+
+def _styled(text: str, font: str, flags: int = 0) -> Line:
+    return Line(bbox=(50.0, 100.0, 300.0, 110.0), spans=[Span(text, (50.0, 100.0, 300.0, 110.0), font, 10.0, flags)])
+
+
+def test_only_emphasised_subsection_numbers_make_a_body_size_heading() -> None:
+    from docparse.engines.layout.regions.refine import refine
+
+    def label(line: Line, start: Label = Label.PARAGRAPH) -> Label:
+        body = [_line("Running text of the page, long enough to set the body size.", 200.0 + 12 * i, 10.0) for i in range(5)]
+        regions = [_region(start, line)] + [_region(Label.PARAGRAPH, ln) for ln in body]
+        return refine(regions, 800.0)[0].label
+
+    assert label(_styled("2.4. Preparation of the solution", "GulliverIT")) is Label.HEADING
+    assert label(_styled("2.4. Preparation of the solution", "Times-Roman", flags=2), Label.TABLE) is Label.HEADING
+    # not emphasised, one level of numbering (a list item), a sentence: what they were before
+    assert label(_styled("2.4. Preparation of the solution", "Times-Roman")) is Label.LIST
+    assert label(_styled("1. Mix the samples", "GulliverIT")) is Label.LIST
+    assert label(_styled("2.4. The samples were mixed.", "GulliverIT")) is Label.LIST

@@ -130,6 +130,9 @@ HEADING_MAX_CHARS = 150
 BOLD_HEADING_MAX_CHARS = 90
 #: characters: a one-line numbered, emphasised region under this is a section heading, not a list
 NUMBERED_HEADING_MAX_CHARS = 80
+#: numbering depth: a one-line bold or italic region numbered this deep ("2.4.") is a subsection
+#: heading even in the body's size ("1." alone starts numbered list items too often)
+SUBSECTION_MIN_DEPTH = 2
 #: times the body font size under which a region low on the page is a footnote
 FOOTNOTE_SIZE_RATIO = 0.85
 #: share of the page height below which small text is a footnote

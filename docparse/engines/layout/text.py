@@ -47,6 +47,9 @@ FLAG_BOLD = 16
 
 _MONO_FONT = re.compile(r"mono|courier|consol|menlo|inconsolata|typewriter|cmtt|lmtt|sfmono", re.I)
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
+#: italic faces by name, where the font's flags do not say it ("Times-Italic", "GulliverIT", "CMTI10")
+_ITALIC_FONT = re.compile(r"italic|oblique|^cmti\d", re.I)
+_ITALIC_SUFFIX = re.compile(r"(?:[a-z]IT|-It)$")  # case matters: "GulliverIT", "MinionPro-It"
 #: Typographic ligatures as the letters they stand for: searchable, and what readers type.
 _LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"}
 #: A ligature, the space some PDF generators emit after its glyph (drawn inside the ligature's
@@ -88,6 +91,10 @@ class Span:
     def bold(self) -> bool:
         return bool(self.flags & FLAG_BOLD) or bool(_BOLD_FONT.search(self.font))
 
+    @property
+    def italic(self) -> bool:
+        return bool(self.flags & FLAG_ITALIC) or bool(_ITALIC_FONT.search(self.font) or _ITALIC_SUFFIX.search(self.font))
+
 
 @dataclass
 class Line:
@@ -114,6 +121,12 @@ class Line:
     def bold(self) -> bool:
         letters = [s for s in self.spans if s.text.strip()]
         return bool(letters) and all(s.bold for s in letters)
+
+    @property
+    def emphasised(self) -> bool:
+        """Every span with letters is bold or italic."""
+        letters = [s for s in self.spans if s.text.strip()]
+        return bool(letters) and all(s.bold or s.italic for s in letters)
 
     @property
     def mono(self) -> bool:

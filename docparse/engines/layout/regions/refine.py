@@ -18,6 +18,7 @@ from docparse.engines.layout.params import (
     NUMBERED_HEADING_MAX_CHARS,
     PROMOTED_TITLE_LEAD_SHARE,
     PROMOTED_TITLE_TOP_SHARE,
+    SUBSECTION_MIN_DEPTH,
     TITLE_SIZE_RATIO,
 )
 from docparse.engines.layout.regions.heuristic import body_size
@@ -34,6 +35,8 @@ def refine(regions: list[Region], page_height: float) -> list[Region]:
             region.label = Label.CODE
         if region.label in (Label.HEADER, Label.FOOTER) and is_page_number(text):
             region.label = Label.PAGE_NUMBER
+        if region.label in (Label.PARAGRAPH, Label.LIST, Label.TABLE) and _emphasised_subsection(region, text):
+            region.label, region.table = Label.HEADING, None
         if region.label is Label.PARAGRAPH and region.lines and starts_with_marker(region.lines[0].text):
             region.label = Label.LIST
         if region.label in (Label.PARAGRAPH, Label.HEADING) and is_caption(text, len(region.lines)):
@@ -64,6 +67,18 @@ def _promote_title(regions: list[Region], body: float, page_height: float) -> No
         and numbering_depth(text) is None
     ):
         top.label = Label.TITLE
+
+
+def _emphasised_subsection(region: Region, text: str) -> bool:
+    """One emphasised (bold or italic) line numbered like a subsection, "2.4. Preparation of the
+    solution": a heading set in the body's size, which the model boxes as text, as a one-row
+    table, or which reads as a numbered list item. Two levels of numbering at least ("1. Mix the
+    samples" is a list item) and no sentence ending; font facts only, so never on OCR text."""
+    lines = [ln for ln in region.lines if ln.text.strip()]
+    if len(lines) != 1 or len(text) > NUMBERED_HEADING_MAX_CHARS or text.rstrip().endswith((".", ",", ";", ":")):
+        return False
+    depth = numbering_depth(text)
+    return depth is not None and depth >= SUBSECTION_MIN_DEPTH and lines[0].emphasised
 
 
 def _numbered_heading(region: Region, text: str, body: float) -> bool:
