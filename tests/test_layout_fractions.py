@@ -79,3 +79,12 @@ def test_a_rule_with_text_on_one_side_only_is_no_fraction() -> None:
     rules = [(92.0, 0.0, 5.0), (99.0, 19.0, 26.0)]  # (y, x0, x1): over x; between 1 and 2
     got = formula_latex([_line(x), _line(one), _line(two)], rules)
     assert _squeeze(got.latex) == r"x\frac{1}{2}"
+
+
+def test_a_script_is_written_whole_or_not_at_all_and_typeset_fractions_stay() -> None:
+    # p_{t-1}: "t" has no Unicode subscript, so "−1" is not lowered alone
+    mixed = _line(_span("p", 0, 10, 100), _span("t", 5, 7, 102), _span("−1", 9, 7, 102), _span(" is", 20, 10, 100))
+    assert scripted_text(mixed) == "pt−1 is"
+    # "1⁄4 inch" set with a raised numerator: a fraction already, not "¹⁄4"
+    quarter = _line(_span("up to ", 0, 10, 100), _span("1", 30, 7, 97), _span("⁄", 34, 10, 100), _span("4", 38, 7, 100), _span(" inch", 42, 10, 100))
+    assert scripted_text(quarter) == "up to 1⁄4 inch"

@@ -401,27 +401,50 @@ def scripted_text(line: Line) -> str:
     """A line's text with its superscripts and subscripts in Unicode (``m²``, ``CO₂``, ``10⁻³``).
 
     A script is a span clearly smaller than the line's text whose baseline is set off the line's
-    baseline (up: superscript, down: subscript); it keeps its plain characters when Unicode has
-    no script form for one of them (``x_{max}``, a footnote mark "*"), as before."""
+    baseline (up: superscript, down: subscript). Neighbouring script spans of one kind are one
+    script (``p`` with ``t`` and ``−1`` below); it keeps its plain characters when Unicode has no
+    script form for one of them (``x_{max}``, ``p_{t-1}``, a footnote mark "*"), as before, and so
+    does a numerator or denominator beside a fraction slash ("1⁄4" is a fraction already)."""
     base = line.size
-    if base <= 0 or all(s.size >= SCRIPT_MAX_SIZE_SHARE * base for s in line.spans if s.text.strip()):
+    spans = line.spans
+    if base <= 0 or all(s.size >= SCRIPT_MAX_SIZE_SHARE * base for s in spans if s.text.strip()):
         return line.text
-    baselines = [s.baseline for s in line.spans if s.baseline is not None and s.text.strip() and s.size >= SCRIPT_MAX_SIZE_SHARE * base]
+    baselines = [s.baseline for s in spans if s.baseline is not None and s.text.strip() and s.size >= SCRIPT_MAX_SIZE_SHARE * base]
     if not baselines:
         return line.text
     line_baseline = statistics.median(baselines)
+    kinds = [_script_kind(s, base, line_baseline) for s in spans]
     out: list[str] = []
-    for span in line.spans:
-        text = span.text
-        body = text.strip()
-        if body and span.baseline is not None and span.size < SCRIPT_MAX_SIZE_SHARE * base:
-            shift = line_baseline - span.baseline  # > 0: set higher than the line
-            if shift >= SUPERSCRIPT_MIN_RISE_EM * base and set(body) <= _SUPERSCRIPT_CHARS:
-                text = text.translate(_SUPERSCRIPTS)
-            elif -shift >= SUBSCRIPT_MIN_DROP_EM * base and set(body) <= _SUBSCRIPT_CHARS:
-                text = text.translate(_SUBSCRIPTS)
-        out.append(text)
+    i = 0
+    while i < len(spans):
+        j = i + 1
+        while kinds[i] and j < len(spans) and kinds[j] == kinds[i]:
+            j += 1  # one script: the run of spans of one kind
+        run = "".join(s.text for s in spans[i:j])
+        before = spans[i - 1].text if i else ""
+        after = spans[j].text if j < len(spans) else ""
+        if kinds[i] and _FRACTION_SLASH not in before[-1:] + run + after[:1]:
+            allowed, table = (_SUPERSCRIPT_CHARS, _SUPERSCRIPTS) if kinds[i] == "^" else (_SUBSCRIPT_CHARS, _SUBSCRIPTS)
+            if set(run.strip()) <= allowed:
+                run = run.translate(table)
+        out.append(run)
+        i = j
     return "".join(out)
+
+
+_FRACTION_SLASH = "\u2044"
+
+
+def _script_kind(span: Span, base: float, line_baseline: float) -> str:
+    """"^" for a superscript span, "_" for a subscript, "" for the line's own text."""
+    if not span.text.strip() or span.baseline is None or span.size >= SCRIPT_MAX_SIZE_SHARE * base:
+        return ""
+    shift = line_baseline - span.baseline  # > 0: set higher than the line
+    if shift >= SUPERSCRIPT_MIN_RISE_EM * base:
+        return "^"
+    if -shift >= SUBSCRIPT_MIN_DROP_EM * base:
+        return "_"
+    return ""
 
 
 def verbatim_text(lines: list[Line]) -> str:
