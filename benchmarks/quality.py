@@ -154,7 +154,7 @@ def _pr(p: float | None, r: float | None) -> str:
 
 HEADER = (
     "| Source | System | Files | Pages | Text edit ↓ | Order edit ↓ | TEDS ↑ | TEDS-S ↑ | Tables "
-    "| Layout P / R ↑ | Heading P / R ↑ | Level P / R ↑ | s / page |"
+    "| Formula edit ↓ | Formulas | Layout P / R ↑ | Heading P / R ↑ | Level P / R ↑ | s / page |"
 )
 
 
@@ -164,7 +164,8 @@ def row(source: str, system: str, s: Summary) -> str:
     return (
         f"| {source} | {system} | {s.files} | {s.pages}{' (' + str(s.failed) + ' failed)' if s.failed else ''} "
         f"| {_f(s.text_edit())} | {_f(s.order_edit())} | {_f(s.teds())} | {_f(s.teds_s())} "
-        f"| {len(s.tables)} | {_pr(lay.precision, lay.recall) if lay else '–'} "
+        f"| {len(s.tables)} | {_f(s.formula_edit())} | {len(s.formulas)} "
+        f"| {_pr(lay.precision, lay.recall) if lay else '–'} "
         f"| {_pr(s.headings.precision, s.headings.recall)} "
         f"| {_pr(s.levels.precision, s.levels.recall) if s.has_levels else '–'} | {_f(spp, 2)} |"
     )
@@ -250,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
                 total.merge(s)
         if total.files:
             overall[system] = total
-    lines = [HEADER, "|" + "---|" * 13]
+    lines = [HEADER, "|" + "---|" * 15]
     for (source, system), s in results.items():
         lines.append(row(source, system, s))
     for system, s in overall.items():
@@ -288,6 +289,9 @@ Metrics (docparse/evaluation, after OmniDocBench's end-to-end evaluation): text 
 edit distance per page over body text (headers, footers, page numbers, captions, footnotes and
 display formulas matched then set aside; text kept to \\w and CJK), mean over pages; order =
 edit distance of matched blocks' order; TEDS / TEDS-S over the GT tables (unmatched = 0);
+formula = normalized edit distance of the LaTeX of each GT display formula with LaTeX and the
+most similar predicted formula (spaces, font and spacing commands, braces of one-character
+scripts dropped; unmatched = 1, so a system that writes no LaTeX scores 1);
 layout = boxes of the same class at IoU >= 0.5 (micro over pages); headings = heading texts
 matched one-to-one; level = the matched heading also has the same level (Markdown depth,
 title = 1, compared as ranks among the levels used on the page), only where the ground truth has
@@ -304,7 +308,7 @@ levels (not OmniDocBench). "–": not measurable (no boxes, no levels, no tables
 <details><summary>{len(details)} rows</summary>
 
 {HEADER}
-{"|" + "---|" * 13}
+{"|" + "---|" * 15}
 {chr(10).join(details)}
 
 </details>

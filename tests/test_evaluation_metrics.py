@@ -130,3 +130,20 @@ def test_heading_precision_recall_and_levels() -> None:
     found, levels = heading_counts(pred, gt)
     assert (found.tp, found.n_pred, found.n_gt) == (2, 3, 2)
     assert levels.tp == 1
+
+
+def test_formula_edit_distance_matches_formulas_one_to_one() -> None:
+    from docparse.evaluation.evaluate import score_formulas
+    from docparse.evaluation.normalize import normalize_formula
+    from docparse.evaluation.types import Item
+
+    # the same formula written two ways scores 0: spaces, braces of one-character scripts, \dfrac
+    assert normalize_formula(r"F_{1} = \frac{2PR}{P + R}") == normalize_formula(r"F_1=\dfrac{2PR}{P+R}")
+    gt = [Item("formula", text=r"F_1 = \frac{2PR}{P+R}"), Item("formula", text=r"E = mc^2"), Item("text", text="words")]
+    rows = [Item("formula", text=r"F_{1} = 2PR \\ P + R")]  # the fraction as two rows
+    exact = [Item("formula", text=r"E=mc^{2}"), Item("formula", text=r"F_{1} = \frac{2PR}{P + R}")]
+    assert score_formulas(gt, exact) == [0.0, 0.0]  # matched by similarity, not by order
+    rows_score = score_formulas(gt, rows)
+    assert 0.0 < rows_score[0] < 1.0 and rows_score[1] == 1.0  # misread; the second unmatched
+    assert score_formulas(gt, [Item("text", text="E = mc2")]) == [1.0, 1.0]  # no LaTeX written
+    assert score_formulas([Item("text", text="no formula")], exact) == []

@@ -139,6 +139,8 @@ def summary_dict(s: Summary) -> dict[str, Any]:
         "teds": s.teds(),
         "teds_structure": s.teds_s(),
         "tables": len(s.tables),
+        "formula_edit": s.formula_edit(),
+        "formulas": len(s.formulas),
         "layout_precision": layout.precision if layout else None,
         "layout_recall": layout.recall if layout else None,
         "heading_precision": s.headings.precision,

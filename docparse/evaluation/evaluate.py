@@ -9,6 +9,9 @@ Per page (OmniDocBench end-to-end, simplified):
   merged into one prediction are ordered by where their text sits inside it).
 - tables: each GT table takes the most similar predicted table (by text), TEDS and TEDS-S;
   an unmatched GT table scores 0.
+- display formulas: each GT formula with LaTeX takes the most similar predicted formula (one to
+  one), normalized edit distance of the two LaTeX strings in ``normalize_formula``'s form
+  (OmniDocBench's formula edit distance); an unmatched GT formula scores 1.
 - layout: boxes of the same class matched at IoU >= 0.5 (when both sides have boxes).
 - headings: heading texts matched one-to-one; levels (as ranks on the page) compared on the
   matches.
@@ -30,7 +33,7 @@ from docparse.evaluation.metrics import (
     substring_match,
     teds,
 )
-from docparse.evaluation.normalize import normalize_text
+from docparse.evaluation.normalize import normalize_formula, normalize_text
 from docparse.evaluation.types import Item, PageItems
 
 TEXT_KINDS = ("text", "heading", "formula")
@@ -42,6 +45,7 @@ class PageScore:
     text_upper: int = 0
     order: float | None = None
     tables: list[tuple[float, float]] = field(default_factory=list)  # (TEDS, TEDS-S) per GT table
+    formulas: list[float] = field(default_factory=list)  # LaTeX edit distance per GT formula
     layout: dict[str, Counts] | None = None
     headings: Counts | None = None
     levels: Counts | None = None
@@ -107,6 +111,23 @@ def score_tables(gt: list[Item], pred: list[Item]) -> list[tuple[float, float]]:
     return out
 
 
+#: a predicted formula further than this (normalized edit distance) from every GT formula is
+#: another formula, not a misread of it
+FORMULA_MATCH_MAX_COST = 0.8
+
+
+def score_formulas(gt: list[Item], pred: list[Item]) -> list[float]:
+    """Normalized LaTeX edit distance for each GT display formula that has LaTeX (1.0 unmatched)."""
+    g_forms = [normalize_formula(it.text) for it in gt if it.kind == "formula" and it.text.strip()]
+    g_forms = [g for g in g_forms if g]
+    if not g_forms:
+        return []
+    p_forms = [f for f in (normalize_formula(it.text) for it in pred if it.kind == "formula") if f]
+    cost = [[normalized_edit_distance(g, p) for p in p_forms] for g in g_forms]
+    pairs = dict(assign(cost, max_cost=FORMULA_MATCH_MAX_COST)) if p_forms else {}
+    return [cost[i][pairs[i]] if i in pairs else 1.0 for i in range(len(g_forms))]
+
+
 def dense_levels(headings: list[tuple[str, int | None]]) -> list[tuple[str, int | None]]:
     """Levels as ranks among the levels used on the page (1, 3 -> 1, 2): conventions differ
     (docling puts sections under a title at depth 2, pymupdf4llm starts at #), the hierarchy
@@ -128,6 +149,7 @@ def score_page(gt: PageItems, pred: PageItems) -> PageScore:
         if not gt.has_levels:
             score.levels = None
     score.tables = score_tables(gt.items, pred.items)
+    score.formulas = score_formulas(gt.items, pred.items)
     if gt.has_boxes and pred.has_boxes:
         score.layout = layout_counts(pred.layout(), gt.layout())
     return score
@@ -145,6 +167,7 @@ class Summary:
     text: list[float] = field(default_factory=list)
     order: list[float] = field(default_factory=list)
     tables: list[tuple[float, float]] = field(default_factory=list)
+    formulas: list[float] = field(default_factory=list)
     layout: dict[str, Counts] = field(default_factory=dict)
     headings: Counts = field(default_factory=Counts)
     levels: Counts = field(default_factory=Counts)
@@ -158,6 +181,7 @@ class Summary:
         if s.order is not None:
             self.order.append(s.order)
         self.tables.extend(s.tables)
+        self.formulas.extend(s.formulas)
         if s.layout is not None:
             self.has_layout = True
             for label, c in s.layout.items():
@@ -177,6 +201,7 @@ class Summary:
         self.text += other.text
         self.order += other.order
         self.tables += other.tables
+        self.formulas += other.formulas
         for label, c in other.layout.items():
             self.layout.setdefault(label, Counts()).add(c)
         self.headings.add(other.headings)
@@ -196,6 +221,9 @@ class Summary:
 
     def teds_s(self) -> float | None:
         return mean(s for _, s in self.tables) if self.tables else None
+
+    def formula_edit(self) -> float | None:
+        return mean(self.formulas) if self.formulas else None
 
     def layout_total(self) -> Counts | None:
         if not self.has_layout:

@@ -70,7 +70,9 @@ def normalize_text(text: str) -> str:
 
 
 def normalize_formula(latex: str) -> str:
-    """OmniDocBench's formula edit-distance form: no font/spacing commands, no spaces, lowercase."""
+    """OmniDocBench's formula edit-distance form: no font/spacing commands, no spaces, lowercase;
+    here also one-character scripts without braces (``x_{1}`` = ``x_1``), as TeX reads them, and
+    ``\\dfrac``/``\\tfrac`` as ``\\frac``."""
     s = latex or ""
     s = re.sub(r"\\tag\{[^}]*\}", "", s)
     s = re.sub(r"\\(?:begin|end)\{[^}]*\}", "", s)
@@ -82,4 +84,8 @@ def normalize_formula(latex: str) -> str:
         s,
     )
     s = s.replace("$$", "").replace("\\[", "").replace("\\]", "")
-    return re.sub(r"\s+", "", s).lower()
+    s = re.sub(r"\\[dt]frac\b", r"\\frac", s)
+    s = re.sub(r"\\[,;:!](?![A-Za-z])", "", s)  # thin and medium spaces
+    s = re.sub(r"\s+", "", s)
+    s = re.sub(r"([_^])\{([^{}\\])\}", r"\1\2", s)
+    return s.lower()
