@@ -74,8 +74,9 @@ def load_ground_truth(source: str, corpus: Path) -> list[GTDocument]:
         for xml in sorted(base.glob("case_*_annotations.xml")):
             docs.extend(read_cvat(xml, base / xml.name.removesuffix("_annotations.xml")))
         return docs
-    if source == "generated":  # three-column LaTeX pages made with their truth (tests/data/multicol)
-        return [read_reading_order_truth(p) for p in sorted((REPO / "tests" / "data" / "multicol").glob("*.json"))]
+    if source == "generated":  # LaTeX pages made with their truth (three columns; fractions and scripts)
+        folders = [REPO / "tests" / "data" / "multicol", REPO / "tests" / "data" / "formulas"]
+        return [read_reading_order_truth(p) for folder in folders for p in sorted(folder.glob("*.json"))]
     if source == "samples":
         return [read_samples_truth(p) for p in sorted((REPO / "samples").glob("*.truth.json"))]
     raise SystemExit(f"unknown source: {source} (choose from {', '.join(SOURCES)})")
@@ -324,7 +325,7 @@ levels (not OmniDocBench). "–": not measurable (no boxes, no levels, no tables
 - cvat: docling-eval human boxes and reading order; the text is the PDF's own text layer inside
   each box (these pages test segmentation and order, not OCR).
 - samples: the project's generated PDFs with their source as truth (samples/*.truth.json).
-- generated: three-column LaTeX pages made with their truth from the source (tests/data/multicol/*.json; text, order, headings, TEDS; no boxes).
+- generated: LaTeX pages made with their truth from the source (tests/data/multicol/*.json: three columns; tests/data/formulas/*.json: fractions and scripts; text, order, headings, TEDS, formulas; no boxes).
 {chr(10).join('- note: ' + n for n in notes)}
 """
     path.write_text(text + _other_sections(path), encoding="utf-8")

@@ -88,3 +88,13 @@ def test_a_script_is_written_whole_or_not_at_all_and_typeset_fractions_stay() ->
     # "1⁄4 inch" set with a raised numerator: a fraction already, not "¹⁄4"
     quarter = _line(_span("up to ", 0, 10, 100), _span("1", 30, 7, 97), _span("⁄", 34, 10, 100), _span("4", 38, 7, 100), _span(" inch", 42, 10, 100))
     assert scripted_text(quarter) == "up to 1⁄4 inch"
+
+
+def test_a_square_root_under_a_fraction_bar() -> None:
+    import docparse
+
+    # tests/data/multicol/ferry.tex: t = \frac{d}{\sqrt{v^2 - c^2}} (1), "√" then a bar over v² − c²
+    doc = docparse.convert(str(Path(__file__).parent / "data" / "multicol" / "ferry.pdf"))
+    (formula,) = [b for b in doc.pages[0].blocks if b.label.value == "formula"]
+    assert _squeeze(formula.latex) == r"t=\frac{d}{\sqrt{v^{2}-c^{2}}}"
+    assert formula.meta["equation_number"] == "(1)"

@@ -11,8 +11,9 @@ it is returned on its own (the block keeps it in ``meta["equation_number"]``).
 A fraction is printed as a numerator set above a drawn rule and a denominator below it, both
 centred on the rule; given the rules in the formula's box (``tables.split.horizontal_rules``),
 the spans standing on each side of a rule become ``\\frac{…}{…}`` in the row the rule sits in,
-innermost (narrowest) rule first so nested fractions nest. A rule without text on both sides (an
-overline, an underline) is left alone.
+innermost (narrowest) rule first so nested fractions nest. A rule that starts where a radical
+sign "√" ends is the bar of a square root: what stands under it becomes ``\\sqrt{…}``. Another
+rule without text on both sides (an overline, an underline) is left alone.
 
 The result is plain LaTeX that latex2mathml (the HTML) and Markdown readers understand; it says
 what the text layer says, no more.
@@ -149,8 +150,19 @@ def _with_fractions(rows: list[list[Span]], rules: Sequence[Rule]) -> list[list[
         return []
     for y, x0, x1 in sorted(rules, key=lambda r: r[2] - r[1]):  # narrowest first: nested fractions
         size = max(p.size for p in pieces)
-        over = [p for p in pieces if _stands_on(p, y, x0, x1, size, above=True)]
         under = [p for p in pieces if _stands_on(p, y, x0, x1, size, above=False)]
+        radical = _radical_before(pieces, y, x0, size)
+        if radical is not None and under:  # the bar of a square root: "√" then a rule over the radicand
+            body = _row_latex(_spaced(_in_x_order(under)))
+            # its box starts at the bar: the radical sign's glyph box reaches above it
+            box = union_box([p.bbox for p in under] + [(radical.bbox[0], y, x1, y)])
+            rest = radical.text.rstrip()[:-1]
+            pieces = [p for p in pieces if p is not radical and not any(p is q for q in under)]
+            if rest.strip():
+                pieces.append(replace(radical, text=rest, bbox=(radical.bbox[0], radical.bbox[1], x0 - size / 2, radical.bbox[3])))
+            pieces.append(Built(latex=f"\\sqrt{{{body}}}", bbox=box, size=max(p.size for p in under)))
+            continue
+        over = [p for p in pieces if _stands_on(p, y, x0, x1, size, above=True)]
         if not over or not under:
             continue  # an overline or an underline, not a fraction
         num, den = _row_latex(_spaced(_in_x_order(over))), _row_latex(_spaced(_in_x_order(under)))
@@ -173,6 +185,17 @@ def _stands_on(piece: Piece, y: float, x0: float, x1: float, size: float, above:
     if above:
         return py1 <= y + overlap and y - (py0 + py1) / 2 <= reach
     return py0 >= y - overlap and (py0 + py1) / 2 - y <= reach
+
+
+def _radical_before(pieces: list[Piece], y: float, x0: float, size: float) -> Span | None:
+    """The span ending in a radical sign "√" whose right edge meets the rule starting at ``x0``
+    (at the rule's height), or None."""
+    for p in pieces:
+        if isinstance(p, Span) and p.text.rstrip().endswith("√"):
+            px0, py0, px1, py1 = p.bbox
+            if abs(px1 - x0) <= FRACTION_CENTRE_SLACK_EM * size and py0 - FRACTION_RULE_OVERLAP_EM * size <= y <= py1:
+                return p
+    return None
 
 
 def _in_x_order(pieces: list[Piece]) -> list[Piece]:
