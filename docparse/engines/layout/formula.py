@@ -71,7 +71,7 @@ class FormulaText:
 
 @dataclass
 class Built:
-    """A piece of a row already in LaTeX (a fraction), standing where its parts stood."""
+    """A piece of a row already in LaTeX (a fraction, a square root), standing where its parts stood."""
 
     latex: str
     bbox: BBox
@@ -148,6 +148,7 @@ def _with_fractions(rows: list[list[Span]], rules: Sequence[Rule]) -> list[list[
     pieces: list[Piece] = [s for row in rows for s in row if s.text.strip()]
     if not pieces:
         return []
+    built_any = False
     for y, x0, x1 in sorted(rules, key=lambda r: r[2] - r[1]):  # narrowest first: nested fractions
         size = max(p.size for p in pieces)
         under = [p for p in pieces if _stands_on(p, y, x0, x1, size, above=False)]
@@ -161,6 +162,7 @@ def _with_fractions(rows: list[list[Span]], rules: Sequence[Rule]) -> list[list[
             if rest.strip():
                 pieces.append(replace(radical, text=rest, bbox=(radical.bbox[0], radical.bbox[1], x0 - size / 2, radical.bbox[3])))
             pieces.append(Built(latex=f"\\sqrt{{{body}}}", bbox=box, size=max(p.size for p in under)))
+            built_any = True
             continue
         over = [p for p in pieces if _stands_on(p, y, x0, x1, size, above=True)]
         if not over or not under:
@@ -170,6 +172,9 @@ def _with_fractions(rows: list[list[Span]], rules: Sequence[Rule]) -> list[list[
         box = union_box([p.bbox for p in parts] + [(x0, y, x1, y)])
         built = Built(latex=f"\\frac{{{num}}}{{{den}}}", bbox=box, size=max(p.size for p in parts))
         pieces = [p for p in pieces if not any(p is q for q in parts)] + [built]
+        built_any = True
+    if not built_any:  # rules, but none of a fraction or a root: the rows as the text layer made them
+        return list(rows)
     return _rows_of(pieces)
 
 
