@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 import docparse
@@ -83,6 +85,22 @@ def test_import_docparse_does_not_load_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
     assert docparse.__version__
+
+
+def test_a_layout_conversion_does_not_load_torch():
+    """The layout engine's whole run (model, passes, all three renderers) needs no torch: a
+    process that imported it would pay seconds of start-up for nothing (benchmarks/SPEED.md)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, docparse; d = docparse.convert(sys.argv[1], engine='layout'); "
+        "d.to_markdown(embed_images=False); d.to_html(embed_images=False); d.to_json(); "
+        "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))"
+    )
+    article = str(Path(__file__).resolve().parents[1] / "samples" / "article.pdf")
+    out = subprocess.run([sys.executable, "-c", code, article], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
 
 
 def png_bomb(path, side=30000):
