@@ -57,6 +57,18 @@ def test_features_computed_ahead_give_the_same_regions():
     assert _raw_summary(layout_model().predict(page, ahead)) == plain
 
 
+def test_two_pages_features_in_flight_at_once_give_the_same_regions():
+    """``stream`` has the current and the next page's features computed side by side
+    (``FEATURE_THREADS``, one shared session): each page gets its own, whatever finishes first."""
+    doc = pymupdf.open(ARTICLE)
+    pages = [doc[i] for i in range(min(doc.page_count, 3))]
+    assert len(pages) >= 2
+    plain = [_raw_summary(layout_model().predict(p)) for p in pages]
+    aheads = [layout_model().prefetch(p) for p in pages]  # all submitted before any is read
+    for page, ahead, expected in reversed(list(zip(pages, aheads, plain))):
+        assert _raw_summary(layout_model().predict(page, ahead)) == expected, f"page {page.number + 1}"
+
+
 def test_features_of_another_page_are_refused():
     doc = pymupdf.open(ARTICLE)
     ahead = layout_model().prefetch(doc[0])

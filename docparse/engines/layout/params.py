@@ -25,6 +25,13 @@ MAX_LINE_CHARS = 4000
 #: square page: 622 MB of pixels, 1.4 GB peak). Larger pages get heuristic regions; the same
 #: cap as an image page's (``source.IMAGE_MAX_PIXELS``, 6,000 x 6,000).
 MODEL_MAX_PAGE_AREA = 36_000_000
+#: threads computing the layout model's image features in the background (``regions.runner``).
+#: ``stream`` has two pages' features in flight (the current page's, the next one's): with one
+#: thread the next page's wait behind the current one's. Two run them side by side (same
+#: features: each session run is single-threaded), but measured on the 9 manuals with about one
+#: core free (benchmarks/SPEED.md, 2026-12-03): 85.8 vs 83.3 s wall, 78.1 vs 74.5 CPU s, no
+#: gain; kept at one until a quiet 2-core machine says otherwise.
+FEATURE_THREADS = 1
 #: share of the page area: an image larger than this is the page itself, a background or (on a
 #: scan) the scan, never a figure
 PAGE_IMAGE_SHARE = 0.6

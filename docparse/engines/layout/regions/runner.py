@@ -70,7 +70,7 @@ class LayoutModel:
         self._model = model
         self._default_extractor = model.feature_extractor
         self._lock = threading.Lock()  # predict() swaps the model's extractor for one call
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="layout-features")
+        self._pool = _pool()
         self._pid = os.getpid()  # a forked child inherits the pool without its thread
 
     def prefetch(self, page: Any) -> Ahead | None:
@@ -83,7 +83,7 @@ class LayoutModel:
         image = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, pix.n)
         extractor = self._extractor_type(self._features_session)
         if self._pid != os.getpid():
-            self._pool, self._pid = ThreadPoolExecutor(max_workers=1, thread_name_prefix="layout-features"), os.getpid()
+            self._pool, self._pid = _pool(), os.getpid()
         future = self._pool.submit(_features, extractor, image)
         return Ahead(key=_page_key(page), future=future)
 
@@ -160,6 +160,12 @@ def _own_model() -> Any:
         use_sort=True,
         table_grid_model_ver=TABLE_GRID_MODEL,
     )
+
+
+def _pool() -> ThreadPoolExecutor:
+    from docparse.engines.layout.params import FEATURE_THREADS
+
+    return ThreadPoolExecutor(max_workers=FEATURE_THREADS, thread_name_prefix="layout-features")
 
 
 def _features(extractor: Any, image: Any) -> Any:
