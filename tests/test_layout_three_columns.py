@@ -1,5 +1,5 @@
 """Three-column pages (issue 14 item 2): generated born-digital pages with their LaTeX source as
-ground truth (tests/data/multicol). (Scans of them and the corpus newspaper: branch columns-ocr.)
+ground truth (tests/data/multicol). (Scans of them and the corpus newspaper: test_layout_three_columns_ocr.py.)
 
 Asserted on real reading results: no line holds words of two columns, paragraphs come in
 column order, headings are blocks of their own with their text, and a table whose first
