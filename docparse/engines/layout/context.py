@@ -49,6 +49,9 @@ class PageContext:
     #: the OCR text page ``lines`` and ``words`` were read from, held so it lives as long as the
     #: page (PyMuPDF's text page only weakly refers to its page); None without OCR
     ocr_textpage: Any = None
+    #: boxes of the column strips a multi-column scan was OCRed in one by one (scan.columns):
+    #: no text crosses from one into another; empty when the page was not
+    column_strips: tuple[BBox, ...] = ()
 
     @property
     def height(self) -> float:

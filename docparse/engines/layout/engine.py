@@ -30,6 +30,7 @@ from docparse.engines.layout.regions.model import load_layout_model, model_regio
 from docparse.engines.layout.regions.refine import refine
 from docparse.engines.layout.regions.runner import Ahead, layout_model
 from docparse.engines.layout.scan.garbled_lines import garbled_line, reread_garbled_lines
+from docparse.engines.layout.scan.columns import column_ocr_page, cut_at_strips
 from docparse.engines.layout.scan.ocr import language_installed, tesseract_available, upright_ocr_page
 from docparse.engines.layout.scan.orientation import start_rotation, turned_copy, work_to_page
 from docparse.engines.layout.text import clean_text, extract_lines, ocr_language_for, unreadable
@@ -186,6 +187,7 @@ class LayoutEngine:
 
         lines = extract_lines(page) if self.ocr != "always" else []
         textpage = None
+        strips: list = []  # the column strips of a scan OCRed column by column (scan.columns)
         to_page = None  # work page -> displayed page points, when we work on an (upright) OCR copy
         garbled = unreadable(lines) if lines else None
         need_ocr = self.ocr == "always" or (
@@ -196,7 +198,7 @@ class LayoutEngine:
         if need_ocr:
             if garbled is not None and self.ocr == "auto":
                 language = ocr_language_for(page, language)
-            textpage, work, why, to_page = self._ocr(page, language)
+            textpage, work, why, to_page, strips = self._ocr(page, language)
             if textpage is not None:
                 page = work  # the scan was OCRed upright, as displayed, into a copy: work on that
                 lines = extract_lines(page, textpage, ocr=True)
@@ -221,8 +223,10 @@ class LayoutEngine:
                         f"encoding) were read again by OCR of their boxes ({line_language})"
                     )
         scanned = textpage is not None
-        if not scanned:  # (columns) rows of two columns run together; on scans not measured yet
+        if not scanned:  # (columns) rows of two columns run together
             lines = cut_glued_rows(lines, words)
+        elif strips:  # (on a scan OCRed column by column its strips tell the columns apart)
+            lines = cut_at_strips(lines, strips)
         ctx = PageContext(
             page=page,
             index=inp.index,
@@ -232,6 +236,7 @@ class LayoutEngine:
             ocr_language=language if scanned else None,
             to_display=_display_map(page, to_page),
             ocr_textpage=textpage,
+            column_strips=tuple(strips),
         )
         return ctx, need_ocr
 
@@ -265,9 +270,10 @@ class LayoutEngine:
                 return heuristic_regions(dataclasses.replace(ctx, scanned=False))
         return heuristic_regions(ctx, find_tables=not scanned)
 
-    def _ocr(self, page: Any, language: str) -> tuple[Any, Any, str | None, Any]:
+    def _ocr(self, page: Any, language: str) -> tuple[Any, Any, str | None, Any, list]:
         """(OCR text page, the page it belongs to, None, matrix from that page to ``page``'s
-        displayed points) or (None, None, why not, None).
+        displayed points, the column strips it was OCRed in one by one) or (None, None, why not,
+        None, []).
 
         The page is OCRed as displayed into a one-page copy, since Tesseract reads an unrotated
         render of a /Rotate-d page sideways; a scan that is sideways even as displayed is turned
@@ -278,9 +284,9 @@ class LayoutEngine:
             return None, None, (
                 "no text layer and Tesseract is not installed: install tesseract-ocr and "
                 f"tesseract-ocr-{language.split('+')[0]} to read scanned pages"
-            ), None
+            ), None, []
         if not language_installed(language):
-            return None, None, f"Tesseract language data for {language!r} is not installed; page not OCRed", None
+            return None, None, f"Tesseract language data for {language!r} is not installed; page not OCRed", None, []
         try:
             # OCR into a one-page copy with a real (invisible) text layer, as displayed: the
             # layout model can then run on the OCR text like on any PDF. The orientation is
@@ -291,6 +297,9 @@ class LayoutEngine:
             shown = turned_copy(page, turn) if turn else page
             if turn:
                 work = upright_ocr_page(shown, language)
-            return work.get_textpage(), work, None, work_to_page(work, shown, page)
+            # Tesseract runs rows of neighbouring columns together: columns are read one by one
+            columns = column_ocr_page(work, language)
+            work, strips = columns or (work, [])
+            return work.get_textpage(), work, None, work_to_page(work, shown, page), strips
         except Exception as exc:  # Tesseract errors must not fail the document
-            return None, None, f"OCR failed on this page ({type(exc).__name__}: {exc})", None
+            return None, None, f"OCR failed on this page ({type(exc).__name__}: {exc})", None, []

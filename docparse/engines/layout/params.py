@@ -90,6 +90,29 @@ GARBLED_LINE_PAD_PT = 2.0
 #: dpi of the render Tesseract reads: ~97% word recall on clean scans; 300 dpi costs twice the
 #: time for little more
 OCR_DPI = 200
+#: multi-column scans OCRed column by column (scan/columns.py). A gutter: an x range at least
+#: ``OCR_GUTTER_MIN_EM`` text heights wide (a word space is a third of one) that no word of the
+#: first reading crosses over ``OCR_COLUMN_BAND_SHARE`` of the text's height or more (a river of
+#: justified prose never runs that long); every strip between gutters a column of prose:
+#: ``OCR_COLUMN_MIN_ROWS`` rows or more, their median row running over ``OCR_COLUMN_ROW_FILL``
+#: of the strip (table cells and number lists do not), ``OCR_COLUMN_MIN_WIDTH_EM`` text heights
+#: wide at least (some 15 characters); ``OCR_COLUMN_BAND_MIN_ROWS`` rows in all the strips;
+#: bands of columns looked for: ``OCR_COLUMN_MAX_BANDS`` levels (the longest, then above and
+#: below it: columns above and below a full-width table)
+OCR_GUTTER_MIN_EM = 0.6
+#: text heights from a gutter within which rows of both columns end and start (ragged prose
+#: ends a few characters short of it; a gap inside one column has no rows beside it)
+OCR_GUTTER_FLANK_EM = 3.0
+OCR_COLUMN_BAND_SHARE = 0.5
+OCR_COLUMN_MIN_ROWS = 4
+OCR_COLUMN_BAND_MIN_ROWS = 12
+OCR_COLUMN_MAX_BANDS = 2
+#: gutters a band needs (three columns): on a two-column scan (OmniDocBench's chroma page) the
+#: strips' tighter OCR rows split numbered headings' numbers off as list markers and lose text;
+#: two-column scans keep their whole-page reading until that is measured and fixed
+OCR_COLUMN_MIN_GUTTERS = 2
+OCR_COLUMN_ROW_FILL = 0.7
+OCR_COLUMN_MIN_WIDTH_EM = 10.0
 #: dpi for orientation detection: letter shapes at ~100 dpi are plenty; more only costs time
 OSD_DPI = 100
 #: pixels: a poster-sized page is shrunk to this for orientation detection (its time grows with

@@ -32,6 +32,7 @@ from docparse.engines.layout.params import (
 from docparse.engines.layout.regions.heuristic import text_regions
 from docparse.engines.layout.regions.runner import Ahead, layout_model
 from docparse.engines.layout.tables.grid import Table, find_table, model_columns, model_table, word_grid
+from docparse.engines.layout.scan.columns import strip_of
 from docparse.engines.layout.tables.scanned import page_grids, scanned_table
 from docparse.engines.layout.tables.split import horizontal_rules, split_table_box, trim_prose
 from docparse.engines.layout.text import Line, lines_in
@@ -99,9 +100,12 @@ def model_regions(ctx: PageContext, raw: list[dict]) -> tuple[list[Region], list
                     regions.extend(_word_tables(trimmed, words, name))
                     continue
                 gutters = gutters or Gutters(lines, words)
-                pieces = [bbox] if scanned else _gutter_pieces(bbox, lines, gutters)  # type: ignore[arg-type]
+                if not scanned:
+                    pieces = _gutter_pieces(bbox, lines, gutters)  # type: ignore[arg-type]
+                else:  # (on a scan only where its columns were OCRed one by one)
+                    pieces = _strip_pieces(bbox, ctx.column_strips, words)  # type: ignore[arg-type]
                 if len(pieces) > 1:  # one model box over things of two columns (a formula, a table)
-                    regions.extend(_table_pieces(item, words, pieces, name))
+                    regions.extend(_table_pieces(item, words, pieces, name, unstack=not scanned))
                     continue
                 pieces = split_table_box(bbox, words, horizontal_rules(page, bbox))  # type: ignore[arg-type]
                 if len(pieces) > 1:  # one model box over several tables: one region per table
@@ -119,6 +123,8 @@ def model_regions(ctx: PageContext, raw: list[dict]) -> tuple[list[Region], list
     _assign_lines(regions, lines)
     if not scanned:  # (on scans these are not measured yet: born-digital pages only, for now)
         regions = _split_at_gutters(regions, lines, words, gutters)
+    elif ctx.column_strips:  # a scan OCRed column by column: its strips are its columns
+        regions = _split_at_strips(regions, ctx.column_strips)
     for region in regions:
         if region.label in (Label.PARAGRAPH, Label.LIST) and spans_columns(region.lines):
             region.reread_as_text = True  # one box over several columns: not a paragraph
@@ -158,6 +164,42 @@ def _split_at_gutters(regions: list[Region], lines: list[Line], words: list[tupl
             continue
         out.append(region)
     return out
+
+
+def _split_at_strips(regions: list[Region], strips: tuple[BBox, ...]) -> list[Region]:
+    """A text region whose lines stand in two column strips of a scan OCRed column by column
+    (``scan.columns``: the model draws one box over two headings side by side, or over the
+    end of one column and the top of the next), as one region per strip, lines across none
+    (full-width text above or below the columns) a region of their own."""
+    out: list[Region] = []
+    for region in regions:
+        if region.label not in _TEXT_LABELS or len(region.lines) < 2:
+            out.append(region)
+            continue
+        groups: dict[int | None, list[Line]] = {}
+        for ln in region.lines:
+            groups.setdefault(strip_of(ln.bbox, strips), []).append(ln)
+        if len(groups) < 2:
+            out.append(region)
+            continue
+        out.extend(region.like(union_box(ln.bbox for ln in g), g) for g in groups.values())
+    return out
+
+
+def _strip_pieces(bbox: BBox, strips: tuple[BBox, ...], words: list[tuple]) -> list[BBox]:
+    """A model table box of a scan OCRed column by column cut into its pieces in each column
+    strip it reaches over (no word of the page crosses from one strip into the next); ``[bbox]``
+    when it stands in one strip or none (a table across the page, above or below the columns)."""
+    cy = (bbox[1] + bbox[3]) / 2
+    pieces = []
+    for x0, y0, x1, y1 in strips:
+        if not y0 <= cy < y1:
+            continue
+        lo, hi = max(bbox[0], x0), min(bbox[2], x1)
+        inside = [w for w in words if lo <= (w[0] + w[2]) / 2 < hi and bbox[1] <= (w[1] + w[3]) / 2 < bbox[3]]
+        if inside:  # (its words' width: the strip's edge is the middle of the gutter)
+            pieces.append((max(lo, min(w[0] for w in inside)), bbox[1], min(hi, max(w[2] for w in inside)), bbox[3]))
+    return pieces if len(pieces) > 1 else [bbox]
 
 
 def _runs(lines: list[Line]) -> list[list[Line]]:

@@ -65,6 +65,13 @@ def _ocr_pixmap(pix: Any, language: str) -> Any:
     return pymupdf.open("pdf", data)[0]
 
 
+def ocr_clip_page(page: Any, clip: Any, language: str = "eng", dpi: int = OCR_DPI) -> Any:
+    """A one-page PDF of the rectangle ``clip`` of ``page`` (unrotated points) with an OCR text
+    layer, its size ``clip``'s in points (up to rounding of the render); a column strip of a scan
+    (``scan.columns``). Close its ``parent`` when done."""
+    return _ocr_pixmap(page.get_pixmap(dpi=dpi, clip=clip), language)
+
+
 def ocr_gray_words(gray: Any, language: str, dpi: int = OCR_DPI) -> list[tuple]:
     """Words Tesseract reads in a grey image (uint8 rows x cols), in the image's pixels:
     ``(x0, y0, x1, y1, text, block, line, word)``."""
