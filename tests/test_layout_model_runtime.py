@@ -133,3 +133,27 @@ def test_streamed_pages_equal_pages_one_by_one():
     single = docparse.convert(ARTICLE, engine=OneByOne())
     assert _json(streamed) == _json(single)
     assert len(streamed.pages) == 2
+
+
+def test_the_feature_network_on_its_thread_pool_gives_bit_identical_features():
+    """``FEATURE_INTRA_OP_THREADS`` (two) changes how fast, never what: the session the engine
+    runs gives exactly the features of a one-thread session, on a real page (and the pool
+    does not spin: an idle thread must not take the core the page's text work needs)."""
+    import numpy as np
+
+    from docparse.engines.layout.regions import runner
+
+    model = layout_model()
+    assert runner._feature_threads() == min(2, len(__import__("os").sched_getaffinity(0)))
+    ours = model._features_session
+    single = runner._session(ours._model_path, arena=True, threads=1)
+    if runner._feature_threads() > 1:
+        assert ours.get_session_options().intra_op_num_threads == 2
+        assert ours.get_session_options().get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    pix = pymupdf.open(ARTICLE)[0].get_pixmap()
+    image = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, pix.n)
+    a, b = model._extractor_type(ours), model._extractor_type(single)
+    a.predict(image)
+    b.predict(image)
+    assert np.array_equal(a.get_feature_map(), b.get_feature_map())
+    assert np.array_equal(a.get_class_logits(), b.get_class_logits())

@@ -28,10 +28,18 @@ MODEL_MAX_PAGE_AREA = 36_000_000
 #: threads computing the layout model's image features in the background (``regions.runner``).
 #: ``stream`` has two pages' features in flight (the current page's, the next one's): with one
 #: thread the next page's wait behind the current one's. Two run them side by side (same
-#: features: each session run is single-threaded), but measured on the 9 manuals with about one
+#: features), but measured on the 9 manuals with about one
 #: core free (benchmarks/SPEED.md, 2026-12-03): 85.8 vs 83.3 s wall, 78.1 vs 74.5 CPU s, no
 #: gain; kept at one until a quiet 2-core machine says otherwise.
 FEATURE_THREADS = 1
+#: threads of the image-feature network's own session (ONNX Runtime's intra-op pool, spinning
+#: off, at most the cores this process may use). Its run is the longest single thing per page
+#: (~0.1 CPU s) and, on the first page and wherever the page before finishes early, nothing else
+#: runs beside it; with spinning off an idle pool thread sleeps instead of taking the core the
+#: page's text work needs. Outputs bit-identical to one thread (117 pages of the manuals and the
+#: corpus). Measured on a quiet 2-core machine (R-intro 11-20, whole process, 5 interleaved
+#: runs, benchmarks/SPEED.md 2026-12-03 afternoon): 1.95 -> 1.82 s wall, 2.51 -> 2.72 CPU s.
+FEATURE_INTRA_OP_THREADS = 2
 #: share of the page area: an image larger than this is the page itself, a background or (on a
 #: scan) the scan, never a figure
 PAGE_IMAGE_SHARE = 0.6

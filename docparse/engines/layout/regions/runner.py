@@ -9,9 +9,10 @@ copy of PyMuPDF's instance when that one exists (its configuration and table-gri
 shared, only the two per-page networks' sessions our own: start-up 0.3 CPU s less), else one
 built from the files. And:
 
-- every session runs on one thread (``intra_op_num_threads=1``): a page's networks are small
-  (a 300 x 300 image, a graph of a few hundred boxes) and a thread pool costs more in hand-offs
-  and spinning than it gains; parallelism comes from the next point instead;
+- the graph network's session runs on one thread (a graph of a few hundred boxes: a pool costs
+  more in hand-offs than it gains); the image-feature network's on ``FEATURE_INTRA_OP_THREADS``
+  (two) with spinning off, so that it takes the second core whenever the page's text work leaves
+  it idle and sleeps, not spins, when that work runs (bit-identical features);
 - the image-feature network, whose input is always 300 x 300, keeps ONNX Runtime's memory
   arena (PyMuPDF turns it off for all sessions so that the graph network's memory, which varies
   with the page, is given back; here only the graph network's session goes without it);
@@ -65,7 +66,7 @@ class LayoutModel:
         extractor = base.feature_extractor if base is not None else model.feature_extractor
         if extractor is not None:  # same class as the library chose, our session
             self._extractor_type = type(extractor)
-            self._features_session = _session(model.imf_model_path, arena=True)  # fixed 300 x 300
+            self._features_session = _session(model.imf_model_path, arena=True, threads=_feature_threads())  # fixed 300 x 300
             model.feature_extractor = self._extractor_type(self._features_session)
         self._model = model
         self._default_extractor = model.feature_extractor
@@ -177,13 +178,26 @@ def _page_key(page: Any) -> tuple[int, int]:
     return id(page.parent), int(page.number)
 
 
-def _session(path: str, arena: bool) -> Any:
+def _feature_threads() -> int:
+    """``FEATURE_INTRA_OP_THREADS``, at most the cores this process may run on."""
+    from docparse.engines.layout.params import FEATURE_INTRA_OP_THREADS
+
+    try:
+        cores = len(os.sched_getaffinity(0))  # a container's or taskset's limit, not the host's
+    except (AttributeError, OSError):  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(FEATURE_INTRA_OP_THREADS, cores))
+
+
+def _session(path: str, arena: bool, threads: int = 1) -> Any:
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     options.enable_cpu_mem_arena = arena
-    options.intra_op_num_threads = 1
+    options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
+    if threads > 1:  # an idle pool thread sleeps: the page's text work needs the core
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(path, sess_options=options, providers=["CPUExecutionProvider"])
 
 
