@@ -8,9 +8,10 @@ layout-analysis model (``pymupdf.layout``, ONNX) or, without it, from heuristics
 charts the model missed (``regions.figures``); then blocks in reading order (``blocks``).
 
 Pages are handled one at a time on the caller's open document; nothing is kept between pages,
-so memory does not grow with the page count. The one overlap: through ``stream`` (what the
+so memory does not grow with the page count. The overlaps: through ``stream`` (what the
 pipeline calls) the next page's image features for the layout model are computed in a
-background thread while the current page runs its recipe (``regions.runner``).
+background thread while the current page runs its recipe (``regions.runner``), and the next
+scanned page is OCRed in a child process (``scan.ocr_ahead``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from docparse.engines.layout.regions.runner import Ahead, layout_model
 from docparse.engines.layout.scan.garbled_lines import garbled_line, reread_garbled_lines
 from docparse.engines.layout.scan.columns import column_ocr_page, cut_at_strips
 from docparse.engines.layout.scan.ocr import language_installed, tesseract_available, upright_ocr_page
+from docparse.engines.layout.scan.ocr_ahead import OcrAhead, OcrWorker, page_key
 from docparse.engines.layout.scan.orientation import start_rotation, turned_copy, work_to_page
 from docparse.engines.layout.text import clean_text, extract_lines, ocr_language_for, unreadable
 from docparse.engines.layout.title import first_page_title
@@ -87,6 +89,7 @@ class LayoutEngine:
         self.ocr = ocr
         self.ocr_language = ocr_language or "eng"
         self.use_layout_model = use_layout_model
+        self._ocr_worker = OcrWorker()  # the next scanned page's OCR, in a child process (started on use)
         self._model_error: str | None = None
         if use_layout_model:
             try:
@@ -112,18 +115,22 @@ class LayoutEngine:
 
     def stream(self, pages: Iterable[PageInput]) -> Iterator[PageResult]:
         """Pages in order, one page ahead: the next page's image features (the layout model's
-        costliest part) are computed in the background while the current page is worked on."""
+        costliest part) are computed in the background while the current page is worked on, and
+        the next page, when it is a scan, is OCRed in a child process (not the first page: a
+        one-page scan starts no child)."""
         from docparse.errors import EngineError
 
         it = iter(pages)
         nxt = next(it, None)
         ahead = self._prefetch(nxt)
+        scan_ahead: OcrAhead | None = None
         while nxt is not None:
-            current, current_ahead = nxt, ahead
+            current, current_ahead, current_scan = nxt, ahead, scan_ahead
             nxt = next(it, None)
             ahead = self._prefetch(nxt)
+            scan_ahead = self._prefetch_scan(nxt)
             try:
-                out: PageOutput | BaseException = self.process_page(current, current_ahead)
+                out: PageOutput | BaseException = self.process_page(current, current_ahead, current_scan)
             except (KeyboardInterrupt, MemoryError, EngineError):
                 raise
             except Exception as exc:  # this page fails, the others go on
@@ -145,23 +152,38 @@ class LayoutEngine:
         except Exception:  # the page computes its own features then
             return None
 
+    def _prefetch_scan(self, inp: PageInput | None) -> OcrAhead | None:
+        """``OcrWorker.submit`` of a page that will be OCRed (no text layer, or ``ocr='always'``)
+        in its own language; None otherwise or when that fails (the page OCRs itself then)."""
+        if inp is None or self.ocr == "never" or (self.ocr == "auto" and inp.has_text_layer):
+            return None
+        language = str(inp.options.get("ocr_language") or self.ocr_language)
+        if not tesseract_available() or not language_installed(language):
+            return None
+        try:
+            return self._ocr_worker.submit(inp.page, language)
+        except Exception:  # the page OCRs itself
+            return None
+
     def close(self) -> None:
-        """Nothing to release: the layout model is built once per process (``layout_model``)."""
+        """Stop the OCR child process, if one was started (the layout model is built once per
+        process: ``layout_model``)."""
+        self._ocr_worker.close()
 
     # -- one page ---------------------------------------------------------------------------------
-    def process_page(self, inp: PageInput, ahead: Ahead | None = None) -> PageOutput:
+    def process_page(self, inp: PageInput, ahead: Ahead | None = None, scan_ahead: OcrAhead | None = None) -> PageOutput:
         with Timer() as timer:
-            out = self._convert(inp, ahead)
+            out = self._convert(inp, ahead, scan_ahead)
         out.seconds = timer.seconds
         return out
 
-    def _convert(self, inp: PageInput, ahead: Ahead | None = None) -> PageOutput:
+    def _convert(self, inp: PageInput, ahead: Ahead | None = None, scan_ahead: OcrAhead | None = None) -> PageOutput:
         """The page recipe, one step a line (see ``PAGE_RECIPE``); ``ahead``: the page's image
-        features for the layout model, started by ``stream``."""
+        features for the layout model, ``scan_ahead``: its OCR, both started by ``stream``."""
         warnings: list[str] = []
         if self._model_error and self.use_layout_model:
             warnings.append(self._model_error)
-        ctx, need_ocr = self._text(inp, warnings)
+        ctx, need_ocr = self._text(inp, warnings, scan_ahead)
         regions = self._regions(ctx, warnings, ahead)  # tables and figures are found with the regions
         regions = refine(regions, ctx.height)
         if ctx.index == 0:
@@ -179,9 +201,10 @@ class LayoutEngine:
         return PageOutput(index=inp.index, blocks=blocks, status=status, warnings=warnings)
 
     # -- the steps --------------------------------------------------------------------------------
-    def _text(self, inp: PageInput, warnings: list[str]) -> tuple[PageContext, bool]:
-        """Step 1: the page's text lines and words, from its text layer or from OCR; the page
-        context every later step reads; and whether OCR was needed."""
+    def _text(self, inp: PageInput, warnings: list[str], scan_ahead: OcrAhead | None = None) -> tuple[PageContext, bool]:
+        """Step 1: the page's text lines and words, from its text layer or from OCR (``scan_ahead``:
+        its OCR started by ``stream``); the page context every later step reads; and whether OCR
+        was needed."""
         page = inp.page  # keep this object alive: an OCR text page only weakly refers to it
         language = str(inp.options.get("ocr_language") or self.ocr_language)
 
@@ -198,7 +221,7 @@ class LayoutEngine:
         if need_ocr:
             if garbled is not None and self.ocr == "auto":
                 language = ocr_language_for(page, language)
-            textpage, work, why, to_page, strips = self._ocr(page, language)
+            textpage, work, why, to_page, strips = self._ocr(page, language, scan_ahead)
             if textpage is not None:
                 page = work  # the scan was OCRed upright, as displayed, into a copy: work on that
                 lines = extract_lines(page, textpage, ocr=True)
@@ -270,7 +293,7 @@ class LayoutEngine:
                 return heuristic_regions(dataclasses.replace(ctx, scanned=False))
         return heuristic_regions(ctx, find_tables=not scanned)
 
-    def _ocr(self, page: Any, language: str) -> tuple[Any, Any, str | None, Any, list]:
+    def _ocr(self, page: Any, language: str, scan_ahead: OcrAhead | None = None) -> tuple[Any, Any, str | None, Any, list]:
         """(OCR text page, the page it belongs to, None, matrix from that page to ``page``'s
         displayed points, the column strips it was OCRed in one by one) or (None, None, why not,
         None, []).
@@ -278,7 +301,8 @@ class LayoutEngine:
         The page is OCRed as displayed into a one-page copy, since Tesseract reads an unrotated
         render of a /Rotate-d page sideways; a scan that is sideways even as displayed is turned
         upright first (Tesseract's orientation detection). The copy is returned so the caller
-        keeps it alive.
+        keeps it alive. ``scan_ahead``, when it is this page's in this language, holds that OCR
+        (and the orientation detection) already under way in the child process.
         """
         if not tesseract_available():
             return None, None, (
@@ -291,14 +315,15 @@ class LayoutEngine:
             # OCR into a one-page copy with a real (invisible) text layer, as displayed: the
             # layout model can then run on the OCR text like on any PDF. The orientation is
             # detected meanwhile in a child process; a sideways answer means OCR once more.
-            probe = start_rotation(page)
-            work = upright_ocr_page(page, language)
+            ready = scan_ahead is not None and scan_ahead.key == page_key(page) and scan_ahead.language == language
+            probe = scan_ahead.probe if ready else start_rotation(page)  # type: ignore[union-attr]
+            work = (scan_ahead.page() if ready else None) or upright_ocr_page(page, language)  # type: ignore[union-attr]
             turn = probe.result()
             shown = turned_copy(page, turn) if turn else page
             if turn:
                 work = upright_ocr_page(shown, language)
             # Tesseract runs rows of neighbouring columns together: columns are read one by one
-            columns = column_ocr_page(work, language)
+            columns = column_ocr_page(work, language, worker=self._ocr_worker)
             work, strips = columns or (work, [])
             return work.get_textpage(), work, None, work_to_page(work, shown, page), strips
         except Exception as exc:  # Tesseract errors must not fail the document

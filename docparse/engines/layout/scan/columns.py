@@ -176,13 +176,15 @@ def _prose_rows(words: list[tuple], width: float, em: float) -> int:
     return len(rows) if statistics.median(fills) >= OCR_COLUMN_ROW_FILL else 0
 
 
-def column_ocr_page(work: Any, language: str, dpi: int = OCR_DPI) -> tuple[Any, list[BBox]] | None:
+def column_ocr_page(work: Any, language: str, dpi: int = OCR_DPI, worker: Any = None) -> tuple[Any, list[BBox]] | None:
     """``work`` (a page OCRed whole, ``upright_ocr_page``) OCRed again column by column: (a new
     one-page PDF of the same size, the column strips' boxes), or None when its first reading
-    shows no columns."""
+    shows no columns. ``worker`` (a ``scan.ocr_ahead.OcrWorker``), when given, OCRs about half
+    of the strips (by area) in its child process while the others are OCRed here: the same
+    pieces, in half the wall time on two cores."""
     import pymupdf
 
-    from docparse.engines.layout.scan.ocr import ocr_clip_page
+    from docparse.engines.layout.scan.ocr import ocr_clip_page, open_ocr_pdf
 
     bands = column_bands(work.get_text("words"), work.rect.width, (work.rect.y0, work.rect.y1))
     if not bands:
@@ -198,15 +200,44 @@ def column_ocr_page(work: Any, language: str, dpi: int = OCR_DPI) -> tuple[Any, 
         tiles += [pymupdf.Rect(x0, top, x1, bottom) for x0, x1 in zip(xs, xs[1:])]
         at = bottom
     tiles.append(pymupdf.Rect(rect.x0, at, rect.x1, rect.y1))
+    tiles = [t for t in tiles if not (t.is_empty or t.width < 1 or t.height < 1)]
+    elsewhere = {}  # tile index -> future of its OCR PDF in the worker's child process
+    if worker is not None:
+        for i in _half_by_area(tiles):
+            try:
+                elsewhere[i] = worker.ocr(work.get_pixmap(dpi=dpi, clip=tiles[i]), language)
+            except Exception:  # OCRed here below
+                break
+    pieces: dict[int, Any] = {}
+    for i, tile in enumerate(tiles):
+        if i not in elsewhere:
+            pieces[i] = ocr_clip_page(work, tile, language, dpi)
+    for i, future in elsewhere.items():
+        try:
+            pieces[i] = open_ocr_pdf(future.result())
+        except Exception:  # the child failed: this strip is OCRed here
+            pieces[i] = ocr_clip_page(work, tiles[i], language, dpi)
     out = pymupdf.open()
     page = out.new_page(width=rect.width, height=rect.height)
-    for tile in tiles:
-        if tile.is_empty or tile.width < 1 or tile.height < 1:
-            continue
-        piece = ocr_clip_page(work, tile, language, dpi)
-        page.show_pdf_page(tile, piece.parent, 0, keep_proportion=False)
-        piece.parent.close()
+    for i, tile in enumerate(tiles):  # put back in the same order whoever read them
+        page.show_pdf_page(tile, pieces[i].parent, 0, keep_proportion=False)
+        pieces[i].parent.close()
     return page, strips
+
+
+def _half_by_area(tiles: list[Any]) -> list[int]:
+    """Indices of tiles holding about half of their total area, the largest first (the child's
+    share of a page's strips)."""
+    order = sorted(range(len(tiles)), key=lambda i: -tiles[i].width * tiles[i].height)
+    mine, theirs, chosen = 0.0, 0.0, []
+    for i in order:
+        area = tiles[i].width * tiles[i].height
+        if theirs <= mine:
+            theirs += area
+            chosen.append(i)
+        else:
+            mine += area
+    return chosen
 
 
 def strip_of(box: BBox, strips: list[BBox] | tuple[BBox, ...]) -> int | None:

@@ -14,8 +14,9 @@ import os
 import shutil
 import sys
 import tempfile
-from docparse.engines.layout.params import OCR_DPI
 from typing import Any, Iterator
+
+from docparse.engines.layout.params import OCR_DPI
 
 
 
@@ -56,12 +57,22 @@ def upright_ocr_page(page: Any, language: str = "eng", dpi: int = OCR_DPI) -> An
 
 def _ocr_pixmap(pix: Any, language: str) -> Any:
     """Page 1 of the one-page PDF Tesseract makes of ``pix`` (image plus invisible text layer)."""
-    import pymupdf
+    return open_ocr_pdf(ocr_pdf_bytes(pix, language, tessdata()))
 
+
+def ocr_pdf_bytes(pix: Any, language: str, folder: str | None) -> bytes:
+    """The one-page PDF (image plus invisible OCR text layer) Tesseract makes of ``pix``, with
+    the language data in ``folder``; also what ``scan.ocr_ahead``'s child process runs."""
     with quiet_native_stderr():  # Tesseract prints "Line cannot be recognized!!" and the like
         # uncompressed: the copy's image is rendered again (layout model, ruling lines) and
         # deflating it only to inflate it costs CPU; the pixels are the same
-        data = pix.pdfocr_tobytes(compress=False, language=language, tessdata=tessdata())
+        return pix.pdfocr_tobytes(compress=False, language=language, tessdata=folder)
+
+
+def open_ocr_pdf(data: bytes) -> Any:
+    """Page 1 of an OCR PDF made by ``ocr_pdf_bytes``."""
+    import pymupdf
+
     return pymupdf.open("pdf", data)[0]
 
 
