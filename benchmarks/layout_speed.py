@@ -27,6 +27,13 @@ The two sets (issue 15 item 3: >= 1.5x on the manuals, >= 1.0x on the corpus):
 
   Without them the set is skipped with a line saying so.
 - ``corpus``: every PDF under ../shared/corpus (all pages; the OmniDocBench pages are scans).
+- ``scans`` (not run by default): the corpus's image-only PDFs joined into one scanned document
+  (in a temporary folder), the workload of a scanned book: where the next page is OCRed in a
+  second process while the current one is worked on (``scan.ocr_ahead``). No target.
+
+Beside the tools each set times a floor (``model-only`` on the manuals, ``ocr-model`` on the
+others): PyMuPDF's layout model alone, after Tesseract at docparse's resolution on scans; the
+summary gives its ratio, the most an engine that runs this model on every page can reach here.
 
 Positional arguments (PDFs or folders) replace the sets with one set of their own; a folder
 means every PDF under it (symbolic links and same-named copies counted once). docparse runs its
@@ -77,7 +84,7 @@ TOOLS = {
 #: first OCRed as docparse does it (rendered at ``OCR_DPI``, Tesseract through MuPDF, language
 #: eng), the model then runs on the OCR copy; no orientation detection, ruling lines or cell OCR.
 DEFAULT_TOOLS = {"manuals": "docparse,p4l-layout,model-only", "corpus": "docparse,p4l-layout,ocr-model",
-                 "files": "docparse,p4l-layout"}
+                 "scans": "docparse,p4l-layout,ocr-model", "files": "docparse,p4l-layout"}
 #: the tools that are floors, not products: the summary reports their ratio as the most reachable
 FLOORS = ("model-only", "ocr-model")
 BASELINE = "p4l-layout"
@@ -147,6 +154,23 @@ def find_pdfs(args: list[str]) -> list[str]:
         seen_names.add(p.name)
         out.append(str(p))
     return out
+
+
+def joined_scans(pdfs: list[str]) -> str:
+    """One multi-page PDF (in a temporary folder) of every image-only PDF among ``pdfs`` (no page
+    with a text layer), in their order: a scanned document, the "scans" set."""
+    import tempfile
+
+    import pymupdf
+
+    out = pymupdf.open()
+    for path in pdfs:
+        with pymupdf.open(path) as doc:
+            if not any(page.get_text("text").strip() for page in doc):
+                out.insert_pdf(doc)
+    target = Path(tempfile.mkdtemp(prefix="layout-speed-")) / "corpus-scans-joined.pdf"
+    out.save(target)
+    return str(target)
 
 
 def page_list(spec: str | None, count: int) -> list[int]:
@@ -236,7 +260,7 @@ def run_set(files: list[tuple[str, list[int]]], tools: list[str], rounds: int, t
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("paths", nargs="*", help="PDFs or folders of PDFs (default: the sets of --sets)")
-    ap.add_argument("--sets", default="manuals,corpus", help="comma list of manuals, corpus (default both)")
+    ap.add_argument("--sets", default="manuals,corpus", help="comma list of manuals, corpus, scans (default: manuals,corpus)")
     ap.add_argument("--manuals", type=Path, help="folder holding the manuals (see above)")
     ap.add_argument("--manual-pages", default=MANUAL_PAGES, help=f"1-based pages of each manual (default {MANUAL_PAGES})")
     ap.add_argument("--pages", help="1-based pages of every file given as an argument, e.g. 11-20 (default: all)")
@@ -282,8 +306,13 @@ def main() -> None:
                 notes.append(f"corpus: SKIPPED, {CORPUS} not found")
                 continue
             sets.append(("corpus", with_pages(find_pdfs([str(CORPUS)]), None)))
+        elif name == "scans":
+            if not CORPUS.is_dir():
+                notes.append(f"scans: SKIPPED, {CORPUS} not found")
+                continue
+            sets.append(("scans", with_pages([joined_scans(find_pdfs([str(CORPUS)]))], None)))
         else:
-            sys.exit(f"unknown set {name!r}: choose from manuals, corpus")
+            sys.exit(f"unknown set {name!r}: choose from manuals, corpus, scans")
     for note in notes:
         print(note, file=sys.stderr)
     if not any(files for _, files in sets):
