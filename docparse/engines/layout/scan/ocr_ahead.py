@@ -16,18 +16,19 @@ child dies, Tesseract fails) makes that page OCR itself, in-process, as without 
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import signal
 import sys
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docparse.engines.layout.params import OCR_DPI
 from docparse.engines.layout.scan.ocr import ocr_pdf_bytes, open_ocr_pdf, tessdata
 from docparse.engines.layout.scan.orientation import RotationProbe, start_rotation
+
+if TYPE_CHECKING:  # pragma: no cover
+    from concurrent.futures import ProcessPoolExecutor
 
 
 @dataclass
@@ -65,6 +66,10 @@ class OcrWorker:
     def ocr(self, pix: Any, language: str) -> Future:
         """``ocr.ocr_pdf_bytes(pix, language, …)``, in the child: a future of the PDF's bytes.
         Raises RuntimeError in a daemonic process (which may not start children)."""
+        import multiprocessing as mp  # here: a conversion without scans never loads it
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
         if mp.current_process().daemon:
             raise RuntimeError("a daemonic process cannot start the OCR child process")
         args = (pix.samples, pix.width, pix.height, pix.n, bool(pix.alpha), pix.xres, pix.yres, language, tessdata())
