@@ -28,9 +28,9 @@ MODEL_MAX_PAGE_AREA = 36_000_000
 #: threads computing the layout model's image features in the background (``regions.runner``).
 #: ``stream`` has two pages' features in flight (the current page's, the next one's): with one
 #: thread the next page's wait behind the current one's. Two run them side by side (same
-#: features), but measured on the 9 manuals with about one
-#: core free (benchmarks/SPEED.md, 2026-12-03): 85.8 vs 83.3 s wall, 78.1 vs 74.5 CPU s, no
-#: gain; kept at one until a quiet 2-core machine says otherwise.
+#: features), but measured on the 9 manuals with about one core free (benchmarks/SPEED.md,
+#: 2026-12-03): 85.8 vs 83.3 s wall, 78.1 vs 74.5 CPU s, no gain; kept at one (the session's
+#: own pool below is what uses the second core).
 FEATURE_THREADS = 1
 #: threads of the image-feature network's own session (ONNX Runtime's intra-op pool, spinning
 #: off, at most the cores this process may use). Its run is the longest single thing per page

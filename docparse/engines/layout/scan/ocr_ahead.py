@@ -8,8 +8,9 @@ pixels go to the child, which makes the same one-page PDF with an OCR text layer
 ``ocr.upright_ocr_page`` makes in-process (same pixels, same resolution, same call: the same
 bytes); the page's orientation detection starts with it, as it would beside an in-process OCR.
 
-The child is started for the second scanned page in a row only, so a one-page scan pays no
-start-up, and its start-up overlaps the page before. It ignores Ctrl-C (the parent stops it) and
+The first page of a stream is OCRed here (the child is started for a scanned page that has a page
+before it, so a one-page scan starts none, and its start-up overlaps that page; or for a
+three-column scan's strips, ``scan.columns``). It ignores Ctrl-C (the parent stops it) and
 does not build PyMuPDF's layout model, which it never uses. Anything that goes wrong there (the
 child dies, Tesseract fails) makes that page OCR itself, in-process, as without a look-ahead.
 """
