@@ -157,3 +157,59 @@ def test_page_input_of_a_scan_says_it_has_no_text_layer():
         assert inp.has_text_layer is False
     finally:
         opened.close()
+
+
+#: seconds a run of two small scans with two worker processes may take on a loaded 2-core machine
+BATCH_BOUND_S = 240.0
+#: seconds the child may outlive a killed parent: it checks every PARENT_POLL_S, after any OCR under way
+ORPHAN_BOUND_S = 30.0
+
+
+def test_a_batch_of_multi_page_scans_with_two_workers_finishes(tmp_path):
+    """Each batch worker process has its own OCR child; a worker ends by joining its children,
+    so the child must be stopped first (it was not: the run hung at the end)."""
+    import subprocess
+    import sys
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("a", "b"):
+        (src / f"{name}.pdf").write_bytes(_scan_pdf(2))
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "docparse.cli", "convert", str(src), "-o", str(out), "-w", "2", "-q", "-f", "md"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=BATCH_BOUND_S, check=False)
+    assert proc.returncode == 0, proc.stderr
+    for name in ("a", "b"):
+        assert WORDS[1] in (out / name / f"{name}.md").read_text()
+
+
+def test_the_child_exits_when_its_parent_is_killed(tmp_path):
+    import subprocess
+    import sys
+
+    import psutil
+
+    script = tmp_path / "parent.py"
+    pdf = tmp_path / "scan.pdf"
+    pdf.write_bytes(_scan_pdf(1))
+    script.write_text(
+        "import sys, time, pymupdf\n"
+        "from docparse.engines.layout.scan.ocr_ahead import OcrWorker\n"
+        "if __name__ == '__main__':\n"
+        "    worker = OcrWorker()\n"
+        f"    worker.ocr(pymupdf.open({str(pdf)!r})[0].get_pixmap(dpi=200), 'eng').result()\n"
+        "    print('ready', flush=True)\n"
+        "    time.sleep(600)\n"
+    )
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout.readline().strip() == "ready"
+        children = [c for c in psutil.Process(parent.pid).children() if "resource_tracker" not in " ".join(c.cmdline())]
+        assert children, "the OCR child was not started"
+        parent.kill()
+        parent.wait()
+        gone, alive = psutil.wait_procs(children, timeout=ORPHAN_BOUND_S)
+        assert not alive, f"OCR child still running after its parent was killed: {alive}"
+    finally:
+        if parent.poll() is None:
+            parent.kill()

@@ -20,6 +20,8 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -30,6 +32,9 @@ from docparse.engines.layout.scan.orientation import RotationProbe, start_rotati
 
 if TYPE_CHECKING:  # pragma: no cover
     from concurrent.futures import ProcessPoolExecutor
+
+#: seconds between the child's checks that its parent is still there
+PARENT_POLL_S = 1.0
 
 
 @dataclass
@@ -56,6 +61,7 @@ class OcrWorker:
 
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
+        self._stop: Any = None  # multiprocessing.util.Finalize that stops the child
         self._pid = os.getpid()
 
     def submit(self, page: Any, language: str) -> OcrAhead:
@@ -68,6 +74,7 @@ class OcrWorker:
         """``ocr.ocr_pdf_bytes(pix, language, …)``, in the child: a future of the PDF's bytes.
         Raises RuntimeError in a daemonic process (which may not start children)."""
         import multiprocessing as mp  # here: a conversion without scans never loads it
+        import multiprocessing.util
         from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
 
@@ -78,23 +85,23 @@ class OcrWorker:
             try:
                 return self._pool.submit(ocr_pixels, *args)
             except BrokenProcessPool:  # the child died (its page OCRed itself): a new one
-                pass
-        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"), initializer=_child_setup)
+                self.close()
+        self._pool = ProcessPoolExecutor(
+            max_workers=1, mp_context=mp.get_context("spawn"), initializer=_child_setup, initargs=(os.getpid(),)
+        )
         self._pid = os.getpid()  # (a forked process starts its own child)
+        # Stopped at exit before multiprocessing joins its children: a worker process of
+        # docparse.batch ends by joining every child it has, and an idle pool's child waits
+        # for work until its pool is shut down (otherwise the worker, and the batch, hang there).
+        self._stop = multiprocessing.util.Finalize(self, _stop_pool, args=(self._pool,), exitpriority=100)
         return self._pool.submit(ocr_pixels, *args)
 
     def close(self) -> None:
         """Stop the child now: queued pages are dropped and an OCR under way is not waited for
         (a run that is stopped, Ctrl-C or SIGTERM, must not sit out a page's Tesseract)."""
-        pool, self._pool = self._pool, None
-        if pool is None or self._pid != os.getpid():
-            return
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for proc in processes:
-            proc.terminate()
-        for proc in processes:
-            proc.join(timeout=5)
+        stop, self._stop, self._pool = self._stop, None, None
+        if stop is not None and self._pid == os.getpid():
+            stop()  # runs _stop_pool once and unregisters it
 
     @property
     def started(self) -> bool:
@@ -102,13 +109,33 @@ class OcrWorker:
         return self._pool is not None
 
 
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Shut ``pool`` down without waiting for a page under way: its child is terminated."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        proc.terminate()
+    for proc in processes:
+        proc.join(timeout=5)
+
+
 def page_key(page: Any) -> tuple[int, int]:
     return id(page.parent), int(page.number)
 
 
-def _child_setup() -> None:
+def _child_setup(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     sys.modules.setdefault("pymupdf.layout", None)  # type: ignore[arg-type]  # `import pymupdf` skips its model
+    threading.Thread(target=_exit_with, args=(parent,), name="ocr-parent-watch", daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    """(In the child) exit once ``parent`` is gone: a pool's child holds both ends of its own
+    work queue, so a parent killed (SIGKILL, a batch worker stopped) would leave it waiting for
+    work forever."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_S)
+    os._exit(0)
 
 
 def ocr_pixels(
