@@ -157,8 +157,10 @@ def find_pdfs(args: list[str]) -> list[str]:
 
 
 def joined_scans(pdfs: list[str]) -> str:
-    """One multi-page PDF (in a temporary folder) of every image-only PDF among ``pdfs`` (no page
-    with a text layer), in their order: a scanned document, the "scans" set."""
+    """One multi-page PDF (in a temporary folder, removed at exit) of every image-only PDF among
+    ``pdfs`` (no page with a text layer), in their order: a scanned document, the "scans" set."""
+    import atexit
+    import shutil
     import tempfile
 
     import pymupdf
@@ -168,7 +170,9 @@ def joined_scans(pdfs: list[str]) -> str:
         with pymupdf.open(path) as doc:
             if not any(page.get_text("text").strip() for page in doc):
                 out.insert_pdf(doc)
-    target = Path(tempfile.mkdtemp(prefix="layout-speed-")) / "corpus-scans-joined.pdf"
+    folder = tempfile.mkdtemp(prefix="layout-speed-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    target = Path(folder) / "corpus-scans-joined.pdf"
     out.save(target)
     return str(target)
 
