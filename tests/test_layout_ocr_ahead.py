@@ -4,8 +4,6 @@ but time, no child for a one-page scan, and the child stopped with the engine.""
 
 from __future__ import annotations
 
-import json
-import re
 import time
 
 import pytest
@@ -48,8 +46,19 @@ def _scan_pdf(pages: int, three_columns: bool = False) -> bytes:
     return scan.tobytes()
 
 
-def _json(doc) -> str:
-    return re.sub(r'"seconds": [0-9.e+-]+', "", json.dumps(json.loads(doc.to_json()), sort_keys=True))
+def _convert_scan(tmp_path, pages: int):
+    """(Its path, the document, whether its engine started the OCR child) of a ``pages``-page scan
+    converted through ``stream``; the engine is closed after, and its child with it."""
+    path = tmp_path / f"scan{pages}.pdf"
+    path.write_bytes(_scan_pdf(pages))
+    engine = LayoutEngine()
+    try:
+        doc = convert(str(path), engine=engine)
+        started = engine._ocr_worker.started
+    finally:
+        engine.close()
+    assert not engine._ocr_worker.started
+    return path, doc, started
 
 
 def test_the_childs_ocr_writes_the_same_pdf_as_ocr_here():
@@ -67,15 +76,8 @@ def test_the_childs_ocr_writes_the_same_pdf_as_ocr_here():
 
 def test_a_multi_page_scan_reads_the_same_with_the_look_ahead(tmp_path):
     """``stream`` OCRs pages 2 and 3 in the child; page by page (no look-ahead) gives the same."""
-    path = tmp_path / "scan.pdf"
-    path.write_bytes(_scan_pdf(3))
-    engine = LayoutEngine()
-    try:
-        streamed = convert(str(path), engine=engine)
-        assert engine._ocr_worker.started  # the look-ahead really ran in a child
-    finally:
-        engine.close()
-    assert not engine._ocr_worker.started
+    path, streamed, started = _convert_scan(tmp_path, 3)
+    assert started  # the look-ahead really ran in a child
     opened = open_source(str(path))
     single = LayoutEngine()
     try:
@@ -89,14 +91,8 @@ def test_a_multi_page_scan_reads_the_same_with_the_look_ahead(tmp_path):
 
 
 def test_a_one_page_scan_starts_no_child(tmp_path):
-    path = tmp_path / "one.pdf"
-    path.write_bytes(_scan_pdf(1))
-    engine = LayoutEngine()
-    try:
-        doc = convert(str(path), engine=engine)
-        assert not engine._ocr_worker.started
-    finally:
-        engine.close()
+    _, doc, started = _convert_scan(tmp_path, 1)
+    assert not started
     assert WORDS[0] in doc.to_markdown()
 
 

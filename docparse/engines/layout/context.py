@@ -26,6 +26,12 @@ def _same_box(b: BBox) -> BBox:
     return b
 
 
+def page_key(page: Any) -> tuple[int, int]:
+    """(id of the document, page number): which page a look-ahead started by ``stream`` (image
+    features, ``regions.runner``; OCR, ``scan.ocr_ahead``) belongs to."""
+    return id(page.parent), int(page.number)
+
+
 @dataclass
 class PageContext:
     """One page as the stages share it (see the module docstring)."""

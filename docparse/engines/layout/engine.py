@@ -23,7 +23,7 @@ from docparse.document import EngineInfo, PageStatus
 from docparse.engines.base import PageInput, PageOutput, PageResult, Timer
 from docparse.engines.layout.blocks import build_blocks
 from docparse.engines.layout.columns import cut_glued_rows
-from docparse.engines.layout.context import PageContext, Region
+from docparse.engines.layout.context import PageContext, Region, page_key
 from docparse.engines.layout.params import MAX_LINE_CHARS, MODEL_MAX_PAGE_AREA
 from docparse.engines.layout.regions.figures import add_missing_pictures
 from docparse.engines.layout.regions.heuristic import heuristic_regions
@@ -33,7 +33,7 @@ from docparse.engines.layout.regions.runner import Ahead, layout_model
 from docparse.engines.layout.scan.garbled_lines import garbled_line, reread_garbled_lines
 from docparse.engines.layout.scan.columns import column_ocr_page, cut_at_strips
 from docparse.engines.layout.scan.ocr import language_installed, tesseract_available, upright_ocr_page
-from docparse.engines.layout.scan.ocr_ahead import OcrAhead, OcrWorker, page_key
+from docparse.engines.layout.scan.ocr_ahead import OcrAhead, OcrWorker
 from docparse.engines.layout.scan.orientation import start_rotation, turned_copy, work_to_page
 from docparse.engines.layout.text import clean_text, extract_lines, ocr_language_for, unreadable
 from docparse.engines.layout.title import first_page_title

@@ -36,6 +36,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from docparse.engines.layout.context import page_key
+
 #: the model pymupdf.layout builds by default (DocumentLayoutAnalyzer.get_model's defaults)
 FEATURE_SET = "imf+rf"
 TABLE_GRID_MODEL = "V4"
@@ -86,14 +88,14 @@ class LayoutModel:
         if self._pid != os.getpid():
             self._pool, self._pid = _pool(), os.getpid()
         future = self._pool.submit(_features, extractor, image)
-        return Ahead(key=_page_key(page), future=future)
+        return Ahead(key=page_key(page), future=future)
 
     def predict(self, page: Any, ahead: Ahead | None = None) -> list[dict]:
         """Raw regions of ``page`` (dicts with class_name, group_bbox, table_cells, bboxes);
         ``ahead``, when given, must be ``prefetch(page)`` of this same page."""
         extractor = None
         if ahead is not None:
-            if ahead.key != _page_key(page):
+            if ahead.key != page_key(page):
                 raise ValueError("image features of another page")
             try:
                 extractor = ahead.future.result()
@@ -172,10 +174,6 @@ def _pool() -> ThreadPoolExecutor:
 def _features(extractor: Any, image: Any) -> Any:
     extractor.predict(image)
     return extractor
-
-
-def _page_key(page: Any) -> tuple[int, int]:
-    return id(page.parent), int(page.number)
 
 
 def _feature_threads() -> int:

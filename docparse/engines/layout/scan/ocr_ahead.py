@@ -26,6 +26,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from docparse.engines.layout.context import page_key
 from docparse.engines.layout.params import OCR_DPI
 from docparse.engines.layout.scan.ocr import ocr_pdf_bytes, open_ocr_pdf, tessdata
 from docparse.engines.layout.scan.orientation import RotationProbe, start_rotation
@@ -117,10 +118,6 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
         proc.terminate()
     for proc in processes:
         proc.join(timeout=5)
-
-
-def page_key(page: Any) -> tuple[int, int]:
-    return id(page.parent), int(page.number)
 
 
 def _child_setup(parent: int) -> None:
