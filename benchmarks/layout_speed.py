@@ -165,10 +165,12 @@ def joined_scans(pdfs: list[str]) -> str:
 
     import pymupdf
 
+    from docparse.source import has_text_layer
+
     out = pymupdf.open()
     for path in pdfs:
         with pymupdf.open(path) as doc:
-            if not any(page.get_text("text").strip() for page in doc):
+            if not any(has_text_layer(page) for page in doc):
                 out.insert_pdf(doc)
     folder = tempfile.mkdtemp(prefix="layout-speed-")
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
